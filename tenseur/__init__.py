@@ -1,0 +1,2 @@
+"""tenseur: a small, readable deep-learning framework on NumPy (`import tenseur as tf`)."""
+__version__ = "0.1.0"
