@@ -1,0 +1,814 @@
+"""NumPy kernels for 2-D convolution and pooling: arrays in, arrays out.
+
+The op layer (`Conv2D`, `Conv2DBackpropInput`, `Conv2DBackpropFilter`,
+`DepthwiseConv2dNative` and its two backprops, `MaxPool`, `MaxPoolGrad`, `AvgPool`,
+`AvgPoolGrad`) wraps these functions; they know nothing of graphs or tensors.
+
+Layout: images are NHWC `(batch, height, width, channels)`, filters HWIO
+`(kh, kw, in_channels, out_channels)`, depthwise filters `(kh, kw, in_channels, multiplier)`.
+`strides`, `dilations`, `ksize` are `(h, w)` pairs; `padding` is "SAME", "VALID" or explicit
+`((top, bottom), (left, right))`. Output sizes and SAME padding follow TensorFlow exactly
+(see `conv_output_size`): the odd padding pixel goes bottom/right.
+
+How it is fast (measured in benchmarks/conv_kernels.py):
+- convolution is im2col + one BLAS matrix product per block of images. The block is small
+  enough (`_BLOCK_BYTES`) that its patch matrix stays in cache, so the im2col copy and the
+  product both run from cache; the loop is over blocks of images, never over pixels.
+- the patch matrix is built by a single copy from an `as_strided` window view; for one input
+  channel it is built tap-major instead (one long contiguous copy per tap).
+- gradients are matrix products too: dW = patches^T @ dy accumulated over blocks;
+  dx for stride 1 is the forward convolution of dy with the flipped filter; for larger strides
+  dx is col2im of dy @ W^T with one strided add per filter tap.
+- pooling loops over the kh*kw window taps only, each a vectorised op on strided views; taps
+  that touch padding work on the sub-rectangle of outputs whose input is real, so nothing is
+  ever padded for pooling.
+Scratch buffers (padded blocks, patch matrices) come from a small per-thread cache keyed by
+shape, so repeated calls allocate only their outputs.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import NamedTuple
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+__all__ = [
+    "conv_output_size",
+    "conv2d",
+    "conv2d_backprop_input",
+    "conv2d_backprop_filter",
+    "depthwise_conv2d",
+    "depthwise_conv2d_backprop_input",
+    "depthwise_conv2d_backprop_filter",
+    "max_pool",
+    "max_pool_grad",
+    "avg_pool",
+    "avg_pool_grad",
+]
+
+# Target size of one block's patch matrix. Measured on the slides' CNN (2-core Zen 3,
+# OpenBLAS): 2-8 MiB keeps the im2col copy and the GEMM in cache; whole-batch patch
+# matrices (~280 MiB for the second conv) were 1.8x slower.
+_BLOCK_BYTES = 4 << 20
+_MAX_SCRATCH = 8  # scratch buffers kept per thread (least recently used goes first)
+
+_local = threading.local()
+
+
+def _scratch(tag: str, shape: tuple, dtype) -> np.ndarray:
+    """An uninitialised buffer reused across calls; never returned to the caller."""
+    cache = getattr(_local, "cache", None)
+    if cache is None:
+        cache = _local.cache = {}
+    key = (tag, shape, np.dtype(dtype).str)
+    buf = cache.pop(key, None)
+    if buf is None:
+        while len(cache) >= _MAX_SCRATCH:
+            cache.pop(next(iter(cache)))
+        buf = np.empty(shape, dtype)
+    cache[key] = buf  # re-inserted last: the cache is ordered by last use
+    return buf
+
+
+# ----------------------------------------------------------------------------------------
+# Sizes and argument checks
+
+
+def conv_output_size(in_size: int, k: int, stride: int, dilation: int, padding) -> tuple:
+    """Output size and padding of one spatial dimension, with TensorFlow's rules.
+
+    Args:
+        in_size: input size along the dimension.
+        k: kernel (window) size; the dilated kernel spans `(k - 1) * dilation + 1` inputs.
+        stride, dilation: positive integers.
+        padding: "SAME", "VALID" or an explicit `(before, after)` pair.
+
+    Returns:
+        `(out_size, pad_before, pad_after)`. SAME: `out = ceil(in / stride)`, total padding
+        `max((out - 1) * stride + k_eff - in, 0)`, the odd pixel after. VALID:
+        `out = ceil((in - k_eff + 1) / stride)`, no padding. Explicit:
+        `out = (in + before + after - k_eff) // stride + 1`.
+
+    Raises:
+        ValueError: when the output would be empty, or an argument is out of range.
+
+    Example:
+        >>> conv_output_size(7, 3, 2, 1, "SAME")
+        (4, 1, 1)
+    """
+    for name, value, low in (("in_size", in_size, 0), ("k", k, 1), ("stride", stride, 1),
+                             ("dilation", dilation, 1)):
+        if not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"conv_output_size: {name} must be an integer >= {low}, "
+                             f"got {name}={value!r}.")
+    k_eff = (k - 1) * dilation + 1
+    if isinstance(padding, str):
+        if padding == "SAME":
+            out = -(-in_size // stride)
+            total = max((out - 1) * stride + k_eff - in_size, 0)
+            before, after = total // 2, total - total // 2
+        elif padding == "VALID":
+            out = -(-(in_size - k_eff + 1) // stride)
+            before = after = 0
+        else:
+            raise ValueError(f"padding must be 'SAME', 'VALID' or an explicit (before, after) "
+                             f"pair, got padding={padding!r}.")
+    else:
+        before, after = _explicit_pair(padding)
+        out = (in_size + before + after - k_eff) // stride + 1
+    if out <= 0:
+        raise ValueError(
+            f"the output would be empty: input size {in_size}, kernel {k} (dilated to "
+            f"{k_eff}), stride {stride}, padding {padding!r} give an output size of {out}. "
+            f"Use a smaller kernel or stride, or SAME padding.")
+    return out, before, after
+
+
+def _explicit_pair(padding) -> tuple:
+    try:
+        before, after = padding
+    except (TypeError, ValueError):
+        raise ValueError(f"explicit padding must be a (before, after) pair of integers, "
+                         f"got {padding!r}.") from None
+    if not all(isinstance(p, (int, np.integer)) and p >= 0 for p in (before, after)):
+        raise ValueError(f"explicit padding must be non-negative integers, got {padding!r}.")
+    return int(before), int(after)
+
+
+def _pair(value, name: str, fn: str) -> tuple:
+    try:
+        a, b = value
+    except (TypeError, ValueError):
+        raise ValueError(f"{fn}: {name} must be an (h, w) pair, got {name}={value!r}.") from None
+    if not all(isinstance(v, (int, np.integer)) and v >= 1 for v in (a, b)):
+        raise ValueError(f"{fn}: {name} must be positive integers, got {name}={value!r}.")
+    return int(a), int(b)
+
+
+class _Geometry(NamedTuple):
+    """Sizes of one windowed op along height and width (pads may be negative: crops)."""
+
+    oh: int
+    ow: int
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    dh: int
+    dw: int
+    pt: int
+    pb: int
+    pl: int
+    pr: int
+
+
+def _geometry(fn: str, in_hw, k_hw, strides, padding, dilations) -> _Geometry:
+    sh, sw = _pair(strides, "strides", fn)
+    dh, dw = _pair(dilations, "dilations", fn)
+    if isinstance(padding, str):
+        pad_h = pad_w = padding
+    else:
+        try:
+            pad_h, pad_w = padding
+        except (TypeError, ValueError):
+            raise ValueError(f"{fn}: padding must be 'SAME', 'VALID' or "
+                             f"((top, bottom), (left, right)), got padding={padding!r}.") from None
+    try:
+        oh, pt, pb = conv_output_size(in_hw[0], k_hw[0], sh, dh, pad_h)
+        ow, pl, pr = conv_output_size(in_hw[1], k_hw[1], sw, dw, pad_w)
+    except ValueError as err:
+        raise ValueError(f"{fn}: {err}") from None
+    return _Geometry(oh, ow, k_hw[0], k_hw[1], sh, sw, dh, dw, pt, pb, pl, pr)
+
+
+def _as_array(value, name: str, fn: str, rank: int) -> np.ndarray:
+    array = np.asarray(value)
+    if array.ndim != rank:
+        raise ValueError(f"{fn}: {name} must have rank {rank}, got shape {array.shape}.")
+    return array
+
+
+def _same_dtype(fn: str, **arrays) -> None:
+    dtypes = {name: a.dtype for name, a in arrays.items()}
+    if len(set(dtypes.values())) > 1:
+        listed = ", ".join(f"{name}: {dtype}" for name, dtype in dtypes.items())
+        raise TypeError(f"{fn}: inputs must have the same dtype, got {listed}; cast one of "
+                        f"them.")
+
+
+def _shape4(value, name: str, fn: str) -> tuple:
+    shape = tuple(int(d) for d in value)
+    if len(shape) != 4 or min(shape) < 0:
+        raise ValueError(f"{fn}: {name} must be 4 non-negative sizes, got {name}={value!r}.")
+    return shape
+
+
+# ----------------------------------------------------------------------------------------
+# Blocks and padding
+
+
+def _blocks(batch: int, out_rows: int, row_bytes: int):
+    """Split (batch, out_rows) into blocks of about _BLOCK_BYTES: (b0, b1, r0, r1).
+
+    Whole images are grouped while one image fits; a larger image is cut into row bands
+    (one image at a time, so each step still does a large vectorised piece of work).
+    """
+    image_bytes = max(out_rows * row_bytes, 1)
+    if image_bytes <= _BLOCK_BYTES:
+        per_block = max(_BLOCK_BYTES // image_bytes, 1)
+        for b0 in range(0, batch, per_block):
+            yield b0, min(batch, b0 + per_block), 0, out_rows
+    else:
+        rows = max(_BLOCK_BYTES // max(row_bytes, 1), 1)
+        for b in range(batch):
+            for r0 in range(0, out_rows, rows):
+                yield b, b + 1, r0, min(out_rows, r0 + rows)
+
+
+def _padded_band(x: np.ndarray, b0: int, b1: int, hp0: int, hp1: int, pt: int, pl: int,
+                 pr: int, tag: str, max_shape: tuple) -> np.ndarray:
+    """Rows [hp0, hp1) (padded coordinates) of x[b0:b1] zero-padded by pt on top, pl on the
+    left and pr on the right; negative pads crop. A view of x when no zero is needed, else
+    a scratch buffer sliced from one of `max_shape`."""
+    _, height, width, channels = x.shape
+    h0, h1 = hp0 - pt, hp1 - pt  # the band in real rows
+    if h0 >= 0 and h1 <= height and pl <= 0 and pr <= 0:
+        return x[b0:b1, h0:h1, -pl:width + pr]
+    wp = width + pl + pr
+    band = _scratch(tag, max_shape, x.dtype)[:b1 - b0, :hp1 - hp0, :wp]
+    r0, r1 = max(h0, 0), min(h1, height)  # real rows inside the band
+    c0, c1 = max(-pl, 0), min(width, wp - pl)  # real columns inside the padded width
+    top, bottom = r0 - h0, r1 - h0
+    left, right = c0 + pl, c1 + pl
+    band[:, :top] = 0
+    band[:, bottom:] = 0
+    band[:, top:bottom, :left] = 0
+    band[:, top:bottom, right:] = 0
+    band[:, top:bottom, left:right] = x[b0:b1, r0:r1, c0:c1]
+    return band
+
+
+def _band_bounds(g: _Geometry, r0: int, r1: int) -> tuple:
+    """Padded input rows [hp0, hp1) read by output rows [r0, r1)."""
+    return r0 * g.sh, (r1 - 1) * g.sh + (g.kh - 1) * g.dh + 1
+
+
+def _max_band_shape(x_shape: tuple, g: _Geometry, blocks) -> tuple:
+    b_max = max(b1 - b0 for b0, b1, _, _ in blocks)
+    rows_max = max(_band_bounds(g, r0, r1)[1] - _band_bounds(g, r0, r1)[0]
+                   for _, _, r0, r1 in blocks)
+    return b_max, rows_max, x_shape[2] + g.pl + g.pr, x_shape[3]
+
+
+def _windows(band: np.ndarray, g: _Geometry, rows: int) -> np.ndarray:
+    """Read-only view (n, rows, ow, kh, kw, c) of the windows of a padded band."""
+    n, _, _, c = band.shape
+    s = band.strides
+    return as_strided(band, (n, rows, g.ow, g.kh, g.kw, c),
+                      (s[0], g.sh * s[1], g.sw * s[2], g.dh * s[1], g.dw * s[2], s[3]),
+                      writeable=False)
+
+
+def _im2col(band: np.ndarray, g: _Geometry, rows: int, max_rows: int) -> np.ndarray:
+    """Patch matrix of a band: (m, kh*kw*c) in HWIO order, or for one input channel its
+    transpose stored tap-major (contiguous (kh*kw, m), read back as an F-ordered (m, k)):
+    one long contiguous copy per tap instead of runs of kw values."""
+    n, _, _, c = band.shape
+    m = n * rows * g.ow
+    k = g.kh * g.kw * c
+    windows = _windows(band, g, rows)
+    if c == 1:
+        cols_t = _scratch("cols_t", (k, max_rows), band.dtype)[:, :m]
+        for i in range(g.kh):
+            for j in range(g.kw):
+                np.copyto(cols_t[i * g.kw + j].reshape(n, rows, g.ow), windows[..., i, j, 0])
+        return cols_t.T
+    cols = _scratch("cols", (max_rows, k), band.dtype)[:m]
+    np.copyto(cols.reshape(n, rows, g.ow, g.kh, g.kw, c), windows)
+    return cols
+
+
+def _conv_blocks(x_shape: tuple, g: _Geometry, itemsize: int) -> tuple:
+    k = g.kh * g.kw * x_shape[3]
+    blocks = list(_blocks(x_shape[0], g.oh, g.ow * k * itemsize))
+    max_rows = max((b1 - b0) * (r1 - r0) * g.ow for b0, b1, r0, r1 in blocks)
+    return blocks, max_rows
+
+
+# ----------------------------------------------------------------------------------------
+# Convolution
+
+
+def _check_conv(fn: str, x_shape: tuple, w_shape: tuple) -> None:
+    if x_shape[3] != w_shape[2]:
+        raise ValueError(
+            f"{fn}: the input has {x_shape[3]} channels but the filter expects {w_shape[2]} "
+            f"(input shape {x_shape}, filter shape {w_shape} as (kh, kw, in, out)).")
+
+
+def _conv_forward(x: np.ndarray, w: np.ndarray, g: _Geometry) -> np.ndarray:
+    """y = conv(x, w) for a checked geometry (pads may be negative)."""
+    batch, _, _, cin = x.shape
+    cout = w.shape[3]
+    y = np.empty((batch, g.oh, g.ow, cout), x.dtype)
+    if 0 in y.shape or cin == 0:
+        y[...] = 0
+        return y
+    w_mat = w.reshape(-1, cout)
+    if g.kh == g.kw == g.sh == g.sw == 1 and g.pt == g.pb == g.pl == g.pr == 0:
+        np.matmul(x.reshape(-1, cin), w_mat, out=y.reshape(-1, cout))  # 1x1: no patches
+        return y
+    blocks, max_rows = _conv_blocks(x.shape, g, x.dtype.itemsize)
+    band_shape = _max_band_shape(x.shape, g, blocks)
+    for b0, b1, r0, r1 in blocks:
+        hp0, hp1 = _band_bounds(g, r0, r1)
+        band = _padded_band(x, b0, b1, hp0, hp1, g.pt, g.pl, g.pr, "band", band_shape)
+        cols = _im2col(band, g, r1 - r0, max_rows)
+        np.matmul(cols, w_mat, out=y[b0:b1, r0:r1].reshape(-1, cout))
+    return y
+
+
+def conv2d(x, w, strides, padding, dilations=(1, 1)) -> np.ndarray:
+    """2-D convolution (cross-correlation, as TensorFlow's `Conv2D`).
+
+    Args:
+        x: input `(batch, height, width, in_channels)`.
+        w: filter `(kh, kw, in_channels, out_channels)`, same dtype as x.
+        strides: `(sh, sw)`.
+        padding: "SAME", "VALID" or `((top, bottom), (left, right))`.
+        dilations: `(dh, dw)`.
+
+    Returns:
+        `(batch, out_height, out_width, out_channels)` array of x's dtype.
+
+    Raises:
+        ValueError: bad ranks, channel mismatch, empty output. TypeError: dtypes differ.
+
+    Example:
+        >>> y = conv2d(np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 2)), (1, 1), "SAME")
+        >>> y.shape, float(y[0, 2, 2, 0])
+        ((1, 5, 5, 2), 9.0)
+    """
+    fn = "conv2d"
+    x = _as_array(x, "x", fn, 4)
+    w = _as_array(w, "w", fn, 4)
+    _same_dtype(fn, x=x, w=w)
+    _check_conv(fn, x.shape, w.shape)
+    g = _geometry(fn, x.shape[1:3], w.shape[:2], strides, padding, dilations)
+    return _conv_forward(x, w, g)
+
+
+def conv2d_backprop_input(dy, w, input_shape, strides, padding, dilations=(1, 1)) -> np.ndarray:
+    """Gradient of `conv2d` with respect to its input (also `conv2d_transpose`'s forward).
+
+    Args:
+        dy: gradient of the output `(batch, out_height, out_width, out_channels)`.
+        w: filter `(kh, kw, in_channels, out_channels)`.
+        input_shape: the input's shape `(batch, height, width, in_channels)`.
+        strides, padding, dilations: as given to `conv2d`.
+
+    Returns:
+        dx of shape `input_shape`, dy's dtype.
+
+    Raises:
+        ValueError: when dy's shape is not conv2d's output shape for `input_shape`.
+    """
+    fn = "conv2d_backprop_input"
+    dy = _as_array(dy, "dy", fn, 4)
+    w = _as_array(w, "w", fn, 4)
+    _same_dtype(fn, dy=dy, w=w)
+    x_shape = _shape4(input_shape, "input_shape", fn)
+    _check_conv(fn, x_shape, w.shape)
+    g = _geometry(fn, x_shape[1:3], w.shape[:2], strides, padding, dilations)
+    _check_dy(fn, dy.shape, (x_shape[0], g.oh, g.ow, w.shape[3]))
+    if 0 in x_shape or 0 in dy.shape:
+        return np.zeros(x_shape, dy.dtype)
+    if g.sh == g.sw == 1:
+        return _conv_forward(dy, _flipped(w), _transposed_geometry(g, x_shape))
+    return _col2im_backprop_input(dy, w, x_shape, g)
+
+
+def _check_dy(fn: str, got: tuple, expected: tuple) -> None:
+    if tuple(got) != tuple(expected):
+        raise ValueError(f"{fn}: dy must have the output's shape {expected} for these "
+                         f"input shape, filter, strides and padding, got {tuple(got)}.")
+
+
+def _flipped(w: np.ndarray) -> np.ndarray:
+    """The filter rotated by 180 degrees with in/out swapped: (kh, kw, out, in)."""
+    return np.ascontiguousarray(w[::-1, ::-1].transpose(0, 1, 3, 2))
+
+
+def _transposed_geometry(g: _Geometry, x_shape: tuple) -> _Geometry:
+    """For stride 1: dx = conv(dy padded by (k_eff - 1 - pad_before, ...), flipped w).
+
+    dx[h] = sum_i dy[h + pt - i*d] w[i]; with i' = kh-1-i this is a VALID correlation of dy
+    padded by k_eff-1-pt before (negative: cropped) and sized to give back the input size.
+    """
+    keh = (g.kh - 1) * g.dh + 1
+    kew = (g.kw - 1) * g.dw + 1
+    top, left = keh - 1 - g.pt, kew - 1 - g.pl
+    bottom = x_shape[1] - g.oh - top + keh - 1
+    right = x_shape[2] - g.ow - left + kew - 1
+    return _Geometry(x_shape[1], x_shape[2], g.kh, g.kw, 1, 1, g.dh, g.dw,
+                     top, bottom, left, right)
+
+
+def _col2im_backprop_input(dy: np.ndarray, w: np.ndarray, x_shape: tuple,
+                           g: _Geometry) -> np.ndarray:
+    """dx for any stride: per block, patches = dy @ W^T, then one strided add per tap."""
+    batch, height, width, cin = x_shape
+    cout = dy.shape[3]
+    dx = np.empty(x_shape, dy.dtype)
+    w_mat_t = w.reshape(-1, cout).T
+    blocks, max_rows = _conv_blocks(x_shape, g, dy.dtype.itemsize)
+    b_max = max(b1 - b0 for b0, b1, _, _ in blocks)
+    hp, wp = height + g.pt + g.pb, width + g.pl + g.pr
+    canvas = _scratch("canvas", (b_max, hp, wp, cin), dy.dtype)
+    k = g.kh * g.kw * cin
+    for b0, b1, r0, r1 in blocks:
+        n, rows = b1 - b0, r1 - r0
+        acc = canvas[:n]
+        if r0 == 0:
+            acc[...] = 0
+        cols = _scratch("cols", (max_rows, k), dy.dtype)[:n * rows * g.ow]
+        np.matmul(dy[b0:b1, r0:r1].reshape(-1, cout), w_mat_t, out=cols)
+        patches = cols.reshape(n, rows, g.ow, g.kh, g.kw, cin)
+        for i in range(g.kh):
+            h0 = r0 * g.sh + i * g.dh
+            for j in range(g.kw):
+                w0 = j * g.dw
+                acc[:, h0:h0 + (rows - 1) * g.sh + 1:g.sh,
+                    w0:w0 + (g.ow - 1) * g.sw + 1:g.sw] += patches[:, :, :, i, j]
+        if r1 == g.oh:
+            dx[b0:b1] = acc[:, g.pt:g.pt + height, g.pl:g.pl + width]
+    return dx
+
+
+def conv2d_backprop_filter(x, dy, filter_shape, strides, padding,
+                           dilations=(1, 1)) -> np.ndarray:
+    """Gradient of `conv2d` with respect to its filter: dW = patches(x)^T @ dy.
+
+    Args:
+        x: the input `(batch, height, width, in_channels)`.
+        dy: gradient of the output `(batch, out_height, out_width, out_channels)`.
+        filter_shape: `(kh, kw, in_channels, out_channels)`.
+        strides, padding, dilations: as given to `conv2d`.
+
+    Returns:
+        dw of shape `filter_shape`, x's dtype.
+    """
+    fn = "conv2d_backprop_filter"
+    x = _as_array(x, "x", fn, 4)
+    dy = _as_array(dy, "dy", fn, 4)
+    _same_dtype(fn, x=x, dy=dy)
+    w_shape = _shape4(filter_shape, "filter_shape", fn)
+    _check_conv(fn, x.shape, w_shape)
+    g = _geometry(fn, x.shape[1:3], w_shape[:2], strides, padding, dilations)
+    cout = w_shape[3]
+    _check_dy(fn, dy.shape, (x.shape[0], g.oh, g.ow, cout))
+    dw = np.zeros((g.kh * g.kw * x.shape[3], cout), x.dtype)
+    if 0 in x.shape or 0 in dy.shape:
+        return dw.reshape(w_shape)
+    blocks, max_rows = _conv_blocks(x.shape, g, x.dtype.itemsize)
+    band_shape = _max_band_shape(x.shape, g, blocks)
+    partial = np.empty_like(dw)
+    for b0, b1, r0, r1 in blocks:
+        hp0, hp1 = _band_bounds(g, r0, r1)
+        band = _padded_band(x, b0, b1, hp0, hp1, g.pt, g.pl, g.pr, "band", band_shape)
+        cols = _im2col(band, g, r1 - r0, max_rows)
+        np.matmul(cols.T, dy[b0:b1, r0:r1].reshape(-1, cout), out=partial)
+        dw += partial
+    return dw.reshape(w_shape)
+
+
+# ----------------------------------------------------------------------------------------
+# Depthwise convolution: y[..., c * multiplier + m] = sum_taps x[..., c] * w[i, j, c, m]
+# Loops over the kh*kw taps, each a broadcast multiply-add over a block of images.
+
+
+def _check_depthwise(fn: str, x_shape: tuple, w_shape: tuple) -> None:
+    if x_shape[3] != w_shape[2]:
+        raise ValueError(
+            f"{fn}: the input has {x_shape[3]} channels but the filter expects {w_shape[2]} "
+            f"(input shape {x_shape}, filter shape {w_shape} as (kh, kw, in, multiplier)).")
+
+
+def _depthwise_blocks(x_shape: tuple, g: _Geometry, multiplier: int, itemsize: int):
+    """Blocks, padded band shape and per-block product shape (n, rows, ow, c, m)."""
+    row_bytes = g.ow * x_shape[3] * max(multiplier, 1) * itemsize * 2
+    blocks = list(_blocks(x_shape[0], g.oh, row_bytes))
+    band_shape = _max_band_shape(x_shape, g, blocks)
+    rows_max = max(r1 - r0 for _, _, r0, r1 in blocks)
+    return blocks, band_shape, (band_shape[0], rows_max, g.ow, x_shape[3], multiplier)
+
+
+def depthwise_conv2d(x, w, strides, padding, dilations=(1, 1)) -> np.ndarray:
+    """Depthwise 2-D convolution (TensorFlow's `DepthwiseConv2dNative`).
+
+    Args:
+        x: input `(batch, height, width, in_channels)`.
+        w: filter `(kh, kw, in_channels, multiplier)`.
+        strides, padding, dilations: as for `conv2d`.
+
+    Returns:
+        `(batch, out_height, out_width, in_channels * multiplier)`; output channel
+        `c * multiplier + m` is input channel c filtered by w[:, :, c, m].
+    """
+    fn = "depthwise_conv2d"
+    x = _as_array(x, "x", fn, 4)
+    w = _as_array(w, "w", fn, 4)
+    _same_dtype(fn, x=x, w=w)
+    _check_depthwise(fn, x.shape, w.shape)
+    g = _geometry(fn, x.shape[1:3], w.shape[:2], strides, padding, dilations)
+    batch, _, _, channels = x.shape
+    mult = w.shape[3]
+    y = np.zeros((batch, g.oh, g.ow, channels, mult), x.dtype)
+    if 0 in y.shape:
+        return y.reshape(batch, g.oh, g.ow, channels * mult)
+    blocks, band_shape, tmp_shape = _depthwise_blocks(x.shape, g, mult, x.dtype.itemsize)
+    for b0, b1, r0, r1 in blocks:
+        hp0, hp1 = _band_bounds(g, r0, r1)
+        band = _padded_band(x, b0, b1, hp0, hp1, g.pt, g.pl, g.pr, "band", band_shape)
+        windows = _windows(band, g, r1 - r0)
+        out = y[b0:b1, r0:r1]
+        tmp = _scratch("dw_tmp", tmp_shape, x.dtype)[:b1 - b0, :r1 - r0]
+        for i in range(g.kh):
+            for j in range(g.kw):
+                np.multiply(windows[:, :, :, i, j, :, None], w[i, j], out=tmp)
+                out += tmp
+    return y.reshape(batch, g.oh, g.ow, channels * mult)
+
+
+def depthwise_conv2d_backprop_input(dy, w, input_shape, strides, padding,
+                                    dilations=(1, 1)) -> np.ndarray:
+    """Gradient of `depthwise_conv2d` with respect to its input.
+
+    Args:
+        dy: `(batch, out_height, out_width, in_channels * multiplier)`.
+        w: filter `(kh, kw, in_channels, multiplier)`.
+        input_shape: `(batch, height, width, in_channels)`.
+        strides, padding, dilations: as given to `depthwise_conv2d`.
+
+    Returns:
+        dx of shape `input_shape`.
+    """
+    fn = "depthwise_conv2d_backprop_input"
+    dy = _as_array(dy, "dy", fn, 4)
+    w = _as_array(w, "w", fn, 4)
+    _same_dtype(fn, dy=dy, w=w)
+    x_shape = _shape4(input_shape, "input_shape", fn)
+    _check_depthwise(fn, x_shape, w.shape)
+    g = _geometry(fn, x_shape[1:3], w.shape[:2], strides, padding, dilations)
+    batch, height, width, channels = x_shape
+    mult = w.shape[3]
+    _check_dy(fn, dy.shape, (batch, g.oh, g.ow, channels * mult))
+    dx = np.zeros(x_shape, dy.dtype)
+    if 0 in x_shape or 0 in dy.shape:
+        return dx
+    grad = dy.reshape(batch, g.oh, g.ow, channels, mult)
+    blocks, _, tmp_shape = _depthwise_blocks(x_shape, g, mult, dy.dtype.itemsize)
+    b_max = tmp_shape[0]
+    canvas = _scratch("canvas", (b_max, height + g.pt + g.pb, width + g.pl + g.pr, channels),
+                      dy.dtype)
+    for b0, b1, r0, r1 in blocks:
+        n, rows = b1 - b0, r1 - r0
+        acc = canvas[:n]
+        if r0 == 0:
+            acc[...] = 0
+        block_grad = grad[b0:b1, r0:r1]
+        tmp = _scratch("dw_tmp", tmp_shape, dy.dtype)[:n, :rows]
+        for i in range(g.kh):
+            h0 = r0 * g.sh + i * g.dh
+            for j in range(g.kw):
+                w0 = j * g.dw
+                target = acc[:, h0:h0 + (rows - 1) * g.sh + 1:g.sh,
+                             w0:w0 + (g.ow - 1) * g.sw + 1:g.sw]
+                np.multiply(block_grad, w[i, j], out=tmp)
+                target += tmp[..., 0] if mult == 1 else tmp.sum(axis=-1)
+        if r1 == g.oh:
+            dx[b0:b1] = acc[:, g.pt:g.pt + height, g.pl:g.pl + width]
+    return dx
+
+
+def depthwise_conv2d_backprop_filter(x, dy, filter_shape, strides, padding,
+                                     dilations=(1, 1)) -> np.ndarray:
+    """Gradient of `depthwise_conv2d` with respect to its filter.
+
+    Args:
+        x: the input `(batch, height, width, in_channels)`.
+        dy: `(batch, out_height, out_width, in_channels * multiplier)`.
+        filter_shape: `(kh, kw, in_channels, multiplier)`.
+        strides, padding, dilations: as given to `depthwise_conv2d`.
+
+    Returns:
+        dw of shape `filter_shape`.
+    """
+    fn = "depthwise_conv2d_backprop_filter"
+    x = _as_array(x, "x", fn, 4)
+    dy = _as_array(dy, "dy", fn, 4)
+    _same_dtype(fn, x=x, dy=dy)
+    w_shape = _shape4(filter_shape, "filter_shape", fn)
+    _check_depthwise(fn, x.shape, w_shape)
+    g = _geometry(fn, x.shape[1:3], w_shape[:2], strides, padding, dilations)
+    batch, _, _, channels = x.shape
+    mult = w_shape[3]
+    _check_dy(fn, dy.shape, (batch, g.oh, g.ow, channels * mult))
+    dw = np.zeros(w_shape, x.dtype)
+    if 0 in x.shape or 0 in dy.shape:
+        return dw
+    grad = dy.reshape(batch, g.oh, g.ow, channels, mult)
+    blocks, band_shape, _ = _depthwise_blocks(x.shape, g, mult, x.dtype.itemsize)
+    for b0, b1, r0, r1 in blocks:
+        hp0, hp1 = _band_bounds(g, r0, r1)
+        band = _padded_band(x, b0, b1, hp0, hp1, g.pt, g.pl, g.pr, "band", band_shape)
+        windows = _windows(band, g, r1 - r0)
+        block_grad = grad[b0:b1, r0:r1]
+        for i in range(g.kh):
+            for j in range(g.kw):
+                dw[i, j] += np.einsum("nhwc,nhwcm->cm", windows[:, :, :, i, j], block_grad)
+    return dw
+
+
+# ----------------------------------------------------------------------------------------
+# Pooling. Taps that reach into padding act on the sub-rectangle of outputs whose input
+# cell is real, so padding never takes part: it never wins a max and is never counted in
+# an average (TensorFlow's rule).
+
+
+def _pool_geometry(fn: str, x_shape: tuple, ksize, strides, padding) -> _Geometry:
+    kh, kw = _pair(ksize, "ksize", fn)
+    g = _geometry(fn, x_shape[1:3], (kh, kw), strides, padding, (1, 1))
+    if max(g.pt, g.pb) >= kh or max(g.pl, g.pr) >= kw:
+        raise ValueError(f"{fn}: padding must be smaller than the window so that every "
+                         f"window holds a real cell, got padding={padding!r} with "
+                         f"ksize={ksize!r}.")
+    return g
+
+
+def _tap_range(out_size: int, in_size: int, stride: int, pad: int, offset: int) -> tuple:
+    """Outputs [o0, o1) whose tap at `offset` reads a real input, and that input's slice."""
+    o0 = max(-(-(pad - offset) // stride), 0)
+    o1 = min((in_size - 1 + pad - offset) // stride + 1, out_size)
+    o1 = max(o1, o0)
+    start = o0 * stride - pad + offset
+    return o0, o1, slice(start, start + (o1 - o0 - 1) * stride + 1 if o1 > o0 else start,
+                         stride)
+
+
+def _pool_taps(x_shape: tuple, g: _Geometry):
+    """(output slices, input slices) for each window tap, in row-major window order."""
+    for i in range(g.kh):
+        oh0, oh1, rows = _tap_range(g.oh, x_shape[1], g.sh, g.pt, i)
+        for j in range(g.kw):
+            ow0, ow1, cols = _tap_range(g.ow, x_shape[2], g.sw, g.pl, j)
+            out = (slice(None), slice(oh0, oh1), slice(ow0, ow1))
+            yield out, (slice(None), rows, cols), (oh1 - oh0) * (ow1 - ow0) == g.oh * g.ow
+
+
+def _lowest(dtype) -> object:
+    return -np.inf if np.issubdtype(dtype, np.floating) else np.iinfo(dtype).min
+
+
+def max_pool(x, ksize, strides, padding) -> np.ndarray:
+    """Max pooling over (kh, kw) windows (TensorFlow's `MaxPool`, NHWC).
+
+    Args:
+        x: `(batch, height, width, channels)`.
+        ksize: `(kh, kw)`; strides: `(sh, sw)`; padding: "SAME", "VALID" or explicit.
+
+    Returns:
+        `(batch, out_height, out_width, channels)`; padding never wins.
+    """
+    fn = "max_pool"
+    x = _as_array(x, "x", fn, 4)
+    g = _pool_geometry(fn, x.shape, ksize, strides, padding)
+    y = np.empty((x.shape[0], g.oh, g.ow, x.shape[3]), x.dtype)
+    taps = list(_pool_taps(x.shape, g))
+    # Start from a tap that covers every output (there is one unless padding is wide):
+    # it is copied, which saves a fill pass.
+    first = next((t for t, tap in enumerate(taps) if tap[2]), None)
+    if first is None:
+        y.fill(_lowest(x.dtype))
+    else:
+        np.copyto(y, x[taps[first][1]])
+    for t, (out, src, _) in enumerate(taps):
+        if t != first:
+            np.maximum(y[out], x[src], out=y[out])
+    return y
+
+
+def max_pool_grad(x, y, dy, ksize, strides, padding) -> np.ndarray:
+    """Gradient of `max_pool`: each dy goes to the position of its window's max.
+
+    Ties: TensorFlow's CPU kernel (maxpooling_op.cc, SpatialMaxPoolWithArgMaxHelper) scans
+    the inputs in row-major order and replaces the argmax only when `max < value`, so the
+    FIRST maximum in row-major window order wins; this kernel does the same, finding the max
+    as the cell equal to y. A window whose max is NaN passes no gradient (NaN != NaN).
+
+    Args:
+        x: the pooled input; y: `max_pool(x, ...)`; dy: gradient of y.
+        ksize, strides, padding: as given to `max_pool`.
+
+    Returns:
+        dx, x's shape and dtype.
+    """
+    fn = "max_pool_grad"
+    x = _as_array(x, "x", fn, 4)
+    y = _as_array(y, "y", fn, 4)
+    dy = _as_array(dy, "dy", fn, 4)
+    _same_dtype(fn, x=x, y=y, dy=dy)
+    g = _pool_geometry(fn, x.shape, ksize, strides, padding)
+    expected = (x.shape[0], g.oh, g.ow, x.shape[3])
+    _check_dy(fn, y.shape, expected)
+    _check_dy(fn, dy.shape, expected)
+    dx = np.zeros_like(x)
+    taps = list(_pool_taps(x.shape, g))
+    disjoint = g.sh >= g.kh and g.sw >= g.kw  # each input in at most one window
+    taken = np.zeros(expected, bool)  # window's gradient already routed
+    hit = np.empty(expected, bool)
+    routed = np.empty(expected, dx.dtype)
+    for t, (out, src, _) in enumerate(taps):
+        is_max = np.equal(x[src], y[out], out=hit[out])
+        if t > 0:
+            np.greater(is_max, taken[out], out=is_max)  # is_max and not taken
+        if t < len(taps) - 1:
+            taken[out] |= is_max
+        if disjoint:
+            np.multiply(dy[out], is_max, out=dx[src])
+        else:
+            dx[src] += np.multiply(dy[out], is_max, out=routed[out])
+    return dx
+
+
+def _real_counts(in_size: int, out_size: int, k: int, stride: int, pad: int) -> np.ndarray:
+    starts = np.arange(out_size) * stride - pad
+    return np.minimum(starts + k, in_size) - np.maximum(starts, 0)
+
+
+def _avg_divisor(x_shape: tuple, g: _Geometry, dtype) -> np.ndarray:
+    """Number of real cells in each window, (oh, ow, 1): TensorFlow divides by it."""
+    rows = _real_counts(x_shape[1], g.oh, g.kh, g.sh, g.pt)
+    cols = _real_counts(x_shape[2], g.ow, g.kw, g.sw, g.pl)
+    return np.multiply.outer(rows, cols).astype(dtype)[:, :, None]
+
+
+def _require_float(fn: str, dtype) -> None:
+    if not np.issubdtype(dtype, np.floating):
+        raise TypeError(f"{fn}: needs a floating-point input, got dtype {dtype}; cast it "
+                        f"to float32 first.")
+
+
+def avg_pool(x, ksize, strides, padding) -> np.ndarray:
+    """Average pooling (TensorFlow's `AvgPool`): the mean of each window's REAL cells.
+
+    With SAME padding a border window is divided by the number of input cells it covers,
+    not by kh*kw.
+
+    Args:
+        x: `(batch, height, width, channels)`, floating point.
+        ksize, strides, padding: as for `max_pool`.
+    """
+    fn = "avg_pool"
+    x = _as_array(x, "x", fn, 4)
+    _require_float(fn, x.dtype)
+    g = _pool_geometry(fn, x.shape, ksize, strides, padding)
+    y = np.zeros((x.shape[0], g.oh, g.ow, x.shape[3]), x.dtype)
+    for out, src, _ in _pool_taps(x.shape, g):
+        y[out] += x[src]
+    if g.pt == g.pb == g.pl == g.pr == 0:
+        y /= np.asarray(g.kh * g.kw, x.dtype)
+    else:
+        y /= _avg_divisor(x.shape, g, x.dtype)
+    return y
+
+
+def avg_pool_grad(input_shape, dy, ksize, strides, padding) -> np.ndarray:
+    """Gradient of `avg_pool`: each dy, divided by its window's real-cell count, is added
+    to every real cell of the window.
+
+    Args:
+        input_shape: the pooled input's shape `(batch, height, width, channels)`.
+        dy: gradient of the output.
+        ksize, strides, padding: as given to `avg_pool`.
+    """
+    fn = "avg_pool_grad"
+    dy = _as_array(dy, "dy", fn, 4)
+    _require_float(fn, dy.dtype)
+    x_shape = _shape4(input_shape, "input_shape", fn)
+    g = _pool_geometry(fn, x_shape, ksize, strides, padding)
+    _check_dy(fn, dy.shape, (x_shape[0], g.oh, g.ow, x_shape[3]))
+    if g.pt == g.pb == g.pl == g.pr == 0:
+        share = dy / np.asarray(g.kh * g.kw, dy.dtype)
+    else:
+        share = dy / _avg_divisor(x_shape, g, dy.dtype)
+    dx = np.zeros(x_shape, dy.dtype)
+    disjoint = g.sh >= g.kh and g.sw >= g.kw
+    for out, src, _ in _pool_taps(x_shape, g):
+        if disjoint:
+            dx[src] = share[out]
+        else:
+            dx[src] += share[out]
+    return dx
