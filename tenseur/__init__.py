@@ -1,2 +1,41 @@
-"""tenseur: a small, readable deep-learning framework on NumPy (`import tenseur as tf`)."""
+"""tenseur: a small, readable deep-learning framework on NumPy.
+
+A TensorFlow 1.x program runs with its import changed: `import tenseur as tf`.
+
+Example:
+    >>> import tenseur as tf
+    >>> a = tf.placeholder(tf.float32, shape=(), name="a")
+    >>> b = tf.placeholder(tf.float32, shape=(), name="b")
+    >>> y = tf.sqrt(a + tf.sin(b))
+    >>> with tf.Session() as sess:
+    ...     print(sess.run(y, feed_dict={a: 3, b: 3.141592653589793 / 2}))
+    2.0
+"""
 __version__ = "0.1.0"
+
+from .framework.dtypes import (DType, as_dtype, bool_ as bool, double, float16, float32,  # noqa: F401
+                               float64, half, int8, int16, int32, int64, string, uint8, uint16)
+from .framework.errors import (DTypeError, FailedPreconditionError, GraphMismatchError,  # noqa: F401
+                               InvalidArgumentError, NotFoundError, OpError, ShapeError,
+                               TenseurError)
+from .framework.graph import (Graph, GraphKeys, add_to_collection, add_to_collections,  # noqa: F401
+                              control_dependencies, get_collection, get_collection_ref,
+                              get_default_graph, name_scope, reset_default_graph)
+from .framework.operation import Operation  # noqa: F401
+from .framework.session import InteractiveSession, Session, get_default_session  # noqa: F401
+from .framework.shapes import TensorShape  # noqa: F401
+from .framework.tensor import Tensor, TensorSpec  # noqa: F401
+
+from .ops.registry import NOT_DIFFERENTIABLE, OpDef, apply_op, register_op  # noqa: F401
+from .ops.array_ops import *  # noqa: F401,F403
+from .ops.math_ops import *  # noqa: F401,F403
+from .ops.random_ops import *  # noqa: F401,F403
+from .ops.state_ops import *  # noqa: F401,F403
+from .ops.variables import *  # noqa: F401,F403
+from .ops.init_ops import *  # noqa: F401,F403
+from .ops.variable_scope import *  # noqa: F401,F403
+from .autodiff.gradients import gradients  # noqa: F401
+
+from .ops import variables as _variables
+_variables._install_operators()
+del _variables

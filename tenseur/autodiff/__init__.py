@@ -1,0 +1,1 @@
+"""Reverse-mode automatic differentiation over graphs (and, later, eager tapes)."""

@@ -1,0 +1,1 @@
+"""The graph core: dtypes, shapes, errors, Graph, Operation, Tensor, Variable, Session."""

@@ -1,0 +1,372 @@
+"""`Session`: runs parts of a graph. Holds the values of variables and random streams.
+
+`run(fetches, feed_dict)` flattens the fetches, then looks up an execution plan cached by
+(fetched elements, fed tensors). A plan is built once: prune the graph to what the fetches
+need (stopping at fed tensors), order the kernels (creation order is a topological order),
+assign each tensor a value slot and bind each op's kernel to a plain callable. Running a plan
+is one loop over those callables, so a training loop pays for graph traversal once.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+
+import numpy as np
+
+from .. import backend
+from .errors import FailedPreconditionError, GraphMismatchError, InvalidArgumentError, OpError
+from .graph import Graph, get_default_graph
+from .operation import Operation
+from .tensor import Tensor
+
+
+class SessionState:
+    """What a session owns while running kernels: variable values and random generators."""
+
+    def __init__(self):
+        self.variables: dict[str, np.ndarray] = {}
+        self._rngs: dict[str, np.random.Generator] = {}
+
+    def read_variable(self, name: str):
+        try:
+            return self.variables[name]
+        except KeyError:
+            raise FailedPreconditionError(
+                f"Attempting to use uninitialized value {name}",
+                node_name=name,
+                hint="run tenseur.global_variables_initializer() (or the variable's "
+                     "initializer) in this session first, or restore a checkpoint") from None
+
+    def write_variable(self, name: str, value) -> np.ndarray:
+        # Stored arrays are read-only: updates replace them instead of mutating, so a value
+        # fetched earlier never changes under the user's feet.
+        value = np.array(value, copy=True) if value.flags.writeable else value
+        value.flags.writeable = False
+        self.variables[name] = value
+        return value
+
+    def rng(self, key: str, seed, seed2) -> np.random.Generator:
+        """The random generator of one random op in this session (replayable when seeded)."""
+        gen = self._rngs.get(key)
+        if gen is None:
+            gen = (np.random.default_rng() if seed is None and seed2 is None
+                   else np.random.default_rng([int(seed or 0), int(seed2 or 0)]))
+            self._rngs[key] = gen
+        return gen
+
+
+class _Plan:
+    __slots__ = ("steps", "num_slots", "feeds", "fetch_slots", "ops")
+
+    def __init__(self, steps, num_slots, feeds, fetch_slots, ops):
+        self.steps, self.num_slots, self.feeds = steps, num_slots, feeds
+        self.fetch_slots, self.ops = fetch_slots, ops
+
+
+_SINGLE, _MULTI, _NONE = 0, 1, 2
+
+
+class BaseSession:
+    """Shared machinery of `Session` and `InteractiveSession`."""
+
+    def __init__(self, target="", graph=None, config=None):
+        self._graph = graph if graph is not None else get_default_graph()
+        if not isinstance(self._graph, Graph):
+            raise TypeError(f"Session: graph must be a tenseur Graph, got {self._graph!r}.")
+        self._state = SessionState()
+        self._plans: dict = {}
+        self._closed = False
+        self._config = config
+        self._default_ctx = None
+
+    @property
+    def graph(self) -> Graph:
+        return self._graph
+
+    @property
+    def graph_def(self):
+        return self._graph.as_graph_def()
+
+    # -- running -------------------------------------------------------------------------
+
+    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        """Runs the ops `fetches` need and returns their values in the same structure.
+
+        Args:
+            fetches: a Tensor, Operation, Variable, tensor/op name, or a nested list, tuple,
+                namedtuple or dict of them. Operations give None.
+            feed_dict: maps tensors (or their names) to values replacing them for this run.
+
+        Raises:
+            InvalidArgumentError: a needed placeholder is not fed, or a feed has the wrong
+                shape or dtype. FailedPreconditionError: an uninitialized variable is read.
+        """
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        leaves, rebuild = _flatten_fetches(fetches, self._graph)
+        feed_items = self._normalise_feeds(feed_dict) if feed_dict else ()
+        key = (tuple(leaves), tuple(t for t, _ in feed_items))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._build_plan(leaves, [t for t, _ in feed_items])
+            self._plans[key] = plan
+        values = [None] * plan.num_slots
+        for (tensor, slot, np_dtype, static_shape), (_, value) in zip(plan.feeds, feed_items):
+            values[slot] = _convert_feed(tensor, value, np_dtype, static_shape)
+        self._execute(plan, values)
+        return rebuild([_fetched(values[s]) if s is not None else None
+                        for s in plan.fetch_slots])
+
+    def _execute(self, plan, values) -> None:
+        step = None
+        try:
+            for step in plan.steps:
+                fn, ins, kind, out = step
+                if kind == _SINGLE:
+                    values[out] = fn(*[values[i] for i in ins])
+                elif kind == _MULTI:
+                    for slot, value in zip(out, fn(*[values[i] for i in ins])):
+                        values[slot] = value
+                else:
+                    fn(*[values[i] for i in ins])
+        except OpError as exc:
+            op = plan.ops[plan.steps.index(step)]
+            if exc.node_name is None or exc.node_name != op.name:
+                exc.node_name = op.name
+            raise
+        except (ArithmeticError, ValueError, TypeError, IndexError, MemoryError) as exc:
+            op = plan.ops[plan.steps.index(step)]
+            shapes = ", ".join(str(getattr(values[i], "shape", "?")) for i in step[1])
+            raise InvalidArgumentError(
+                f"{op.type} '{op.name}' failed while running: {exc}\n  input shapes: ({shapes})",
+                node_name=op.name) from exc
+
+    def _normalise_feeds(self, feed_dict):
+        if not isinstance(feed_dict, Mapping):
+            raise TypeError(f"feed_dict must be a dict mapping tensors to values, got "
+                            f"{type(feed_dict).__name__}.")
+        items = []
+        for key, value in feed_dict.items():
+            tensor = self._graph.as_graph_element(key) if isinstance(key, str) else key
+            tensor = getattr(tensor, "_as_tensor", lambda t=tensor: t)()
+            if not isinstance(tensor, Tensor):
+                raise TypeError(f"feed_dict keys must be Tensors or tensor names, got {key!r}.")
+            if tensor.graph is not self._graph:
+                raise GraphMismatchError(f"Cannot feed {tensor.name}: it belongs to another graph "
+                                         f"than this session's.")
+            items.append((tensor, value))
+        items.sort(key=lambda item: (item[0].op._id, item[0].value_index))
+        return items
+
+    def _build_plan(self, leaves, fed) -> _Plan:
+        fed_set = set(fed)
+        needed: dict[int, Operation] = {}
+        stack = [leaf.op if isinstance(leaf, Tensor) else leaf for leaf in leaves
+                 if not (isinstance(leaf, Tensor) and leaf in fed_set)]
+        while stack:
+            op = stack.pop()
+            if op._id in needed:
+                continue
+            needed[op._id] = op
+            stack.extend(t.op for t in op.inputs if t not in fed_set)
+            stack.extend(op.control_inputs)
+        ops = [needed[i] for i in sorted(needed)]
+        slots: dict[Tensor, int] = {}
+
+        def slot_of(t):
+            if t not in slots:
+                slots[t] = len(slots)
+            return slots[t]
+
+        feeds = [(t, slot_of(t), t.dtype.as_numpy_dtype, t.shape) for t in fed]
+        xp = backend.get_array_module()
+        steps = []
+        for op in ops:
+            fn = op.op_def.bind(op, xp, self._state)
+            ins = tuple(slot_of(t) for t in op.inputs)
+            if len(op.outputs) == 1:
+                steps.append((fn, ins, _SINGLE, slot_of(op.outputs[0])))
+            elif op.outputs:
+                steps.append((fn, ins, _MULTI, tuple(slot_of(t) for t in op.outputs)))
+            else:
+                steps.append((fn, ins, _NONE, None))
+        fetch_slots = [slot_of(leaf) if isinstance(leaf, Tensor) else None for leaf in leaves]
+        return _Plan(steps, len(slots), feeds, fetch_slots, ops)
+
+    # -- lifetime ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._closed = True
+        self._plans.clear()
+
+    def as_default(self):
+        return _DefaultSession(self)
+
+    def __enter__(self):
+        self._default_ctx = _DefaultSession(self)
+        self._default_ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._default_ctx.__exit__(*exc)
+        self._default_ctx = None
+        self.close()
+        return False
+
+
+class Session(BaseSession):
+    """A TF 1.x session: `with tenseur.Session() as sess: sess.run(y, feed_dict={a: 3})`.
+
+    Each session has its own variable values: two sessions on one graph share no weights.
+    """
+
+
+class InteractiveSession(BaseSession):
+    """A session that installs itself as the default one, for shells and notebooks."""
+
+    def __init__(self, target="", graph=None, config=None):
+        super().__init__(target, graph, config)
+        self._interactive_ctx = _DefaultSession(self)
+        self._interactive_ctx.__enter__()
+
+    def close(self) -> None:
+        if self._interactive_ctx is not None:
+            ctx, self._interactive_ctx = self._interactive_ctx, None
+            ctx.__exit__(None, None, None)
+        super().close()
+
+
+# -- default session -----------------------------------------------------------------------
+
+_local = threading.local()
+
+
+def _session_stack() -> list:
+    if not hasattr(_local, "stack"):
+        _local.stack = []
+    return _local.stack
+
+
+class _DefaultSession:
+    def __init__(self, session):
+        self.session = session
+
+    def __enter__(self):
+        _session_stack().append(self.session)
+        return self.session
+
+    def __exit__(self, *exc):
+        stack = _session_stack()
+        if self.session in stack:
+            stack.reverse()
+            stack.remove(self.session)
+            stack.reverse()
+        return False
+
+
+def get_default_session():
+    """The innermost session made default (`with sess:` or InteractiveSession), or None."""
+    stack = _session_stack()
+    return stack[-1] if stack else None
+
+
+def _session_for(graph, session):
+    session = session or get_default_session()
+    if session is None:
+        raise ValueError("Cannot evaluate tensor using `eval()`: No default session is "
+                         "registered. Use `with sess.as_default():` or pass an explicit session "
+                         "to `eval(session=sess)`.")
+    if session.graph is not graph:
+        raise GraphMismatchError("Cannot use the given session to evaluate tensor: the tensor's "
+                                 "graph is different from the session's graph.")
+    return session
+
+
+# -- fetches and feeds ---------------------------------------------------------------------
+
+def _flatten_fetches(fetches, graph):
+    """(leaves, rebuild): the graph elements to compute and how to put results back in shape."""
+    if isinstance(fetches, (Tensor, Operation)):
+        return [_element(fetches, graph)], lambda values: values[0]
+    if isinstance(fetches, list) and all(isinstance(f, Tensor) for f in fetches):
+        return [_element(f, graph) for f in fetches], lambda values: values
+    leaves: list = []
+
+    def walk(f):
+        if isinstance(f, Mapping):
+            keys = list(f.keys())
+            builders = [walk(f[k]) for k in keys]
+            kind = type(f)
+
+            def rebuild_map(values):
+                out = {k: b(values) for k, b in zip(keys, builders)}
+                try:
+                    return kind(out)
+                except TypeError:
+                    return out
+            return rebuild_map
+        if isinstance(f, (list, tuple)):
+            builders = [walk(x) for x in f]
+            if isinstance(f, tuple) and hasattr(f, "_fields"):
+                return lambda values: type(f)(*[b(values) for b in builders])
+            kind = type(f) if isinstance(f, tuple) else list
+            return lambda values: kind([b(values) for b in builders])
+        index = len(leaves)
+        leaves.append(_element(f, graph))
+        return lambda values: values[index]
+
+    return leaves, walk(fetches)
+
+
+def _element(f, graph):
+    if f is None:
+        raise TypeError("Fetch argument None has invalid type <class 'NoneType'>: fetch a "
+                        "Tensor, an Operation or a name.")
+    if isinstance(f, str):
+        return graph.as_graph_element(f)
+    f = getattr(f, "_as_fetch", lambda: f)()
+    if not isinstance(f, (Tensor, Operation)):
+        raise TypeError(f"Fetch argument {f!r} has invalid type {type(f).__name__}: fetch a "
+                        f"Tensor, an Operation, a Variable or a name.")
+    if f.graph is not graph:
+        raise GraphMismatchError(f"Fetch argument {f.name!r} cannot be interpreted as a Tensor: "
+                                 f"it is not an element of this session's graph.",
+                                 hint="build the session on the graph that holds it: "
+                                      "tenseur.Session(graph=t.graph)")
+    return f
+
+
+def _fetched(value):
+    """What `run` hands back: a 0-d array as a NumPy scalar; read-only storage as a copy."""
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return value[()]
+        if not value.flags.writeable:
+            return value.copy()
+        return value
+    return backend.to_numpy(value)
+
+
+def _convert_feed(tensor, value, np_dtype, static_shape):
+    if isinstance(value, Tensor):
+        raise TypeError(f"The value of a feed cannot be a Tensor ({value.name}) for "
+                        f"{tensor.name}: feed NumPy arrays or Python values (fetch it first with "
+                        f"sess.run).")
+    array = value if isinstance(value, np.ndarray) else np.asarray(value)
+    if array.dtype != np_dtype:
+        src, dst = array.dtype, np.dtype(np_dtype)
+        lossy_kind = (src.kind == "f" and dst.kind in "iub") or (src.kind in "iu" and dst.kind == "b")
+        if lossy_kind or src.kind in "OSU" and dst.kind != "O":
+            raise InvalidArgumentError(
+                f"Cannot feed a value of dtype {src} for Tensor '{tensor.name}', which has dtype "
+                f"{tensor.dtype.name}.", node_name=tensor.op.name,
+                hint=f"convert it first, e.g. value.astype(np.{dst})")
+        array = array.astype(np_dtype)
+    dims = static_shape.dims
+    if dims is not None and (array.ndim != len(dims) or any(
+            d is not None and d != s for d, s in zip(dims, array.shape))):
+        shown = "(" + ", ".join("?" if d is None else str(d) for d in dims) + (",)" if len(dims) == 1 else ")")
+        raise InvalidArgumentError(
+            f"Cannot feed value of shape {array.shape} for Tensor '{tensor.name}', which has "
+            f"shape '{shown}'.", node_name=tensor.op.name)
+    return array

@@ -1,0 +1,1180 @@
+"""Math ops: elementwise arithmetic and functions, comparisons, reductions, matmul, cast.
+
+Elementwise ops share two small OpDef bases (`_Unary`, `_Binary`); each op is still one
+registered definition naming its kernel and writing its gradient with tenseur ops.
+Binary ops broadcast like NumPy; autodiff sums their gradients back to each input's shape.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..framework import dtypes
+from ..framework.errors import DTypeError, ShapeError
+from ..framework.shapes import TensorShape
+from ..framework.tensor import Tensor, TensorSpec
+from . import array_ops
+from .array_ops import broadcast_shapes, ones_like, zeros_like
+from .registry import NOT_DIFFERENTIABLE, OpDef, apply_op, convert_to_tensor, register_op
+
+__all__ = [
+    "add", "subtract", "multiply", "divide", "truediv", "floordiv", "floor_div", "mod",
+    "floormod", "pow", "negative", "abs", "sign", "exp", "log", "log1p", "sqrt", "rsqrt",
+    "square", "sin", "cos", "tan", "tanh", "sigmoid", "maximum", "minimum", "floor", "ceil",
+    "round", "reciprocal", "clip_by_value", "equal", "not_equal", "less", "less_equal",
+    "greater", "greater_equal", "logical_and", "logical_or", "logical_not", "logical_xor",
+    "matmul", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
+    "reduce_any", "reduce_all", "argmax", "argmin", "cast", "add_n", "squared_difference",
+    "tensordot", "erf", "expm1", "softplus", "mul", "sub", "neg", "div", "realdiv",
+    "count_nonzero", "reduce_logsumexp", "to_float", "to_int32", "to_int64",
+]
+
+
+def _float(spec, op_name):
+    if not (spec.dtype.is_floating):
+        raise DTypeError(f"expects a floating-point input, got {spec.dtype.name}.",
+                         hint="cast it first: tenseur.cast(x, tenseur.float32)")
+
+
+# -- elementwise unary ---------------------------------------------------------------------
+
+class _Unary(OpDef):
+    inputs = ("x",)
+    floating_only = True
+    ufunc = None
+
+    def infer(self, x):
+        if self.floating_only:
+            _float(x, self.type)
+        elif x.dtype.is_bool or x.dtype == dtypes.string:
+            raise DTypeError(f"expects a numeric input, got {x.dtype.name}.")
+        return TensorSpec(x.shape, x.dtype)
+
+    def kernel(self, xp, x):
+        return type(self).ufunc(x)
+
+
+def _unary(op_type, ufunc, floating_only=True):
+    def deco(cls):
+        cls.ufunc = staticmethod(ufunc)
+        cls.floating_only = floating_only
+        return register_op(op_type)(cls)
+    return deco
+
+
+@_unary("Neg", np.negative, floating_only=False)
+class Neg(_Unary):
+    """-x. Gradient: -grad."""
+
+    def gradient(self, op, grad):
+        return (negative(grad),)
+
+
+@_unary("Abs", np.abs, floating_only=False)
+class Abs(_Unary):
+    """|x|. Gradient: grad * sign(x) (0 at x = 0)."""
+
+    def gradient(self, op, grad):
+        return (grad * sign(op.inputs[0]),)
+
+
+@_unary("Sign", np.sign, floating_only=False)
+class Sign(_Unary):
+    """-1, 0 or 1. Its derivative is 0 almost everywhere: no gradient."""
+
+    gradient = NOT_DIFFERENTIABLE
+
+
+@_unary("Exp", np.exp)
+class Exp(_Unary):
+    """e^x. Gradient: grad * exp(x), reusing the output."""
+
+    def gradient(self, op, grad):
+        return (grad * op.outputs[0],)
+
+
+@_unary("Expm1", np.expm1)
+class Expm1(_Unary):
+    """e^x - 1, accurate near 0. Gradient: grad * e^x."""
+
+    def gradient(self, op, grad):
+        return (grad * (op.outputs[0] + 1),)
+
+
+@_unary("Log", np.log)
+class Log(_Unary):
+    """Natural logarithm. Gradient: grad / x."""
+
+    def gradient(self, op, grad):
+        return (grad / op.inputs[0],)
+
+
+@_unary("Log1p", np.log1p)
+class Log1p(_Unary):
+    """log(1 + x), accurate near 0. Gradient: grad / (1 + x)."""
+
+    def gradient(self, op, grad):
+        return (grad / (1 + op.inputs[0]),)
+
+
+@_unary("Sqrt", np.sqrt)
+class Sqrt(_Unary):
+    """√x. Gradient: grad / (2√x), reusing the output."""
+
+    def gradient(self, op, grad):
+        return (grad * 0.5 / op.outputs[0],)
+
+
+@register_op("Rsqrt")
+class Rsqrt(_Unary):
+    """1/√x. Gradient: -grad * y³ / 2."""
+
+    def kernel(self, xp, x):
+        return 1 / xp.sqrt(x)
+
+    def gradient(self, op, grad):
+        y = op.outputs[0]
+        return (grad * -0.5 * y * y * y,)
+
+
+@_unary("Square", np.square, floating_only=False)
+class Square(_Unary):
+    """x². Gradient: 2 x grad."""
+
+    def gradient(self, op, grad):
+        return (grad * 2 * op.inputs[0],)
+
+
+@_unary("Reciprocal", np.reciprocal)
+class Reciprocal(_Unary):
+    """1/x. Gradient: -grad y²."""
+
+    def gradient(self, op, grad):
+        y = op.outputs[0]
+        return (-grad * y * y,)
+
+
+@_unary("Sin", np.sin)
+class Sin(_Unary):
+    """sin x. Gradient: grad cos x."""
+
+    def gradient(self, op, grad):
+        return (grad * cos(op.inputs[0]),)
+
+
+@_unary("Cos", np.cos)
+class Cos(_Unary):
+    """cos x. Gradient: -grad sin x."""
+
+    def gradient(self, op, grad):
+        return (-grad * sin(op.inputs[0]),)
+
+
+@_unary("Tan", np.tan)
+class Tan(_Unary):
+    """tan x. Gradient: grad (1 + tan² x)."""
+
+    def gradient(self, op, grad):
+        y = op.outputs[0]
+        return (grad * (1 + y * y),)
+
+
+@_unary("Tanh", np.tanh)
+class Tanh(_Unary):
+    """tanh x. Gradient: grad (1 - y²), reusing the output."""
+
+    def gradient(self, op, grad):
+        y = op.outputs[0]
+        return (grad * (1 - y * y),)
+
+
+@register_op("Sigmoid")
+class Sigmoid(_Unary):
+    """1 / (1 + e^-x), computed without overflow for large |x|. Gradient: grad y (1 - y)."""
+
+    def kernel(self, xp, x):
+        # exp(-|x|) never overflows; for x < 0, sigmoid(x) = e^x / (1 + e^x).
+        z = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
+
+    def gradient(self, op, grad):
+        y = op.outputs[0]
+        return (grad * y * (1 - y),)
+
+
+@register_op("Softplus")
+class Softplus(_Unary):
+    """log(1 + e^x) in the stable form max(x, 0) + log1p(e^-|x|). Gradient: grad sigmoid(x)."""
+
+    def kernel(self, xp, x):
+        return (xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
+
+    def gradient(self, op, grad):
+        return (grad * sigmoid(op.inputs[0]),)
+
+
+@register_op("Erf")
+class Erf(_Unary):
+    """The error function (Abramowitz–Stegun 7.1.26 would lose precision; uses math.erf)."""
+
+    def kernel(self, xp, x):
+        import math
+        return np.vectorize(math.erf, otypes=[x.dtype])(x) if x.size else x.copy()
+
+    def gradient(self, op, grad):
+        x = op.inputs[0]
+        return (grad * (2 / np.sqrt(np.pi)) * exp(-square(x)),)
+
+
+@_unary("Floor", np.floor)
+class Floor(_Unary):
+    """Largest integer <= x. Piecewise constant: no gradient."""
+
+    gradient = NOT_DIFFERENTIABLE
+
+
+@_unary("Ceil", np.ceil)
+class Ceil(_Unary):
+    """Smallest integer >= x. Piecewise constant: no gradient."""
+
+    gradient = NOT_DIFFERENTIABLE
+
+
+@register_op("Round")
+class Round(_Unary):
+    """Rounds half to even (banker's rounding, as TensorFlow). No gradient."""
+
+    floating_only = False
+    gradient = NOT_DIFFERENTIABLE
+
+    def kernel(self, xp, x):
+        return xp.round(x)
+
+
+@register_op("LogicalNot")
+class LogicalNot(_Unary):
+    """Elementwise not of a bool tensor."""
+
+    gradient = NOT_DIFFERENTIABLE
+
+    def infer(self, x):
+        if not x.dtype.is_bool:
+            raise DTypeError(f"expects a bool input, got {x.dtype.name}.")
+        return TensorSpec(x.shape, x.dtype)
+
+    def kernel(self, xp, x):
+        return xp.logical_not(x)
+
+
+# -- elementwise binary --------------------------------------------------------------------
+
+class _Binary(OpDef):
+    inputs = ("x", "y")
+    broadcasting = True
+    ufunc = None
+    result_bool = False
+    allowed = "numeric"   # or "bool" / "floating"
+
+    def infer(self, x, y):
+        if x.dtype != y.dtype:
+            raise DTypeError(f"x and y must have the same dtype, got {x.dtype.name} and "
+                             f"{y.dtype.name}.",
+                             hint=f"cast one of them: tenseur.cast(y, tenseur.{x.dtype.name})")
+        if self.allowed == "bool" and not x.dtype.is_bool:
+            raise DTypeError(f"expects bool inputs, got {x.dtype.name}.")
+        if self.allowed == "numeric" and not x.dtype.is_numeric:
+            raise DTypeError(f"expects numeric inputs, got {x.dtype.name}.")
+        if self.allowed == "floating" and not x.dtype.is_floating:
+            raise DTypeError(f"expects floating-point inputs, got {x.dtype.name}.")
+        shape = broadcast_shapes(self.type, x.shape, y.shape)
+        return TensorSpec(shape, dtypes.bool_ if self.result_bool else x.dtype)
+
+    def kernel(self, xp, x, y):
+        return type(self).ufunc(x, y)
+
+
+def _binary(op_type, ufunc, result_bool=False, allowed="numeric", differentiable=True):
+    def deco(cls):
+        cls.ufunc = staticmethod(ufunc)
+        cls.result_bool = result_bool
+        cls.allowed = allowed
+        if not differentiable:
+            cls.gradient = NOT_DIFFERENTIABLE
+        return register_op(op_type)(cls)
+    return deco
+
+
+@_binary("Add", np.add)
+class Add(_Binary):
+    """x + y. Gradient: grad to both (summed back over broadcast axes)."""
+
+    def gradient(self, op, grad):
+        return (grad, grad)
+
+
+@_binary("AddV2", np.add)
+class AddV2(Add):
+    """x + y (the TF 2 op name)."""
+
+
+@_binary("Sub", np.subtract)
+class Sub(_Binary):
+    """x - y. Gradient: (grad, -grad)."""
+
+    def gradient(self, op, grad):
+        return (grad, negative(grad))
+
+
+@_binary("Mul", np.multiply)
+class Mul(_Binary):
+    """x * y. Gradient: (grad y, grad x)."""
+
+    def gradient(self, op, grad):
+        x, y = op.inputs
+        return (grad * y, grad * x)
+
+
+@register_op("RealDiv")
+class RealDiv(_Binary):
+    """x / y for floats. Gradient: (grad / y, -grad x / y²)."""
+
+    allowed = "floating"
+
+    def kernel(self, xp, x, y):
+        return xp.true_divide(x, y)
+
+    def gradient(self, op, grad):
+        x, y = op.inputs
+        return (grad / y, -grad * x / (y * y))
+
+
+@register_op("FloorDiv")
+class FloorDiv(_Binary):
+    """floor(x / y). Piecewise constant: no gradient."""
+
+    gradient = NOT_DIFFERENTIABLE
+
+    def kernel(self, xp, x, y):
+        return xp.floor_divide(x, y)
+
+
+@register_op("FloorMod")
+class FloorMod(_Binary):
+    """x - floor(x / y) * y (sign of y, as Python and TensorFlow). Gradient: (grad, -grad floor(x/y))."""
+
+    def kernel(self, xp, x, y):
+        return xp.mod(x, y)
+
+    def gradient(self, op, grad):
+        x, y = op.inputs
+        return (grad, -grad * floor(x / y))
+
+
+@register_op("Pow")
+class Pow(_Binary):
+    """x ** y. Gradient: (grad y x^(y-1), grad x^y log x), the second taken as 0 where x <= 0."""
+
+    def kernel(self, xp, x, y):
+        return xp.power(x, y)
+
+    def gradient(self, op, grad):
+        x, y = op.inputs
+        z = op.outputs[0]
+        grad_x = grad * y * pow(x, y - 1)
+        if not x.dtype.is_floating:
+            return (grad_x, None)
+        safe_log = where_(greater(x, zeros_like(x)), log(where_(greater(x, zeros_like(x)), x,
+                                                                   ones_like(x))), zeros_like(x))
+        return (grad_x, grad * z * safe_log)
+
+
+@register_op("Maximum")
+class Maximum(_Binary):
+    """max(x, y). Gradient goes to x where x >= y, else to y (ties go to x, as TensorFlow)."""
+
+    def kernel(self, xp, x, y):
+        return xp.maximum(x, y)
+
+    def gradient(self, op, grad):
+        x, y = op.inputs
+        mask = greater_equal(x, y)
+        zeros = zeros_like(grad)
+        return (where_(mask, grad, zeros), where_(mask, zeros, grad))
+
+
+@register_op("Minimum")
+class Minimum(_Binary):
+    """min(x, y). Gradient goes to x where x <= y, else to y (ties go to x, as TensorFlow)."""
+
+    def kernel(self, xp, x, y):
+        return xp.minimum(x, y)
+
+    def gradient(self, op, grad):
+        x, y = op.inputs
+        mask = less_equal(x, y)
+        zeros = zeros_like(grad)
+        return (where_(mask, grad, zeros), where_(mask, zeros, grad))
+
+
+@register_op("SquaredDifference")
+class SquaredDifference(_Binary):
+    """(x - y)². Gradient: (2 grad (x - y), -2 grad (x - y))."""
+
+    def kernel(self, xp, x, y):
+        d = x - y
+        return d * d
+
+    def gradient(self, op, grad):
+        x, y = op.inputs
+        g = grad * 2 * (x - y)
+        return (g, negative(g))
+
+
+@_binary("Equal", np.equal, result_bool=True, allowed="any", differentiable=False)
+class Equal(_Binary):
+    """x == y elementwise."""
+
+
+@_binary("NotEqual", np.not_equal, result_bool=True, allowed="any", differentiable=False)
+class NotEqual(_Binary):
+    """x != y elementwise."""
+
+
+@_binary("Less", np.less, result_bool=True, differentiable=False)
+class Less(_Binary):
+    """x < y elementwise."""
+
+
+@_binary("LessEqual", np.less_equal, result_bool=True, differentiable=False)
+class LessEqual(_Binary):
+    """x <= y elementwise."""
+
+
+@_binary("Greater", np.greater, result_bool=True, differentiable=False)
+class Greater(_Binary):
+    """x > y elementwise."""
+
+
+@_binary("GreaterEqual", np.greater_equal, result_bool=True, differentiable=False)
+class GreaterEqual(_Binary):
+    """x >= y elementwise."""
+
+
+@_binary("LogicalAnd", np.logical_and, allowed="bool", differentiable=False)
+class LogicalAnd(_Binary):
+    """x and y elementwise."""
+
+
+@_binary("LogicalOr", np.logical_or, allowed="bool", differentiable=False)
+class LogicalOr(_Binary):
+    """x or y elementwise."""
+
+
+@register_op("Select")
+class Select(OpDef):
+    """`x` where `condition` else `y` (all broadcast together). Gradient routes by the mask."""
+
+    inputs = ("condition", "x", "y")
+    broadcasting = True
+
+    def infer(self, cond, x, y):
+        if not cond.dtype.is_bool:
+            raise DTypeError(f"condition must be bool, got {cond.dtype.name}.")
+        if x.dtype != y.dtype:
+            raise DTypeError(f"x and y must have the same dtype, got {x.dtype.name} and "
+                             f"{y.dtype.name}.")
+        return TensorSpec(broadcast_shapes(self.type, cond.shape, x.shape, y.shape), x.dtype)
+
+    def kernel(self, xp, cond, x, y):
+        return xp.where(cond, x, y)
+
+    def gradient(self, op, grad):
+        cond = op.inputs[0]
+        zeros = zeros_like(grad)
+        return (None, where_(cond, grad, zeros), where_(cond, zeros, grad))
+
+
+def where_(condition, x, y, name="Select"):
+    return apply_op("Select", condition, x, y, name=name)
+
+
+# -- public elementwise functions ----------------------------------------------------------
+
+def _binary_args(x, y):
+    """Converts the operands; a Python number takes the dtype of the tensor beside it."""
+    x_is = isinstance(x, Tensor) or hasattr(x, "_as_tensor")
+    y_is = isinstance(y, Tensor) or hasattr(y, "_as_tensor")
+    if x_is:
+        x = convert_to_tensor(x)
+        y = convert_to_tensor(y, preferred_dtype=x.dtype) if not y_is else convert_to_tensor(y)
+    elif y_is:
+        y = convert_to_tensor(y)
+        x = convert_to_tensor(x, preferred_dtype=y.dtype)
+    else:
+        x = convert_to_tensor(x)
+        y = convert_to_tensor(y, preferred_dtype=x.dtype)
+    return x, y
+
+
+def _apply_binary(op_type, x, y, name):
+    x, y = _binary_args(x, y)
+    return apply_op(op_type, x, y, name=name)
+
+
+def add(x, y, name="add"):
+    """x + y with NumPy broadcasting."""
+    return _apply_binary("Add", x, y, name)
+
+
+def subtract(x, y, name="sub"):
+    """x - y with broadcasting."""
+    return _apply_binary("Sub", x, y, name)
+
+
+def multiply(x, y, name="mul"):
+    """x * y with broadcasting."""
+    return _apply_binary("Mul", x, y, name)
+
+
+def truediv(x, y, name="truediv"):
+    """x / y; integer inputs are converted to floats first (Python 3 semantics)."""
+    x, y = _binary_args(x, y)
+    if x.dtype.is_integer:
+        target = dtypes.float64 if x.dtype in (dtypes.int64,) else dtypes.float32
+        x, y = cast(x, target), cast(y, target)
+    return apply_op("RealDiv", x, y, name=name)
+
+
+def divide(x, y, name="truediv"):
+    return truediv(x, y, name=name)
+
+
+def realdiv(x, y, name="RealDiv"):
+    return _apply_binary("RealDiv", x, y, name)
+
+
+def floordiv(x, y, name="floordiv"):
+    """floor(x / y)."""
+    return _apply_binary("FloorDiv", x, y, name)
+
+
+def mod(x, y, name="mod"):
+    """Remainder with the sign of y, as Python's %."""
+    return _apply_binary("FloorMod", x, y, name)
+
+
+def pow(x, y, name="pow"):
+    """x ** y elementwise."""
+    return _apply_binary("Pow", x, y, name)
+
+
+def maximum(x, y, name="Maximum"):
+    return _apply_binary("Maximum", x, y, name)
+
+
+def minimum(x, y, name="Minimum"):
+    return _apply_binary("Minimum", x, y, name)
+
+
+def squared_difference(x, y, name="SquaredDifference"):
+    return _apply_binary("SquaredDifference", x, y, name)
+
+
+def equal(x, y, name="Equal"):
+    return _apply_binary("Equal", x, y, name)
+
+
+def not_equal(x, y, name="NotEqual"):
+    return _apply_binary("NotEqual", x, y, name)
+
+
+def less(x, y, name="Less"):
+    return _apply_binary("Less", x, y, name)
+
+
+def less_equal(x, y, name="LessEqual"):
+    return _apply_binary("LessEqual", x, y, name)
+
+
+def greater(x, y, name="Greater"):
+    return _apply_binary("Greater", x, y, name)
+
+
+def greater_equal(x, y, name="GreaterEqual"):
+    return _apply_binary("GreaterEqual", x, y, name)
+
+
+def logical_and(x, y, name="LogicalAnd"):
+    return _apply_binary("LogicalAnd", x, y, name)
+
+
+def logical_or(x, y, name="LogicalOr"):
+    return _apply_binary("LogicalOr", x, y, name)
+
+
+def logical_xor(x, y, name="LogicalXor"):
+    return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=name)
+
+
+def logical_not(x, name="LogicalNot"):
+    return apply_op("LogicalNot", x, name=name)
+
+
+def _unary_fn(op_type, default_name):
+    def fn(x, name=default_name):
+        return apply_op(op_type, x, name=name)
+    fn.__name__ = default_name.lower()
+    fn.__doc__ = f"Elementwise `{op_type}` of a tensor (see the op's docstring)."
+    return fn
+
+
+negative = _unary_fn("Neg", "Neg")
+abs = _unary_fn("Abs", "Abs")
+sign = _unary_fn("Sign", "Sign")
+exp = _unary_fn("Exp", "Exp")
+expm1 = _unary_fn("Expm1", "Expm1")
+log = _unary_fn("Log", "Log")
+log1p = _unary_fn("Log1p", "Log1p")
+sqrt = _unary_fn("Sqrt", "Sqrt")
+rsqrt = _unary_fn("Rsqrt", "Rsqrt")
+square = _unary_fn("Square", "Square")
+reciprocal = _unary_fn("Reciprocal", "Reciprocal")
+sin = _unary_fn("Sin", "Sin")
+cos = _unary_fn("Cos", "Cos")
+tan = _unary_fn("Tan", "Tan")
+tanh = _unary_fn("Tanh", "Tanh")
+sigmoid = _unary_fn("Sigmoid", "Sigmoid")
+softplus = _unary_fn("Softplus", "Softplus")
+erf = _unary_fn("Erf", "Erf")
+floor = _unary_fn("Floor", "Floor")
+ceil = _unary_fn("Ceil", "Ceil")
+round = _unary_fn("Round", "Round")
+
+# TF 0.x / 1.0 spellings still met in old course material.
+mul, sub, neg, div = multiply, subtract, negative, truediv
+floor_div, floormod = floordiv, mod
+
+
+def clip_by_value(t, clip_value_min, clip_value_max, name="clip_by_value"):
+    """Clips `t` to [min, max]; the gradient flows only where t is inside the range."""
+    t = convert_to_tensor(t)
+    return minimum(maximum(t, clip_value_min), clip_value_max, name=name)
+
+
+# -- cast, add_n ---------------------------------------------------------------------------
+
+@register_op("Cast")
+class Cast(OpDef):
+    """Converts to `DstT`. The gradient is cast back when both dtypes are floating, else None."""
+
+    inputs = ("x",)
+    attrs = {"DstT": None}
+
+    def infer(self, x, *, DstT):
+        return TensorSpec(x.shape, DstT)
+
+    def kernel(self, xp, x, *, DstT):
+        return x.astype(DstT.as_numpy_dtype, copy=False)
+
+    def gradient(self, op, grad):
+        src = op.inputs[0].dtype
+        if src.is_floating and op.attrs["DstT"].is_floating:
+            return (cast(grad, src),)
+        return (None,)
+
+
+def cast(x, dtype, name="Cast"):
+    """`x` converted to `dtype` (floats to ints truncate toward zero, as TensorFlow)."""
+    x = convert_to_tensor(x)
+    dtype = dtypes.as_dtype(dtype)
+    if x.dtype == dtype:
+        return x
+    return apply_op("Cast", x, DstT=dtype, name=name)
+
+
+def to_float(x, name="ToFloat"):
+    return cast(x, dtypes.float32, name=name)
+
+
+def to_int32(x, name="ToInt32"):
+    return cast(x, dtypes.int32, name=name)
+
+
+def to_int64(x, name="ToInt64"):
+    return cast(x, dtypes.int64, name=name)
+
+
+@register_op("AddN")
+class AddN(OpDef):
+    """The sum of N tensors of one shape and dtype. Gradient: grad to each."""
+
+    inputs = ("*inputs",)
+
+    def infer(self, *xs):
+        if not xs:
+            raise ShapeError("add_n needs at least one tensor.")
+        shape = xs[0].shape
+        for x in xs[1:]:
+            if x.dtype != xs[0].dtype:
+                raise DTypeError(f"all inputs must have one dtype, got {xs[0].dtype.name} and "
+                                 f"{x.dtype.name}.")
+            if not shape.is_compatible_with(x.shape):
+                raise ShapeError(f"all inputs must have one shape, got {shape} and {x.shape}.")
+            shape = shape.merge_with(x.shape)
+        return TensorSpec(shape, xs[0].dtype)
+
+    def kernel(self, xp, *xs):
+        out = xs[0] + xs[1] if len(xs) > 1 else xs[0].copy()
+        for x in xs[2:]:
+            out += x
+        return out
+
+    def gradient(self, op, grad):
+        return tuple(grad for _ in op.inputs)
+
+
+def add_n(inputs, name="AddN"):
+    """Sums a list of tensors of one shape."""
+    inputs = [convert_to_tensor(x) for x in inputs]
+    if len(inputs) == 1:
+        return inputs[0]
+    return apply_op("AddN", *inputs, name=name)
+
+
+# -- reductions ----------------------------------------------------------------------------
+
+def _norm_axes(axis, rank, op_name):
+    """Sorted non-negative axes, or None for all axes."""
+    if axis is None:
+        return None
+    axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
+    if rank is None:
+        return tuple(int(a) for a in axes)
+    out = []
+    for a in axes:
+        a = int(a)
+        if not -rank <= a < rank:
+            raise ShapeError(f"axis {a} is out of range for a tensor of rank {rank} "
+                             f"(valid: {-rank} to {rank - 1}).")
+        out.append(a % rank)
+    return tuple(sorted(set(out)))
+
+
+def _reduced_shape(shape, axes, keepdims):
+    if shape.dims is None:
+        return TensorShape(None)
+    if axes is None:
+        return TensorShape([1] * len(shape.dims) if keepdims else [])
+    axes = [a % len(shape.dims) for a in axes]
+    return TensorShape([1 if i in axes else d for i, d in enumerate(shape.dims)
+                        if keepdims or i not in axes])
+
+
+class _Reduce(OpDef):
+    inputs = ("input",)
+    attrs = {"axis": None, "keepdims": False}
+    reducer = None
+    bool_only = False
+
+    def infer(self, x, *, axis, keepdims):
+        if self.bool_only and not x.dtype.is_bool:
+            raise DTypeError(f"expects a bool input, got {x.dtype.name}.")
+        axes = _norm_axes(axis, x.shape.ndims, self.type)
+        return TensorSpec(_reduced_shape(x.shape, axes, keepdims), x.dtype)
+
+    def kernel(self, xp, x, *, axis, keepdims):
+        out = type(self).reducer(x, axis=axis, keepdims=keepdims)
+        return xp.asarray(out, dtype=x.dtype)
+
+
+def _keepdims_grad(op, grad):
+    """`grad` reshaped with the reduced axes kept as 1, so it broadcasts against the input."""
+    if op.attrs["keepdims"] or op.attrs["axis"] is None and grad.shape.ndims == 0:
+        return grad
+    axes = _norm_axes(op.attrs["axis"], op.inputs[0].shape.ndims, op.type)
+    if axes is None:
+        if op.inputs[0].shape.ndims is None:
+            raise ShapeError(f"{op.type} '{op.name}': cannot differentiate a full reduction of a "
+                             f"tensor of unknown rank.")
+        axes = tuple(range(op.inputs[0].shape.ndims))
+    return apply_op("ExpandDimsMany", grad, axes=axes)
+
+
+@register_op("ExpandDimsMany")
+class ExpandDimsMany(OpDef):
+    """Inserts size-1 axes at the (sorted, non-negative) positions `axes`; used by reductions."""
+
+    inputs = ("input",)
+    attrs = {"axes": ()}
+
+    def infer(self, x, *, axes):
+        if x.shape.dims is None:
+            return TensorSpec(None, x.dtype)
+        dims = list(x.shape.dims)
+        for a in axes:
+            dims.insert(a, 1)
+        return TensorSpec(dims, x.dtype)
+
+    def kernel(self, xp, x, *, axes):
+        return xp.expand_dims(x, axes) if axes else x
+
+    def gradient(self, op, grad):
+        return (apply_op("SqueezeAxes", grad, axes=op.attrs["axes"]),)
+
+
+@register_op("SqueezeAxes")
+class SqueezeAxes(OpDef):
+    """Removes the size-1 axes `axes` (the inverse of ExpandDimsMany)."""
+
+    inputs = ("input",)
+    attrs = {"axes": ()}
+
+    def infer(self, x, *, axes):
+        if x.shape.dims is None:
+            return TensorSpec(None, x.dtype)
+        return TensorSpec([d for i, d in enumerate(x.shape.dims) if i not in axes], x.dtype)
+
+    def kernel(self, xp, x, *, axes):
+        return xp.squeeze(x, axis=axes) if axes else x
+
+    def gradient(self, op, grad):
+        return (apply_op("ExpandDimsMany", grad, axes=op.attrs["axes"]),)
+
+
+@register_op("Sum")
+class Sum(_Reduce):
+    """Sum over `axis`. Gradient: grad broadcast back over the reduced axes."""
+
+    reducer = staticmethod(np.sum)
+
+    def gradient(self, op, grad):
+        return (apply_op("BroadcastLike", _keepdims_grad(op, grad), op.inputs[0]),)
+
+
+@register_op("Mean")
+class Mean(_Reduce):
+    """Mean over `axis`. Gradient: grad / count, broadcast back."""
+
+    reducer = staticmethod(np.mean)
+
+    def infer(self, x, *, axis, keepdims):
+        if not x.dtype.is_numeric or x.dtype.is_bool:
+            raise DTypeError(f"expects a numeric input, got {x.dtype.name}.")
+        return super().infer(x, axis=axis, keepdims=keepdims)
+
+    def gradient(self, op, grad):
+        x = op.inputs[0]
+        count = cast(size(x), grad.dtype) / cast(size(op.outputs[0]), grad.dtype)
+        return (apply_op("BroadcastLike", _keepdims_grad(op, grad) / count, x),)
+
+
+@register_op("Prod")
+class Prod(_Reduce):
+    """Product over `axis`. Gradient: grad * (product / x) (inputs assumed non-zero)."""
+
+    reducer = staticmethod(np.prod)
+
+    def gradient(self, op, grad):
+        x = op.inputs[0]
+        g = apply_op("BroadcastLike", _keepdims_grad(op, grad), x)
+        y = apply_op("BroadcastLike", _keepdims_grad(op, op.outputs[0]), x)
+        return (g * y / x,)
+
+
+class _ReduceExtreme(_Reduce):
+    """Max/Min: the gradient is shared equally among the elements equal to the extreme."""
+
+    def gradient(self, op, grad):
+        x = op.inputs[0]
+        y = apply_op("BroadcastLike", _keepdims_grad(op, op.outputs[0]), x)
+        g = apply_op("BroadcastLike", _keepdims_grad(op, grad), x)
+        mask = cast(equal(x, y), grad.dtype)
+        count = apply_op("BroadcastLike", _keepdims_grad(op, apply_op(
+            "Sum", mask, axis=op.attrs["axis"], keepdims=op.attrs["keepdims"])), x)
+        return (g * mask / count,)
+
+
+@register_op("Max")
+class Max(_ReduceExtreme):
+    """Maximum over `axis`; ties share the gradient equally (as TensorFlow)."""
+
+    reducer = staticmethod(np.max)
+
+
+@register_op("Min")
+class Min(_ReduceExtreme):
+    """Minimum over `axis`; ties share the gradient equally (as TensorFlow)."""
+
+    reducer = staticmethod(np.min)
+
+
+@register_op("Any")
+class Any(_Reduce):
+    """Logical or over `axis`."""
+
+    reducer = staticmethod(np.any)
+    bool_only = True
+    gradient = NOT_DIFFERENTIABLE
+
+
+@register_op("All")
+class All(_Reduce):
+    """Logical and over `axis`."""
+
+    reducer = staticmethod(np.all)
+    bool_only = True
+    gradient = NOT_DIFFERENTIABLE
+
+
+def _reduce(op_type, default_name):
+    def fn(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
+           keep_dims=None):
+        if reduction_indices is not None:
+            if axis is not None:
+                raise ValueError(f"{default_name}: pass either axis or reduction_indices, not both.")
+            axis = reduction_indices
+        keep = bool(keepdims if keepdims is not None else (keep_dims or False))
+        if isinstance(axis, np.ndarray):
+            axis = axis.tolist()
+        axis = tuple(axis) if isinstance(axis, list) else axis
+        return apply_op(op_type, input_tensor, axis=axis, keepdims=keep, name=name or default_name)
+    fn.__name__ = default_name.lower()
+    fn.__doc__ = (f"`{op_type}` over `axis` (all axes when None); `keepdims` keeps them as 1.\n\n"
+                  f"    Example: tenseur.reduce_mean(x, axis=-1)")
+    return fn
+
+
+reduce_sum = _reduce("Sum", "Sum")
+reduce_mean = _reduce("Mean", "Mean")
+reduce_max = _reduce("Max", "Max")
+reduce_min = _reduce("Min", "Min")
+reduce_prod = _reduce("Prod", "Prod")
+reduce_any = _reduce("Any", "Any")
+reduce_all = _reduce("All", "All")
+
+
+def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name="ReduceLogSumExp"):
+    """log(sum(exp(x))) computed stably by subtracting the (gradient-free) max first."""
+    x = convert_to_tensor(input_tensor)
+    m = apply_op("StopGradient", reduce_max(x, axis=axis, keepdims=True))
+    out = log(reduce_sum(exp(x - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        axes = _norm_axes(axis, x.shape.ndims, "ReduceLogSumExp")
+        out = apply_op("SqueezeAxes", out, axes=axes if axes is not None
+                       else tuple(range(x.shape.ndims)))
+    return apply_op("Identity", out, name=name)
+
+
+def count_nonzero(input_tensor, axis=None, keepdims=False, dtype=dtypes.int64, name="count_nonzero"):
+    x = convert_to_tensor(input_tensor)
+    nonzero = not_equal(x, zeros_like(x)) if not x.dtype.is_bool else x
+    return reduce_sum(cast(nonzero, dtype), axis=axis, keepdims=keepdims, name=name)
+
+
+@register_op("Size")
+class Size(OpDef):
+    """The number of elements of a tensor (int32 scalar)."""
+
+    inputs = ("input",)
+    gradient = NOT_DIFFERENTIABLE
+
+    def infer(self, x):
+        return TensorSpec([], dtypes.int32)
+
+    def kernel(self, xp, x):
+        return np.asarray(x.size, dtype=np.int32)
+
+
+def size(input, name="Size"):
+    return apply_op("Size", input, name=name)
+
+
+class _ArgExtreme(OpDef):
+    inputs = ("input",)
+    attrs = {"axis": 0, "output_type": dtypes.int64}
+    gradient = NOT_DIFFERENTIABLE
+    reducer = None
+
+    def infer(self, x, *, axis, output_type):
+        axes = _norm_axes(axis, x.shape.ndims, self.type)
+        return TensorSpec(_reduced_shape(x.shape, axes, False), output_type)
+
+    def kernel(self, xp, x, *, axis, output_type):
+        return xp.asarray(type(self).reducer(x, axis=axis), dtype=output_type.as_numpy_dtype)
+
+
+@register_op("ArgMax")
+class ArgMax(_ArgExtreme):
+    """Index of the largest value along `axis` (first one on ties)."""
+
+    reducer = staticmethod(np.argmax)
+
+
+@register_op("ArgMin")
+class ArgMin(_ArgExtreme):
+    """Index of the smallest value along `axis` (first one on ties)."""
+
+    reducer = staticmethod(np.argmin)
+
+
+def argmax(input, axis=None, name="ArgMax", dimension=None, output_type=dtypes.int64):
+    """Index of the largest value along `axis` (default 0; `dimension` is the old spelling)."""
+    axis = dimension if axis is None else axis
+    return apply_op("ArgMax", input, axis=0 if axis is None else int(axis),
+                    output_type=dtypes.as_dtype(output_type), name=name)
+
+
+def argmin(input, axis=None, name="ArgMin", dimension=None, output_type=dtypes.int64):
+    axis = dimension if axis is None else axis
+    return apply_op("ArgMin", input, axis=0 if axis is None else int(axis),
+                    output_type=dtypes.as_dtype(output_type), name=name)
+
+
+# -- matrix products -----------------------------------------------------------------------
+
+def _matrix_dims(shape, transpose):
+    rows, cols = shape.dims[-2], shape.dims[-1]
+    return (cols, rows) if transpose else (rows, cols)
+
+
+@register_op("MatMul")
+class MatMul(OpDef):
+    """Matrix product; rank > 2 inputs are batches of matrices (batch dims broadcast)."""
+
+    inputs = ("a", "b")
+    attrs = {"transpose_a": False, "transpose_b": False}
+
+    def infer(self, a, b, *, transpose_a, transpose_b):
+        if a.dtype != b.dtype:
+            raise DTypeError(f"a and b must have the same dtype, got {a.dtype.name} and "
+                             f"{b.dtype.name}.", hint=f"cast one: tenseur.cast(b, tenseur.{a.dtype.name})")
+        if a.shape.dims is None or b.shape.dims is None:
+            return TensorSpec(None, a.dtype)
+        for name, s in (("a", a), ("b", b)):
+            if len(s.shape.dims) < 2:
+                raise ShapeError(f"{name} must be a matrix (rank >= 2), got shape {s.shape}.",
+                                 hint="reshape vectors to (1, n) or (n, 1), or use "
+                                      "tenseur.tensordot / tenseur.reduce_sum(a * b)")
+        rows, inner_a = _matrix_dims(a.shape, transpose_a)
+        inner_b, cols = _matrix_dims(b.shape, transpose_b)
+        if inner_a is not None and inner_b is not None and inner_a != inner_b:
+            hint = None
+            b_other = b.shape.dims[-2] if transpose_b else b.shape.dims[-1]
+            if b_other == inner_a:
+                hint = (f"b looks transposed (its {'first' if transpose_b else 'last'} dimension "
+                        f"is {inner_a}); pass transpose_b={not transpose_b}")
+            raise ShapeError(f"inner dimensions must agree, got {inner_a} from a and {inner_b} "
+                             f"from b.", hint=hint)
+        batch = broadcast_shapes(self.type, TensorShape(a.shape.dims[:-2]),
+                                 TensorShape(b.shape.dims[:-2]))
+        return TensorSpec(list(batch.dims) + [rows, cols], a.dtype)
+
+    def kernel(self, xp, a, b, *, transpose_a, transpose_b):
+        if transpose_a:
+            a = xp.swapaxes(a, -1, -2)
+        if transpose_b:
+            b = xp.swapaxes(b, -1, -2)
+        return xp.matmul(a, b)
+
+    def gradient(self, op, grad):
+        # With lhs, rhs the operands as multiplied: dlhs = grad rhsᵀ, drhs = lhsᵀ grad.
+        a, b = op.inputs
+        ta, tb = op.attrs["transpose_a"], op.attrs["transpose_b"]
+        if not ta:
+            grad_a = matmul(grad, b, transpose_b=not tb)
+        else:
+            grad_a = matmul(b, grad, transpose_a=tb, transpose_b=True)
+        if not tb:
+            grad_b = matmul(a, grad, transpose_a=not ta)
+        else:
+            grad_b = matmul(grad, a, transpose_a=True, transpose_b=ta)
+        return (grad_a, grad_b)
+
+    # Batch dims may broadcast: autodiff sums each gradient back to its input's shape.
+    broadcasting = True
+
+
+def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
+           a_is_sparse=False, b_is_sparse=False, name="MatMul"):
+    """Multiplies matrix `a` by matrix `b` (batched when rank > 2).
+
+    Raises:
+        ShapeError: the inner dimensions disagree (when the graph is built).
+    Example:
+        >>> logits = tenseur.matmul(x, w)   # (None, 784) @ (784, 10) -> (None, 10)
+    """
+    a = convert_to_tensor(a)
+    b = convert_to_tensor(b, preferred_dtype=a.dtype)
+    return apply_op("MatMul", a, b, transpose_a=bool(transpose_a or adjoint_a),
+                    transpose_b=bool(transpose_b or adjoint_b), name=name)
+
+
+def tensordot(a, b, axes, name="Tensordot"):
+    """Sums the products of `a` and `b` over `axes` (an int N: last N of a with first N of b,
+    or a pair of axis lists), as a reshape → matmul → reshape."""
+    a = convert_to_tensor(a)
+    b = convert_to_tensor(b, preferred_dtype=a.dtype)
+    ra, rb = a.shape.ndims, b.shape.ndims
+    if ra is None or rb is None:
+        raise ShapeError(f"Tensordot '{name}': the ranks of a and b must be known.")
+    if isinstance(axes, (int, np.integer)):
+        axes_a, axes_b = list(range(ra - int(axes), ra)), list(range(int(axes)))
+    else:
+        axes_a, axes_b = axes
+        axes_a = [axes_a] if isinstance(axes_a, int) else list(axes_a)
+        axes_b = [axes_b] if isinstance(axes_b, int) else list(axes_b)
+    axes_a = [x % ra for x in axes_a]
+    axes_b = [x % rb for x in axes_b]
+    free_a = [i for i in range(ra) if i not in axes_a]
+    free_b = [i for i in range(rb) if i not in axes_b]
+    more = array_ops
+    at = more.transpose(a, free_a + axes_a) if free_a + axes_a != list(range(ra)) else a
+    bt = more.transpose(b, axes_b + free_b) if axes_b + free_b != list(range(rb)) else b
+    da, db = a.shape.dims, b.shape.dims
+    inner = 1
+    for i in axes_a:
+        if da[i] is None:
+            inner = -1
+            break
+        inner *= da[i]
+    a2 = more.reshape(at, [-1, inner])
+    b2 = more.reshape(bt, [inner, -1])
+    out = matmul(a2, b2)
+    out_dims = [da[i] for i in free_a] + [db[i] for i in free_b]
+    if all(d is not None for d in out_dims):
+        return more.reshape(out, out_dims, name=name)
+    shape_a = more.gather(shape(a), free_a)
+    shape_b = more.gather(shape(b), free_b)
+    return more.reshape(out, more.concat([shape_a, shape_b], 0), name=name)
+
+
+def shape(x):
+    return apply_op("Shape", x)
+
+
+# -- Tensor operators ----------------------------------------------------------------------
+
+def _install_operators():
+    """Gives graph Tensors their Python operators (`a + b`, `a @ b`, `-a`, `a < b`...)."""
+
+    def binary(fn, reverse=False):
+        if reverse:
+            return lambda self, other: fn(other, self)
+        return lambda self, other: fn(self, other)
+
+    for op_name, fn in (("add", add), ("sub", subtract), ("mul", multiply),
+                        ("truediv", truediv), ("floordiv", floordiv), ("mod", mod),
+                        ("pow", pow), ("matmul", matmul), ("and", logical_and),
+                        ("or", logical_or), ("xor", logical_xor)):
+        setattr(Tensor, f"__{op_name}__", binary(fn))
+        setattr(Tensor, f"__r{op_name}__", binary(fn, reverse=True))
+    Tensor.__lt__ = binary(less)
+    Tensor.__le__ = binary(less_equal)
+    Tensor.__gt__ = binary(greater)
+    Tensor.__ge__ = binary(greater_equal)
+    Tensor.__neg__ = lambda self: negative(self)
+    Tensor.__abs__ = lambda self: abs(self)
+    Tensor.__invert__ = lambda self: logical_not(self)
+    Tensor.__pos__ = lambda self: self
+
+
+_install_operators()
