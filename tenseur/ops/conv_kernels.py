@@ -733,7 +733,7 @@ def max_pool_grad(x, y, dy, ksize, strides, padding) -> np.ndarray:
     for t, (out, src, _) in enumerate(taps):
         is_max = np.equal(x[src], y[out], out=hit[out])
         if t > 0:
-            np.greater(is_max, is_max, out=taken[out])  # is_max and not taken
+            np.greater(is_max, taken[out], out=is_max)  # is_max and not taken
         if t < len(taps) - 1:
             taken[out] |= is_max
         if disjoint:
