@@ -37,10 +37,16 @@ class SessionState:
                 hint="run tenseur.global_variables_initializer() (or the variable's "
                      "initializer) in this session first, or restore a checkpoint") from None
 
-    def write_variable(self, name: str, value) -> np.ndarray:
-        # Stored arrays are read-only: updates replace them instead of mutating, so a value
-        # fetched earlier never changes under the user's feet.
-        value = np.array(value, copy=True) if value.flags.writeable else value
+    def write_variable(self, name: str, value, owned: bool = False) -> np.ndarray:
+        """Stores a variable's new value. `owned`: the array is fresh and nobody else holds it.
+
+        Stored arrays are read-only: updates replace them instead of mutating, so a value
+        fetched earlier never changes under the user's feet.
+        """
+        if not isinstance(value, np.ndarray):
+            value = np.asarray(value)
+        elif value.flags.writeable and not owned:
+            value = value.copy()
         value.flags.writeable = False
         self.variables[name] = value
         return value

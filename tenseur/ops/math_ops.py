@@ -10,6 +10,7 @@ import numpy as np
 
 from ..framework import dtypes
 from ..framework.errors import DTypeError, ShapeError
+from ..framework.graph import name_scope
 from ..framework.shapes import TensorShape
 from ..framework.tensor import Tensor, TensorSpec
 from . import array_ops
@@ -500,24 +501,31 @@ def where_(condition, x, y, name="Select"):
 # -- public elementwise functions ----------------------------------------------------------
 
 def _binary_args(x, y):
-    """Converts the operands; a Python number takes the dtype of the tensor beside it."""
+    """Converts the operands; a Python number takes the dtype of the tensor beside it.
+
+    Constants made here are named `x`/`y` inside the current name scope, as TensorFlow does
+    (`mul/y` for the 2.0 of `t * 2.0`).
+    """
     x_is = isinstance(x, Tensor) or hasattr(x, "_as_tensor")
     y_is = isinstance(y, Tensor) or hasattr(y, "_as_tensor")
     if x_is:
         x = convert_to_tensor(x)
-        y = convert_to_tensor(y, preferred_dtype=x.dtype) if not y_is else convert_to_tensor(y)
+        y = convert_to_tensor(y) if y_is else convert_to_tensor(y, preferred_dtype=x.dtype, name="y")
     elif y_is:
         y = convert_to_tensor(y)
-        x = convert_to_tensor(x, preferred_dtype=y.dtype)
+        x = convert_to_tensor(x, preferred_dtype=y.dtype, name="x")
     else:
-        x = convert_to_tensor(x)
-        y = convert_to_tensor(y, preferred_dtype=x.dtype)
+        x = convert_to_tensor(x, name="x")
+        y = convert_to_tensor(y, preferred_dtype=x.dtype, name="y")
     return x, y
 
 
 def _apply_binary(op_type, x, y, name):
-    x, y = _binary_args(x, y)
-    return apply_op(op_type, x, y, name=name)
+    if isinstance(x, Tensor) and isinstance(y, Tensor):
+        return apply_op(op_type, x, y, name=name)
+    with name_scope(name, values=[x, y]) as scope:
+        x, y = _binary_args(x, y)
+        return apply_op(op_type, x, y, name=scope)
 
 
 def add(x, y, name="add"):

@@ -60,7 +60,7 @@ class AssignAdd(_AssignBase):
 
     def bind(self, op, xp, ctx):
         name = op.attrs["var_name"]
-        return lambda value: ctx.write_variable(name, ctx.read_variable(name) + value)
+        return lambda value: ctx.write_variable(name, ctx.read_variable(name) + value, owned=True)
 
 
 @register_op("AssignSub")
@@ -69,7 +69,7 @@ class AssignSub(_AssignBase):
 
     def bind(self, op, xp, ctx):
         name = op.attrs["var_name"]
-        return lambda value: ctx.write_variable(name, ctx.read_variable(name) - value)
+        return lambda value: ctx.write_variable(name, ctx.read_variable(name) - value, owned=True)
 
 
 @register_op("IsVariableInitialized")
