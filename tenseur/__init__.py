@@ -39,3 +39,16 @@ from .autodiff.gradients import gradients  # noqa: F401
 from .ops import variables as _variables
 _variables._install_operators()
 del _variables
+
+# Submodules imported on first use, so `import tenseur` stays fast (`tf.nn`, `tf.train`...).
+_LAZY_SUBMODULES = {"nn", "train", "contrib", "data", "layers", "keras", "summary", "examples",
+                    "testing", "losses", "initializers", "metrics", "compiler", "backend"}
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'tenseur' has no attribute {name!r}")

@@ -1,0 +1,2 @@
+"""`tf.contrib.learn.python`."""
+from . import learn  # noqa: F401

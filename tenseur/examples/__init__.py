@@ -1,0 +1,1 @@
+"""`tensorflow.examples` paths kept for old tutorials."""
