@@ -1,0 +1,42 @@
+"""The slides' programs, run as users run them (examples/), with the results they promise."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+sys.path.insert(0, str(EXAMPLES))
+
+
+def test_sqrt_sin_prints_two():
+    out = subprocess.run([sys.executable, str(EXAMPLES / "sqrt_sin.py")], capture_output=True,
+                         text=True, check=True, env=os.environ.copy()).stdout
+    assert out.strip() == "y: 2.0"
+
+
+@pytest.mark.slow
+def test_binary_perceptron_reaches_99_percent(mnist_dir):
+    import binary_perceptron
+    accuracy = binary_perceptron.train(mnist_dir, verbose=False)
+    assert accuracy >= 0.99
+
+
+@pytest.mark.slow
+def test_mlp_with_variable_scopes_trains(mnist_dir):
+    import mlp_tf
+    import tenseur as tf
+    history, test = mlp_tf.train(mnist_dir, epochs=2, iter_per_epoch=300, verbose=False)
+    names = [v.name for v in tf.trainable_variables()]
+    assert names[:2] == ["hidden_1/weights:0", "hidden_1/bias:0"]
+    assert "output_layer/weights:0" in names
+    # Sigmoid layers from N(0,1) weights learn slowly at lr 5e-2; two short epochs are far
+    # above chance (10%) and improving.
+    assert history[-1] > 0.5 and test > 0.5
+
+
+@pytest.mark.slow
+def test_contrib_fully_connected_example_learns(mnist_dir):
+    import contrib_fully_connected
+    assert contrib_fully_connected.main(mnist_dir, steps=200, verbose=False) > 0.85
