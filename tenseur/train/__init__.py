@@ -1,0 +1,27 @@
+"""`tenseur.train` (TF 1.x `tf.train`): optimizers, the global step, learning-rate schedules
+and checkpoints (`Saver`).
+
+Example:
+    >>> import tenseur as tf
+    >>> global_step = tf.train.get_or_create_global_step()
+    >>> lr = tf.train.exponential_decay(0.1, global_step, 1000, 0.96, staircase=True)
+    >>> train_op = tf.train.MomentumOptimizer(lr, 0.9).minimize(loss, global_step=global_step)
+    >>> saver = tf.train.Saver(max_to_keep=3)
+"""
+from .learning_rate_decay import (cosine_decay, exponential_decay, inverse_time_decay,  # noqa: F401
+                                  natural_exp_decay, piecewise_constant, polynomial_decay)
+from .optimizer import Optimizer  # noqa: F401
+from .optimizers import (AdadeltaOptimizer, AdagradOptimizer, AdamOptimizer,  # noqa: F401
+                         FtrlOptimizer, GradientDescentOptimizer, MomentumOptimizer,
+                         RMSPropOptimizer)
+from .training_util import (assert_global_step, create_global_step, get_global_step,  # noqa: F401
+                            get_or_create_global_step, global_step)
+
+__all__ = [
+    "Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer",
+    "RMSPropOptimizer", "AdagradOptimizer", "AdadeltaOptimizer", "FtrlOptimizer",
+    "global_step", "get_global_step", "create_global_step", "get_or_create_global_step",
+    "assert_global_step",
+    "exponential_decay", "natural_exp_decay", "inverse_time_decay", "polynomial_decay",
+    "cosine_decay", "piecewise_constant",
+]
