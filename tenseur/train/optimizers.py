@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+
 from ..framework.graph import get_default_graph
 from ..ops import array_ops, training_ops
 from .optimizer import Optimizer
@@ -99,8 +101,12 @@ class AdamOptimizer(Optimizer):
 
     def _create_slots(self, var_list):
         first_var = min(var_list, key=lambda v: v.name)
-        self._create_non_slot_variable(self._beta1, "beta1_power", colocate_with=first_var)
-        self._create_non_slot_variable(self._beta2, "beta2_power", colocate_with=first_var)
+        # TF makes the powers float32 whatever the variables; the first variable's dtype keeps
+        # float64 models exact.
+        dtype = first_var.dtype.as_numpy_dtype
+        for name, beta in (("beta1_power", self._beta1), ("beta2_power", self._beta2)):
+            initial_value = np.asarray(beta, dtype) if _is_number(beta) else beta
+            self._create_non_slot_variable(initial_value, name, colocate_with=first_var)
         for v in var_list:
             self._zeros_slot(v, "m", self._name)
             self._zeros_slot(v, "v", self._name)
