@@ -376,6 +376,7 @@ def test_depthwise_backprops_match_finite_differences():
 # ----------------------------------------------------------------------------------------
 # Pooling
 
+
 POOL_CASES = [
     ((2, 24, 24, 3), (2, 2), (2, 2), "VALID"),  # the slides' pools
     ((2, 10, 10, 2), (2, 2), (2, 2), "VALID"),
@@ -387,6 +388,8 @@ POOL_CASES = [
     ((1, 9, 9, 2), (2, 2), (3, 3), "SAME"),  # stride > window: gaps
     ((2, 6, 7, 2), (3, 2), (2, 1), ((1, 1), (0, 1))),
     ((1, 1, 1, 4), (3, 3), (2, 2), "SAME"),
+    ((1, 9, 8, 2), (3, 2), (3, 2), "VALID"),  # tiling windows, not square
+    ((1, 4, 7, 2), (1, 3), (1, 3), "VALID"),
 ]
 
 
