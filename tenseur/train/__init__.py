@@ -8,12 +8,18 @@ Example:
     >>> train_op = tf.train.MomentumOptimizer(lr, 0.9).minimize(loss, global_step=global_step)
     >>> saver = tf.train.Saver(max_to_keep=3)
 """
+from .checkpoint_io import (CheckpointReader, DataLossError, NewCheckpointReader,  # noqa: F401
+                            checkpoint_exists, remove_checkpoint)
+from .checkpoint_management import (CheckpointState, get_checkpoint_state,  # noqa: F401
+                                    latest_checkpoint, list_variables, load_checkpoint,
+                                    load_variable, update_checkpoint_state)
 from .learning_rate_decay import (cosine_decay, exponential_decay, inverse_time_decay,  # noqa: F401
                                   natural_exp_decay, piecewise_constant, polynomial_decay)
 from .optimizer import Optimizer  # noqa: F401
 from .optimizers import (AdadeltaOptimizer, AdagradOptimizer, AdamOptimizer,  # noqa: F401
                          FtrlOptimizer, GradientDescentOptimizer, MomentumOptimizer,
                          RMSPropOptimizer)
+from .saver import Saver  # noqa: F401
 from .training_util import (assert_global_step, create_global_step, get_global_step,  # noqa: F401
                             get_or_create_global_step, global_step)
 
@@ -24,4 +30,7 @@ __all__ = [
     "assert_global_step",
     "exponential_decay", "natural_exp_decay", "inverse_time_decay", "polynomial_decay",
     "cosine_decay", "piecewise_constant",
+    "Saver", "latest_checkpoint", "get_checkpoint_state", "update_checkpoint_state",
+    "CheckpointState", "checkpoint_exists", "remove_checkpoint", "NewCheckpointReader",
+    "CheckpointReader", "list_variables", "load_variable", "load_checkpoint", "DataLossError",
 ]
