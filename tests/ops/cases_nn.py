@@ -57,6 +57,22 @@ def sigmoid_xent_ref(logits, labels):
     return -(labels * np.log(sigmoid_ref(logits)) + (1 - labels) * np.log(1 - sigmoid_ref(logits)))
 
 
+def dense_xent(logits, labels, **kwargs):
+    return nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits, **kwargs)
+
+
+def dense_xent_v2(logits, labels, **kwargs):
+    return nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits, **kwargs)
+
+
+def sparse_xent(logits, labels):
+    return nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+
+
+def sigmoid_xent(logits, labels):
+    return nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+
+
 def top_k_ref(x, k):
     # Descending values; among equal values the lower index first.
     order = np.lexsort((np.broadcast_to(np.arange(x.shape[-1]), x.shape), -x), axis=-1)[..., :k]
@@ -66,6 +82,7 @@ def top_k_ref(x, k):
 _relu6_in = rng.choice([-1.5, -0.4, 0.3, 1.7, 4.2, 5.6, 6.5, 8.0], size=(3, 4))
 _topk_in = rng.permutation(np.linspace(-2, 2, 24)).reshape(4, 6)   # distinct: no gradient ties
 _labels = rng.integers(0, 5, size=(4,))
+_extreme = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, 1000.0]])
 _labels3 = rng.integers(0, 4, size=(2, 3))
 
 CASES = [
@@ -105,61 +122,45 @@ CASES = [
            lambda x: softmax_ref(x, axis=0)),
     OpCase("Softmax/rank3-dim", lambda x: nn.softmax(x, dim=1), [u(2, 3, 2)],
            lambda x: softmax_ref(x, axis=1)),
-    OpCase("Softmax/extreme", nn.softmax, [np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, 1000.0]])],
+    OpCase("Softmax/extreme", nn.softmax, [_extreme],
            lambda x: np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], dtype=x.dtype), grad=False),
     OpCase("LogSoftmax", nn.log_softmax, [u(3, 5)], log_softmax_ref, second_order=True),
     OpCase("LogSoftmax/axis0", lambda x: nn.log_softmax(x, axis=0), [u(4, 3)],
            lambda x: log_softmax_ref(x, axis=0)),
-    OpCase("LogSoftmax/extreme", nn.log_softmax,
-           [np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, 1000.0]])],
+    OpCase("LogSoftmax/extreme", nn.log_softmax, [_extreme],
            lambda x: np.array([[0.0, -1000.0, -2000.0], [-2000.0, -2000.0, 0.0]], dtype=x.dtype),
            grad=False),
 
     # -- cross-entropies
-    OpCase("SoftmaxCrossEntropyWithLogits/v1",
-           lambda logits, labels: nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits),
+    OpCase("SoftmaxCrossEntropyWithLogits/v1", dense_xent,
            [u(4, 5), prob_rows(4, 5)], lambda x, z: -(z * log_softmax_ref(x)).sum(-1), wrt=[0]),
-    OpCase("SoftmaxCrossEntropyWithLogits/v2",
-           lambda logits, labels: nn.softmax_cross_entropy_with_logits_v2(labels=labels,
-                                                                          logits=logits),
+    OpCase("SoftmaxCrossEntropyWithLogits/v2", dense_xent_v2,
            [u(3, 4), prob_rows(3, 4)], lambda x, z: -(z * log_softmax_ref(x)).sum(-1),
            second_order=True),
     OpCase("SoftmaxCrossEntropyWithLogits/dim0",
-           lambda logits, labels: nn.softmax_cross_entropy_with_logits_v2(labels=labels,
-                                                                          logits=logits, dim=0),
+           lambda logits, labels: dense_xent_v2(logits, labels, dim=0),
            [u(4, 3), prob_rows(3, 4).T], lambda x, z: -(z * log_softmax_ref(x, 0)).sum(0)),
-    OpCase("SoftmaxCrossEntropyWithLogits/extreme",
-           lambda logits, labels: nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits),
-           [np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, 1000.0]]),
-            np.array([[0.0, 1.0, 0.0], [0.5, 0.5, 0.0]])],
+    OpCase("SoftmaxCrossEntropyWithLogits/extreme", dense_xent,
+           [_extreme, np.array([[0.0, 1.0, 0.0], [0.5, 0.5, 0.0]])],
            lambda x, z: np.array([1000.0, 2000.0], dtype=x.dtype), grad=False),
-    OpCase("SparseSoftmaxCrossEntropyWithLogits",
-           lambda logits, labels: nn.sparse_softmax_cross_entropy_with_logits(labels=labels,
-                                                                              logits=logits),
+    OpCase("SparseSoftmaxCrossEntropyWithLogits", sparse_xent,
            [u(4, 5), _labels], sparse_xent_ref, second_order=True),
-    OpCase("SparseSoftmaxCrossEntropyWithLogits/rank3-int64",
-           lambda logits, labels: nn.sparse_softmax_cross_entropy_with_logits(labels=labels,
-                                                                              logits=logits),
+    OpCase("SparseSoftmaxCrossEntropyWithLogits/rank3-int64", sparse_xent,
            [u(2, 3, 4), _labels3.astype(np.int64)], sparse_xent_ref),
-    OpCase("SparseSoftmaxCrossEntropyWithLogits/extreme",
-           lambda logits, labels: nn.sparse_softmax_cross_entropy_with_logits(labels=labels,
-                                                                              logits=logits),
-           [np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, 1000.0]]),
-            np.array([1, 0], dtype=np.int32)],
+    OpCase("SparseSoftmaxCrossEntropyWithLogits/extreme", sparse_xent,
+           [_extreme, np.array([1, 0], dtype=np.int32)],
            lambda x, z: np.array([1000.0, 2000.0], dtype=x.dtype), grad=False),
-    OpCase("sigmoid_cross_entropy_with_logits",
-           lambda logits, labels: nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits),
+    OpCase("sigmoid_cross_entropy_with_logits", sigmoid_xent,
            [off_zero(3, 4), rng.uniform(0, 1, size=(3, 4))], sigmoid_xent_ref, second_order=True),
-    OpCase("sigmoid_cross_entropy_with_logits/extreme",
-           lambda logits, labels: nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits),
+    OpCase("sigmoid_cross_entropy_with_logits/extreme", sigmoid_xent,
            [np.array([1000.0, -1000.0, 0.0, 1000.0]), np.array([0.0, 1.0, 0.5, 1.0])],
            lambda x, z: np.array([1000.0, 1000.0, np.log(2.0), 0.0], dtype=x.dtype), grad=False),
     OpCase("weighted_cross_entropy_with_logits",
-           lambda logits, labels: nn.weighted_cross_entropy_with_logits(labels=labels,
-                                                                        logits=logits,
-                                                                        pos_weight=3.0),
+           lambda logits, labels: nn.weighted_cross_entropy_with_logits(
+               labels=labels, logits=logits, pos_weight=3.0),
            [off_zero(3, 4), rng.uniform(0, 1, size=(3, 4))],
-           lambda x, z: -(3.0 * z * np.log(sigmoid_ref(x)) + (1 - z) * np.log(1 - sigmoid_ref(x)))),
+           lambda x, z: -(3.0 * z * np.log(sigmoid_ref(x))
+                          + (1 - z) * np.log(1 - sigmoid_ref(x)))),
     OpCase("L2Loss", nn.l2_loss, [u(3, 4)], lambda t: np.asarray((t ** 2).sum() / 2),
            second_order=True),
 

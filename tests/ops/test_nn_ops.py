@@ -72,8 +72,8 @@ def test_cross_entropies_of_huge_logits_have_finite_values_and_gradients():
         labels=tf.constant([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]), logits=logits)
     sparse = nn.sparse_softmax_cross_entropy_with_logits(labels=tf.constant([2, 2]),
                                                          logits=logits)
-    sigmoid = nn.sigmoid_cross_entropy_with_logits(labels=tf.constant(np.eye(2, 3, dtype=np.float32)),
-                                                   logits=logits)
+    one_hot = tf.constant(np.eye(2, 3, dtype=np.float32))
+    sigmoid = nn.sigmoid_cross_entropy_with_logits(labels=one_hot, logits=logits)
     grads = tf.gradients(tf.reduce_sum(dense) + tf.reduce_sum(sparse) + tf.reduce_sum(sigmoid),
                          logits)
     dense_v, sparse_v, sigmoid_v, grad_v = run([dense, sparse, sigmoid, grads[0]])
