@@ -68,30 +68,28 @@ class _ApplyOp(OpDef):
         extra = {k: v for k, v in op.attrs.items() if k not in _ApplyOp.attrs}
         update = functools.partial(self.update, xp, **extra)
         dtype = np.dtype(op.attrs["var_dtype"].as_numpy_dtype)
+        ndarray = xp.ndarray
+        freeze = xp is np           # other backends' arrays have no writeable flag
         read, write = ctx.read_variable, ctx.write_variable
 
         def run(grad, *hypers):
-            new_values = update(grad, *map(float, hypers), *map(read, names))
+            new_values = update(grad, *[float(h) for h in hypers], *[read(n) for n in names])
             for name, value in zip(names, new_values):
-                _store(write, xp, name, value, dtype)
-            return new_values[0]
+                if value.__class__ is not ndarray or value.dtype != dtype:
+                    # NumPy returns 0-d results as scalars, and NumPy 1.x promotes 0-d float32
+                    # operands of Python floats to float64.
+                    value = xp.asarray(value, dtype=dtype)
+                if freeze:
+                    # A fresh array the session may keep as is: write_variable copies only
+                    # writable arrays (which a caller could still mutate).
+                    value.flags.writeable = False
+                write(name, value)
+            return read(names[0])
 
         return run
 
     def update(self, xp, grad, *args, **attrs):
         raise NotImplementedError(f"{self.type}: update is not implemented")
-
-
-def _store(write, xp, name, value, dtype):
-    """Hands a freshly computed array to the session without the copy it makes of writable ones."""
-    if not isinstance(value, xp.ndarray):            # NumPy turns 0-d results into scalars
-        value = xp.asarray(value)
-    if value.dtype != dtype:                          # NumPy 1.x promotes 0-d float32 by floats
-        value = value.astype(dtype)
-    flags = getattr(value, "flags", None)
-    if flags is not None and getattr(flags, "writeable", False):
-        value.flags.writeable = False
-    write(name, value)
 
 
 # -- the updates ---------------------------------------------------------------------------

@@ -18,7 +18,10 @@ Nothing here can execute code on load (no pickle), and every file is written the
 to a hidden temporary name in the destination directory, flushed and fsynced, then renamed
 over the destination with `os.replace` (atomic on POSIX and Windows). A checkpoint's files are
 all written before the first rename, the `.index` renamed last; so an error while saving
-leaves no file of the new checkpoint and every older one intact.
+leaves no file of the new checkpoint and every older one intact. (Saving again under the same
+prefix has one window, between the renames of the data and the index, where a killed process
+leaves the new data beside the old index; the checksums then make the restore fail loudly
+instead of loading a mix of both.)
 """
 from __future__ import annotations
 

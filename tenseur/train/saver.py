@@ -9,6 +9,7 @@ types, inputs): informative, for tools; it cannot rebuild the graph.
 from __future__ import annotations
 
 import json
+import numbers
 import os
 import time
 
@@ -111,7 +112,7 @@ class Saver:
         if os.path.split(latest_filename)[0]:
             raise ValueError(f"'latest_filename' must be a base name, got {latest_filename!r}.")
         if global_step is not None:
-            if not isinstance(global_step, int):
+            if not isinstance(global_step, numbers.Integral):    # NumPy integers included
                 global_step = _global_step_value(sess, global_step)
             prefix = (f"{save_path}-{global_step:08d}" if self._pad_step_number
                       else f"{save_path}-{global_step}")

@@ -338,6 +338,21 @@ def test_global_step_update_runs_after_the_variable_updates():
     assert [op.type for op in update.control_inputs] == ["ApplyGradientDescent"]
 
 
+def test_minimize_under_control_dependencies_keeps_slot_initializers_free():
+    # The batch-norm pattern: updates gated on UPDATE_OPS that need a fed placeholder; the
+    # slot variables' initializers must not inherit that dependency.
+    x = tf.placeholder(tf.float64, [4], name="x")
+    w = tf.Variable(W0, name="w")
+    moving = tf.Variable(np.zeros(4), trainable=False, name="moving")
+    update_moving = moving.assign(x)
+    with tf.control_dependencies([update_moving]):
+        train_op = train.AdamOptimizer().minimize(quadratic_loss(w))
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())      # feeds nothing
+        sess.run(train_op, feed_dict={x: np.ones(4)})
+        np.testing.assert_array_equal(sess.run(moving), np.ones(4))
+
+
 def test_var_list_restricts_the_update():
     w = tf.Variable(W0, name="w")
     b = tf.Variable(2.0, dtype=tf.float64, name="b")

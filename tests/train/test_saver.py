@@ -56,7 +56,7 @@ def test_saved_files_state_file_and_latest_checkpoint(tmp_path):
     saver = train.Saver()
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
-        first = saver.save(sess, str(tmp_path / "model.ckpt"), global_step=100)
+        first = saver.save(sess, str(tmp_path / "model.ckpt"), global_step=np.int64(100))
         second = saver.save(sess, str(tmp_path / "model.ckpt"), global_step=1000)
     assert second.endswith("model.ckpt-1000")
     assert files_in(tmp_path) == ["checkpoint"] + sorted(
