@@ -35,6 +35,7 @@ from .ops.variables import *  # noqa: F401,F403
 from .ops.init_ops import *  # noqa: F401,F403
 from .ops.variable_scope import *  # noqa: F401,F403
 from .autodiff.gradients import gradients  # noqa: F401
+from .ops import nn_ops as _nn_ops  # noqa: F401  (registers the tf.nn op types)
 
 from .ops import variables as _variables
 _variables._install_operators()

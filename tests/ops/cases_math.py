@@ -154,3 +154,9 @@ CASES += [
     OpCase("tensordot", lambda a, b: tf.tensordot(a, b, axes=[[1, 2], [0, 1]]),
            [u(2, 3, 4), u(3, 4, 5)], lambda a, b: np.tensordot(a, b, axes=[[1, 2], [0, 1]])),
 ]
+
+CASES += [
+    OpCase("AddV2", lambda x, y: tf.apply_op("AddV2", x, y), [u(3, 4), u(4)], np.add),
+    OpCase("ExpandDimsMany", lambda x: tf.apply_op("ExpandDimsMany", x, axes=(0, 2)), [u(3, 4)],
+           lambda a: a[None, :, None, :], second_order=True),
+]
