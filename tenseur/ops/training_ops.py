@@ -73,11 +73,18 @@ class _ApplyOp(OpDef):
         read, write = ctx.read_variable, ctx.write_variable
 
         def run(grad, *hypers):
-            new_values = update(grad, *[float(h) for h in hypers], *[read(n) for n in names])
+            values = [read(n) for n in names]
+            scalar = grad.ndim == 0
+            if scalar:
+                # NumPy turns 0-d results into immutable scalars, which in-place updates and
+                # `out=` cannot take: update 1-element views instead.
+                grad, values = grad.reshape(1), [v.reshape(1) for v in values]
+            new_values = update(grad, *[float(h) for h in hypers], *values)
             for name, value in zip(names, new_values):
+                if scalar:
+                    value = value.reshape(())
                 if value.__class__ is not ndarray or value.dtype != dtype:
-                    # NumPy returns 0-d results as scalars, and NumPy 1.x promotes 0-d float32
-                    # operands of Python floats to float64.
+                    # e.g. NumPy 1.x promoting float32 0-d operands of Python floats.
                     value = xp.asarray(value, dtype=dtype)
                 if freeze:
                     # A fresh array the session may keep as is: write_variable copies only
@@ -122,8 +129,7 @@ class ApplyMomentum(_ApplyOp):
         new_accum += grad
         if use_nesterov:
             new_var = new_accum * (lr * momentum)
-            step = grad * lr
-            new_var += step
+            new_var += grad * lr
         else:
             new_var = new_accum * lr
         xp.subtract(var, new_var, out=new_var)
@@ -162,7 +168,6 @@ class ApplyAdam(_ApplyOp):
         new_var *= alpha
         xp.subtract(var, new_var, out=new_var)
         return new_var, new_m, new_v
-
 
 
 @register_op("ApplyRMSProp")

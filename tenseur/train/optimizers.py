@@ -268,7 +268,8 @@ class FtrlOptimizer(Optimizer):
     Raises:
         ValueError: a strength, the accumulator start or the power is out of range.
     Example:
-        >>> train_op = tenseur.train.FtrlOptimizer(0.1, l1_regularization_strength=0.01).minimize(loss)
+        >>> optimizer = tenseur.train.FtrlOptimizer(0.1, l1_regularization_strength=0.01)
+        >>> train_op = optimizer.minimize(loss)
     """
 
     def __init__(self, learning_rate, learning_rate_power=-0.5, initial_accumulator_value=0.1,

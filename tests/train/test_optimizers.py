@@ -15,20 +15,22 @@ import tenseur.train as train
 W0 = np.array([0.5, -1.5, 2.0, 0.05])
 A = np.array([1.0, 2.0, 0.5, 3.0])
 C = np.array([0.3, -0.2, 0.1, -0.4])
+# (start value, a, c): a vector variable, and a scalar one (0-d arrays take another path).
+PROBLEMS = [(W0, A, C), (W0[1], A[1], C[1])]
 
 
-def grad_of(w):
-    return A * w + C
+def grad_of(w, a=A, c=C):
+    return a * w + c
 
 
-def quadratic_loss(w):
-    return tf.reduce_sum(A * tf.square(w)) / 2.0 + tf.reduce_sum(C * w)
+def quadratic_loss(w, a=A, c=C):
+    return tf.reduce_sum(a * tf.square(w)) / 2.0 + tf.reduce_sum(c * w)
 
 
-def two_steps(optimizer, dtype=np.float64):
+def two_steps(optimizer, w0=W0, a=A, c=C, dtype=np.float64):
     """The values of `w` after one and after two runs of `optimizer.minimize(loss)`."""
-    w = tf.Variable(W0.astype(dtype), name="w")
-    train_op = optimizer.minimize(quadratic_loss(w))
+    w = tf.Variable(np.asarray(w0, dtype), name="w")
+    train_op = optimizer.minimize(quadratic_loss(w, a, c))
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         sess.run(train_op)
@@ -37,20 +39,24 @@ def two_steps(optimizer, dtype=np.float64):
         return first, sess.run(w)
 
 
-def reference_steps(step_fn, state):
+def reference_steps(step_fn, w0=W0, a=A, c=C):
     """Two steps of `step_fn(w, g, state, t) -> w` written from the published formulas."""
-    w, out = W0.copy(), []
+    w, state, out = np.asarray(w0, np.float64), {}, []
     for t in (1, 2):
-        w = step_fn(w, grad_of(w), state, t)
+        w = step_fn(w, grad_of(w, a, c), state, t)
         out.append(w)
     return out
 
 
-def assert_two_steps(optimizer, step_fn, state=None, rtol=1e-12):
-    got = two_steps(optimizer)
-    want = reference_steps(step_fn, {} if state is None else state)
-    np.testing.assert_allclose(got[0], want[0], rtol=rtol, atol=1e-15)
-    np.testing.assert_allclose(got[1], want[1], rtol=rtol, atol=1e-15)
+def assert_two_steps(make_optimizer, step_fn, rtol=1e-12):
+    """`make_optimizer()`'s two steps match the reference, for a vector and a scalar."""
+    for w0, a, c in PROBLEMS:
+        tf.reset_default_graph()
+        got = two_steps(make_optimizer(), w0, a, c)
+        want = reference_steps(step_fn, w0, a, c)
+        assert np.shape(got[1]) == np.shape(w0)
+        np.testing.assert_allclose(got[0], want[0], rtol=rtol, atol=1e-15)
+        np.testing.assert_allclose(got[1], want[1], rtol=rtol, atol=1e-15)
 
 
 # -- update rules --------------------------------------------------------------------------
@@ -58,7 +64,7 @@ def assert_two_steps(optimizer, step_fn, state=None, rtol=1e-12):
 def test_gradient_descent():
     def step(w, g, s, t):
         return w - 0.1 * g
-    assert_two_steps(train.GradientDescentOptimizer(0.1), step)
+    assert_two_steps(lambda: train.GradientDescentOptimizer(0.1), step)
 
 
 @pytest.mark.parametrize("nesterov", [False, True])
@@ -68,7 +74,7 @@ def test_momentum(nesterov):
     def step(w, g, s, t):
         s["a"] = mu * s.get("a", 0.0) + g
         return w - lr * (g + mu * s["a"]) if nesterov else w - lr * s["a"]
-    assert_two_steps(train.MomentumOptimizer(lr, mu, use_nesterov=nesterov), step)
+    assert_two_steps(lambda: train.MomentumOptimizer(lr, mu, use_nesterov=nesterov), step)
 
 
 def test_adam_with_tf_defaults_and_bias_correction():
@@ -79,7 +85,7 @@ def test_adam_with_tf_defaults_and_bias_correction():
         s["v"] = b2 * s.get("v", 0.0) + (1 - b2) * g * g
         lr_t = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
         return w - lr_t * s["m"] / (np.sqrt(s["v"]) + eps)
-    assert_two_steps(train.AdamOptimizer(), step)
+    assert_two_steps(lambda: train.AdamOptimizer(), step)
 
 
 def test_adam_custom_hyper_parameters():
@@ -90,7 +96,7 @@ def test_adam_custom_hyper_parameters():
         s["v"] = b2 * s.get("v", 0.0) + (1 - b2) * g * g
         lr_t = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
         return w - lr_t * s["m"] / (np.sqrt(s["v"]) + eps)
-    assert_two_steps(train.AdamOptimizer(lr, beta1=b1, beta2=b2, epsilon=eps), step)
+    assert_two_steps(lambda: train.AdamOptimizer(lr, beta1=b1, beta2=b2, epsilon=eps), step)
 
 
 @pytest.mark.parametrize("momentum", [0.0, 0.5])
@@ -101,7 +107,7 @@ def test_rmsprop_defaults_rms_starts_at_one(momentum):
         s["ms"] = decay * s.get("ms", 1.0) + (1 - decay) * g * g
         s["mom"] = momentum * s.get("mom", 0.0) + lr * g / np.sqrt(s["ms"] + eps)
         return w - s["mom"]
-    assert_two_steps(train.RMSPropOptimizer(lr, momentum=momentum), step)
+    assert_two_steps(lambda: train.RMSPropOptimizer(lr, momentum=momentum), step)
 
 
 def test_centered_rmsprop():
@@ -113,8 +119,8 @@ def test_centered_rmsprop():
         denom = np.sqrt(s["ms"] - s["mg"] ** 2 + eps)
         s["mom"] = momentum * s.get("mom", 0.0) + lr * g / denom
         return w - s["mom"]
-    assert_two_steps(train.RMSPropOptimizer(lr, decay=decay, momentum=momentum, epsilon=eps,
-                                            centered=True), step)
+    assert_two_steps(lambda: train.RMSPropOptimizer(lr, decay=decay, momentum=momentum,
+                                                    epsilon=eps, centered=True), step)
 
 
 def test_adagrad_accumulator_starts_at_point_one():
@@ -123,7 +129,7 @@ def test_adagrad_accumulator_starts_at_point_one():
     def step(w, g, s, t):
         s["acc"] = s.get("acc", 0.1) + g * g
         return w - lr * g / np.sqrt(s["acc"])
-    assert_two_steps(train.AdagradOptimizer(lr), step)
+    assert_two_steps(lambda: train.AdagradOptimizer(lr), step)
 
 
 def test_adadelta_defaults():
@@ -134,7 +140,7 @@ def test_adadelta_defaults():
         update = np.sqrt(s.get("upd", 0.0) + eps) / np.sqrt(s["acc"] + eps) * g
         s["upd"] = rho * s.get("upd", 0.0) + (1 - rho) * update * update
         return w - lr * update
-    assert_two_steps(train.AdadeltaOptimizer(), step)
+    assert_two_steps(lambda: train.AdadeltaOptimizer(), step)
 
 
 def ftrl_step(lr, power, l1, l2, shrinkage=0.0, init=0.1):
@@ -152,25 +158,25 @@ def ftrl_step(lr, power, l1, l2, shrinkage=0.0, init=0.1):
 
 
 def test_ftrl_defaults():
-    assert_two_steps(train.FtrlOptimizer(0.2), ftrl_step(0.2, -0.5, 0.0, 0.0))
+    assert_two_steps(lambda: train.FtrlOptimizer(0.2), ftrl_step(0.2, -0.5, 0.0, 0.0))
 
 
 def test_ftrl_l1_l2_zeroes_small_weights():
     optimizer = train.FtrlOptimizer(0.2, l1_regularization_strength=0.35,
                                     l2_regularization_strength=0.1)
     got = two_steps(optimizer)
-    want = reference_steps(ftrl_step(0.2, -0.5, 0.35, 0.1), {})
+    want = reference_steps(ftrl_step(0.2, -0.5, 0.35, 0.1))
     np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
     assert (got[1] == 0.0).any() and (got[1] != 0.0).any()   # the L1 threshold is exercised
 
 
 def test_ftrl_general_power_and_shrinkage():
-    optimizer = train.FtrlOptimizer(0.3, learning_rate_power=-0.25,
-                                    initial_accumulator_value=0.5,
-                                    l1_regularization_strength=0.01,
-                                    l2_regularization_strength=0.02,
-                                    l2_shrinkage_regularization_strength=0.05)
-    assert_two_steps(optimizer, ftrl_step(0.3, -0.25, 0.01, 0.02, shrinkage=0.05, init=0.5),
+    def make():
+        return train.FtrlOptimizer(0.3, learning_rate_power=-0.25, initial_accumulator_value=0.5,
+                                   l1_regularization_strength=0.01,
+                                   l2_regularization_strength=0.02,
+                                   l2_shrinkage_regularization_strength=0.05)
+    assert_two_steps(make, ftrl_step(0.3, -0.25, 0.01, 0.02, shrinkage=0.05, init=0.5),
                      rtol=1e-11)
 
 
