@@ -197,9 +197,9 @@ class Optimizer:
 
     def _zeros_slot(self, var, slot_name, op_name):
         """The slot `slot_name` of `var`, created filled with zeros."""
-        return self._get_or_make_slot_with_initializer(var, 0.0, slot_name, op_name)
+        return self._filled_slot(var, 0.0, slot_name, op_name)
 
-    def _get_or_make_slot_with_initializer(self, var, fill_value, slot_name, op_name):
+    def _filled_slot(self, var, fill_value, slot_name, op_name):
         """The slot `slot_name` of `var`, created (non-trainable) filled with `fill_value`."""
         named = self._slots.setdefault(slot_name, {})
         slot = named.get(var)
@@ -207,6 +207,12 @@ class Optimizer:
             slot = _create_slot_var(var, fill_value, op_name)
             named[var] = slot
         return slot
+
+    def _get_or_make_slot_with_initializer(self, var, initializer, shape, dtype, slot_name,
+                                           op_name):
+        """The slot `slot_name` of `var`, created from `initializer(shape, dtype)` (TF 1.x)."""
+        return self._get_or_make_slot(var, lambda: initializer(shape.as_list(), dtype=dtype),
+                                      slot_name, op_name)
 
     def _get_or_make_slot(self, var, initial_value, slot_name, op_name):
         """The slot `slot_name` of `var`, created from `initial_value` (a value or Tensor)."""

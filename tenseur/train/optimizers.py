@@ -160,7 +160,7 @@ class RMSPropOptimizer(Optimizer):
 
     def _create_slots(self, var_list):
         for v in var_list:
-            self._get_or_make_slot_with_initializer(v, 1.0, "rms", self._name)
+            self._filled_slot(v, 1.0, "rms", self._name)
             if self._centered:
                 self._zeros_slot(v, "mg", self._name)
             self._zeros_slot(v, "momentum", self._name)
@@ -204,8 +204,7 @@ class AdagradOptimizer(Optimizer):
 
     def _create_slots(self, var_list):
         for v in var_list:
-            self._get_or_make_slot_with_initializer(v, self._initial_accumulator_value,
-                                                    "accumulator", self._name)
+            self._filled_slot(v, self._initial_accumulator_value, "accumulator", self._name)
 
     def _apply_dense(self, grad, var):
         return training_ops.apply_adagrad(
@@ -296,8 +295,8 @@ class FtrlOptimizer(Optimizer):
 
     def _create_slots(self, var_list):
         for v in var_list:
-            self._get_or_make_slot_with_initializer(v, self._initial_accumulator_value,
-                                                    "accum", self._accum_name or self._name)
+            self._filled_slot(v, self._initial_accumulator_value, "accum",
+                              self._accum_name or self._name)
             self._zeros_slot(v, "linear", self._linear_name or self._name)
 
     def _apply_dense(self, grad, var):

@@ -447,6 +447,32 @@ def test_two_sessions_do_not_share_slots():
         np.testing.assert_allclose(second.run(w), W0 - 0.1 * grad_of(W0))
 
 
+def test_a_tf_style_subclass_with_its_own_slot():
+    class SignDescent(train.Optimizer):
+        """var -= lr * scale * sign(grad), with a per-variable `scale` slot starting at ones."""
+
+        def __init__(self, learning_rate):
+            super().__init__(use_locking=False, name="SignDescent")
+            self._lr = learning_rate
+
+        def _create_slots(self, var_list):
+            for v in var_list:
+                self._get_or_make_slot_with_initializer(v, tf.ones_initializer(), v.shape,
+                                                        v.dtype, "scale", self._name)
+
+        def _apply_dense(self, grad, var):
+            return var.assign_sub(self._lr * self.get_slot(var, "scale") * tf.sign(grad))
+
+    w = tf.Variable(W0, name="w")
+    opt = SignDescent(0.25)
+    train_op = opt.minimize(quadratic_loss(w))
+    assert opt.get_slot(w, "scale").name == "w/SignDescent:0"
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train_op)
+        np.testing.assert_allclose(sess.run(w), W0 - 0.25 * np.sign(grad_of(W0)))
+
+
 # -- convergence ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("make,steps", [
