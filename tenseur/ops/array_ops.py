@@ -531,22 +531,27 @@ def _scalar_value(t: Tensor):
 
 
 def _picked_entries(t: Tensor):
-    """The known entries that a StridedSlice or GatherV2 picks from a known int vector."""
+    """The known entries that a StridedSlice or GatherV2 picks from a known int vector: a
+    list, a single entry (int or None), or None when nothing is known."""
     op = t.op
     base = _shape_value(op.inputs[0])
-    if base is None or len(base) == 0:
+    if not base:
         return None
     entries = np.empty(len(base), dtype=object)
     entries[:] = base
     if op.type == "StridedSlice":
-        picked = entries[_strided_index(**op.attrs)]
+        index = _strided_index(**op.attrs)
     else:
-        indices = _static_value(op.inputs[1])
-        if indices is None or op.attrs["axis"] != 0 or (indices >= len(base)).any():
+        index = _static_value(op.inputs[1])
+        if index is None or op.attrs["axis"] != 0 or ((index < 0) | (index >= len(base))).any():
             return None
-        picked = entries[indices]
-    return picked.tolist() if isinstance(picked, np.ndarray) and picked.ndim == 1 else (
-        None if isinstance(picked, np.ndarray) else picked)
+    try:
+        picked = entries[index]
+    except IndexError:          # the op's own inference reports it
+        return None
+    if isinstance(picked, np.ndarray):
+        return picked.tolist() if picked.ndim == 1 else None
+    return picked
 
 
 _MASKS = ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")
@@ -829,7 +834,7 @@ class GatherV2(OpDef):
         size = params.shape[axis]
         bad = (indices < 0) | (indices >= size)
         if bad.any():
-            where = tuple(int(i) for i in np.argwhere(bad)[0])
+            where = tuple(int(i) for i in xp.argwhere(bad)[0])
             raise IndexError(f"indices{list(where)} = {int(indices[where])} is not in "
                              f"[0, {size}).")
         return xp.take(params, indices, axis=axis)

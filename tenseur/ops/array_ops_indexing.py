@@ -410,8 +410,9 @@ class Tile(OpDef):
         if not multiples.dtype.is_integer or multiples.shape.ndims not in (None, 1):
             raise DTypeError(f"multiples must be an int32 or int64 vector, got "
                              f"{multiples.describe()}.")
-        rank = x.shape.ndims if x.shape.ndims is not None else multiples.shape[0] \
-            if multiples.shape.ndims == 1 else None
+        rank = x.shape.ndims
+        if rank is None:
+            rank = multiples.shape[0]       # None when the length of multiples is unknown too
         if rank is None:
             return TensorSpec(None, x.dtype)
         known = list(static_multiples) if static_multiples is not None else [None] * rank
