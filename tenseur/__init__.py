@@ -29,6 +29,7 @@ from .framework.tensor import Tensor, TensorSpec  # noqa: F401
 from .ops.registry import NOT_DIFFERENTIABLE, OpDef, apply_op, register_op  # noqa: F401
 from .ops.array_ops import *  # noqa: F401,F403
 from .ops.math_ops import *  # noqa: F401,F403
+from .ops.array_ops_indexing import *  # noqa: F401,F403
 from .ops.random_ops import *  # noqa: F401,F403
 from .ops.state_ops import *  # noqa: F401,F403
 from .ops.variables import *  # noqa: F401,F403

@@ -26,7 +26,7 @@ __all__ = [
     "matmul", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
     "reduce_any", "reduce_all", "argmax", "argmin", "cast", "add_n", "squared_difference",
     "tensordot", "erf", "expm1", "softplus", "mul", "sub", "neg", "div", "realdiv",
-    "count_nonzero", "reduce_logsumexp", "to_float", "to_int32", "to_int64", "size",
+    "count_nonzero", "reduce_logsumexp", "to_float", "to_int32", "to_int64",
 ]
 
 

@@ -11,8 +11,9 @@ sys.path.insert(0, str(EXAMPLES))
 
 
 def test_sqrt_sin_prints_two():
+    env = dict(os.environ, PYTHONPATH=str(EXAMPLES.parent))
     out = subprocess.run([sys.executable, str(EXAMPLES / "sqrt_sin.py")], capture_output=True,
-                         text=True, check=True, env=os.environ.copy()).stdout
+                         text=True, check=True, env=env).stdout
     assert out.strip() == "y: 2.0"
 
 
