@@ -10,18 +10,27 @@ Layout: images are NHWC `(batch, height, width, channels)`, filters HWIO
 `((top, bottom), (left, right))`. Output sizes and SAME padding follow TensorFlow exactly
 (see `conv_output_size`): the odd padding pixel goes bottom/right.
 
-How it is fast (measured in benchmarks/conv_kernels.py):
+How it is fast (numbers: benchmarks/conv_kernels.py, 2-core Zen 3, OpenBLAS, the slides'
+CNN at batch 430):
 - convolution is im2col + one BLAS matrix product per block of images. The block is small
   enough (`_BLOCK_BYTES`) that its patch matrix stays in cache, so the im2col copy and the
   product both run from cache; the loop is over blocks of images, never over pixels.
+  Measured alternatives, all slower for the 32->32 layer: one whole-batch patch matrix
+  (100 ms against 46), the 9 shifted (N*H*W, in) x (in, out) products accumulated tap by
+  tap (65-68 ms: the accumulation passes cost more than the copy they save), and a
+  row-only im2col with 3 products (same as im2col).
 - the patch matrix is built by a single copy from an `as_strided` window view; for one input
   channel it is built tap-major instead (one long contiguous copy per tap).
-- gradients are matrix products too: dW = patches^T @ dy accumulated over blocks;
-  dx for stride 1 is the forward convolution of dy with the flipped filter; for larger strides
-  dx is col2im of dy @ W^T with one strided add per filter tap.
+- gradients are matrix products too: dW = patches^T @ dy accumulated over blocks. dx for
+  stride 1 is the forward convolution of dy with the flipped filter; for larger strides, or
+  few input channels, it is col2im of dy @ W^T with one strided add per filter tap.
 - pooling loops over the kh*kw window taps only, each a vectorised op on strided views; taps
   that touch padding work on the sub-rectangle of outputs whose input is real, so nothing is
-  ever padded for pooling.
+  ever padded for pooling. Windows that tile the image reduce whole rows first.
+  numba was measured for max pooling and not adopted: alone, a parallel kernel is 2-3x
+  faster, but right after a BLAS call (where pooling sits in a network) OpenBLAS' idle
+  workers still spin on both cores and it is no faster than NumPy; serially it is not
+  clearly faster.
 Scratch buffers (padded blocks, patch matrices) come from a small per-thread cache keyed by
 shape, so repeated calls allocate only their outputs.
 """
@@ -48,9 +57,9 @@ __all__ = [
     "avg_pool_grad",
 ]
 
-# Target size of one block's patch matrix. Measured on the slides' CNN (2-core Zen 3,
-# OpenBLAS): 2-8 MiB keeps the im2col copy and the GEMM in cache; whole-batch patch
-# matrices (~280 MiB for the second conv) were 1.8x slower.
+# Target size of one block's patch matrix: small enough to stay in cache between the im2col
+# copy and the product. Measured on the slides' 32->32 layer: 1 MiB 75 ms, 2-4 MiB 46 ms,
+# 8 MiB 52 ms, whole batch (280 MiB) 100 ms.
 _BLOCK_BYTES = 4 << 20
 _MAX_SCRATCH = 8  # scratch buffers kept per thread (least recently used goes first)
 
@@ -751,9 +760,10 @@ def max_pool_grad(x, y, dy, ksize, strides, padding) -> np.ndarray:
     expected = (x.shape[0], g.oh, g.ow, x.shape[3])
     _check_dy(fn, y.shape, expected)
     _check_dy(fn, dy.shape, expected)
-    dx = np.zeros_like(x)
     taps = list(_pool_taps(x.shape, g))
     disjoint = g.sh >= g.kh and g.sw >= g.kw  # each input in at most one window
+    covered = _tiles(g) and x.shape[1:3] == (g.oh * g.kh, g.ow * g.kw)
+    dx = np.empty_like(x) if covered else np.zeros_like(x)  # every cell written: no zeroing
     taken = np.zeros(expected, bool)  # window's gradient already routed
     hit = np.empty(expected, bool)
     routed = np.empty(expected, dx.dtype)

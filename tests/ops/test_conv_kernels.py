@@ -427,7 +427,7 @@ def test_pool_grads_match_finite_differences(x_shape, ksize, strides, padding):
     y = ck.max_pool(x, ksize, strides, padding)
     for kind, pool in (("max", ck.max_pool), ("avg", ck.avg_pool)):
         numeric = central_difference_gradient(
-            lambda: float(np.sum(pool(x, ksize, strides, padding) * r)), x)
+            lambda pool=pool: float(np.sum(pool(x, ksize, strides, padding) * r)), x)
         if kind == "max":
             got = ck.max_pool_grad(x, y, r, ksize, strides, padding)
         else:

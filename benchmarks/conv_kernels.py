@@ -1,0 +1,166 @@
+"""Benchmark of tenseur's NumPy convolution and pooling kernels on the slides' CNN.
+
+The network (NHWC, batch 430 by default): 28x28x1 -> conv 3x3 1->32 VALID -> conv 3x3
+32->32 VALID -> maxpool 2x2/2 -> conv 3x3 32->16 VALID -> maxpool 2x2/2. For each conv layer
+it times the forward pass, the input gradient and the filter gradient; for each pool the
+forward pass and the gradient; it prints milliseconds and GFLOP/s. When `torch` is
+importable, the same computations run on PyTorch's CPU kernels (aten calls, no autograd
+bookkeeping) in the same process, default NCHW and channels_last, with the ratio
+torch time / tenseur time (above 1: tenseur is faster).
+
+The machine may be shared, so each computation is timed for all implementations one after
+the other, after a pause that lets the previous library's idle worker threads stop spinning
+(OpenBLAS spins for about 0.1 s after a call), and the best of the runs is reported with
+the median beside it.
+
+    python benchmarks/conv_kernels.py [--batch 430] [--repeat 7] [--no-torch]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from tenseur.ops import conv_kernels as ck  # noqa: E402
+
+CONV_LAYERS = [  # name, input (h, w, c), out channels
+    ("conv1 3x3 1->32", (28, 28, 1), 32),
+    ("conv2 3x3 32->32", (26, 26, 32), 32),
+    ("conv3 3x3 32->16", (12, 12, 32), 16),
+]
+POOL_LAYERS = [("pool1 2x2/2", (24, 24, 32)), ("pool2 2x2/2", (10, 10, 16))]
+PAUSE_S = 0.2
+
+
+def time_ms(fn, repeat: int) -> tuple:
+    """(best, median) wall time in ms over `repeat` runs after one warm-up run."""
+    fn()  # warm-up: scratch buffers, thread pools
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1e3 * min(times), 1e3 * float(np.median(times))
+
+
+def tenseur_cases(batch: int) -> dict:
+    """{(layer, pass): (flops, callable)} for tenseur's kernels, float32."""
+    rng = np.random.default_rng(0)
+    cases = {}
+    for name, (h, w, cin), cout in CONV_LAYERS:
+        x = rng.standard_normal((batch, h, w, cin), dtype=np.float32)
+        f = rng.standard_normal((3, 3, cin, cout), dtype=np.float32)
+        y = ck.conv2d(x, f, (1, 1), "VALID")
+        dy = rng.standard_normal(y.shape, dtype=np.float32)
+        flops = 2 * y.size * 9 * cin
+        cases[name, "forward"] = flops, lambda x=x, f=f: ck.conv2d(x, f, (1, 1), "VALID")
+        cases[name, "grad input"] = flops, lambda dy=dy, f=f, s=x.shape: \
+            ck.conv2d_backprop_input(dy, f, s, (1, 1), "VALID")
+        cases[name, "grad filter"] = flops, lambda x=x, dy=dy, s=f.shape: \
+            ck.conv2d_backprop_filter(x, dy, s, (1, 1), "VALID")
+    for name, (h, w, c) in POOL_LAYERS:
+        x = np.maximum(rng.standard_normal((batch, h, w, c), dtype=np.float32), 0)  # post-ReLU
+        y = ck.max_pool(x, (2, 2), (2, 2), "VALID")
+        dy = rng.standard_normal(y.shape, dtype=np.float32)
+        cases[name, "forward"] = x.size, lambda x=x: ck.max_pool(x, (2, 2), (2, 2), "VALID")
+        cases[name, "grad"] = x.size, lambda x=x, y=y, dy=dy: \
+            ck.max_pool_grad(x, y, dy, (2, 2), (2, 2), "VALID")
+    return cases
+
+
+def torch_cases(torch, batch: int, channels_last: bool) -> dict:
+    """The same computations with PyTorch's CPU kernels."""
+    fn = torch.nn.functional
+    aten = torch.ops.aten
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    gen = torch.Generator().manual_seed(0)
+    cases = {}
+    for name, (h, w, cin), cout in CONV_LAYERS:
+        x = torch.randn(batch, cin, h, w, generator=gen).contiguous(memory_format=fmt)
+        f = torch.randn(cout, cin, 3, 3, generator=gen).contiguous(memory_format=fmt)
+        y = fn.conv2d(x, f)
+        dy = torch.randn(y.shape, generator=gen).contiguous(memory_format=fmt)
+        flops = 2 * y.numel() * 9 * cin
+
+        def backward(mask, x=x, f=f, dy=dy):
+            return aten.convolution_backward(dy, x, f, None, [1, 1], [0, 0], [1, 1], False,
+                                             [0, 0], 1, mask)
+
+        cases[name, "forward"] = flops, lambda x=x, f=f: fn.conv2d(x, f)
+        cases[name, "grad input"] = flops, lambda b=backward: b([True, False, False])
+        cases[name, "grad filter"] = flops, lambda b=backward: b([False, True, False])
+    for name, (h, w, c) in POOL_LAYERS:
+        x = torch.relu(torch.randn(batch, c, h, w, generator=gen)).contiguous(memory_format=fmt)
+        y, idx = aten.max_pool2d_with_indices(x, [2, 2], [2, 2])
+        dy = torch.randn(y.shape, generator=gen).contiguous(memory_format=fmt)
+        cases[name, "forward"] = x.numel(), lambda x=x: fn.max_pool2d(x, 2, 2)
+        cases[name, "grad"] = x.numel(), lambda x=x, dy=dy, idx=idx: \
+            aten.max_pool2d_with_indices_backward(dy, x, [2, 2], [2, 2], [0, 0], [1, 1],
+                                                  False, idx)
+    return cases
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=430)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch rival")
+    args = parser.parse_args(argv)
+
+    print(f"# {platform.machine()}, {os.cpu_count()} CPUs, numpy {np.__version__}, "
+          f"batch {args.batch}, float32; best of {args.repeat} runs (median)")
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
+                "OMP_NUM_THREADS"):
+        print(f"# {var}={os.environ.get(var, '(unset)')}")
+    impls = {"tenseur": tenseur_cases(args.batch)}
+    torch = None
+    if not args.no_torch:
+        try:
+            import torch
+        except ImportError:
+            print("# torch is not importable: no PyTorch comparison")
+    if torch is not None:
+        print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads, "
+              f"mkldnn={torch.backends.mkldnn.is_available()}")
+        impls["torch NCHW"] = torch_cases(torch, args.batch, channels_last=False)
+        impls["torch NHWC"] = torch_cases(torch, args.batch, channels_last=True)
+
+    rivals = [label for label in impls if label != "tenseur"]
+    header = f"{'layer':<17} {'pass':<12} {'tenseur ms':>16} {'GFLOP/s':>7}"
+    for label in rivals:
+        header += f" {label + ' ms':>16} {'ratio':>5}"
+    print(header)
+    totals = dict.fromkeys(impls, 0.0)
+    for key, (flops, _) in impls["tenseur"].items():
+        timings = {}
+        for label, cases in impls.items():
+            time.sleep(PAUSE_S)
+            timings[label] = time_ms(cases[key][1], args.repeat)
+        layer, kind = key
+        best, median = timings["tenseur"]
+        rate = f"{flops / best / 1e6:7.1f}" if layer.startswith("conv") else f"{'':>7}"
+        line = f"{layer:<17} {kind:<12} {best:7.2f} ({median:6.2f}) {rate}"
+        in_step = key != ("conv1 3x3 1->32", "grad input")  # the data needs no gradient
+        for label in rivals:
+            their, their_median = timings[label]
+            line += f" {their:7.2f} ({their_median:6.2f}) {their / best:5.2f}"
+        for label in impls:
+            totals[label] += timings[label][0] if in_step else 0.0
+        print(line, flush=True)
+    line = f"{'training step':<17} {'':<12} {totals['tenseur']:7.2f} {'':>8} {'':>7}"
+    for label in rivals:
+        line += f" {totals[label]:7.2f} {'':>8} {totals[label] / totals['tenseur']:5.2f}"
+    print(line)
+    print("# training step: the sum of the rows one step of the CNN needs (all but conv1's "
+          "input gradient)")
+
+
+if __name__ == "__main__":
+    main()
