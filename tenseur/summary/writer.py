@@ -42,14 +42,20 @@ class FileWriter:
             raise NotImplementedError("FileWriter(session=...) writes through a TensorFlow "
                                       "session resource, which tenseur does not have; pass "
                                       "logdir and the graph instead.")
+        if graph is not None and graph_def is not None:
+            raise ValueError("Please pass only graph, or graph_def (deprecated), but not both.")
+        # converted before the file is made, so a wrong argument leaves no file behind
+        graph_proto = None
+        if graph is not None or graph_def is not None:
+            graph_proto = graph_def_proto(graph if graph is not None else graph_def)
         self._logdir = str(logdir)
         self._options = (max_queue, flush_secs, filename_suffix)
         self._event_writer = EventFileWriter(self._logdir, max_queue, flush_secs, filename_suffix)
         self._closed = False
         self._warned_closed = False
         self._seen_summary_tags: set[str] = set()
-        if graph is not None or graph_def is not None:
-            self.add_graph(graph, graph_def=graph_def)
+        if graph_proto is not None:
+            self.add_graph(graph_proto)
 
     def get_logdir(self) -> str:
         """The directory events are written to."""
