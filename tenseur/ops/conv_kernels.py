@@ -247,6 +247,9 @@ def _padded_band(x: np.ndarray, b0: int, b1: int, hp0: int, hp1: int, pt: int, p
         return x[b0:b1, h0:h1, -pl:width + pr]
     wp = width + pl + pr
     band = _scratch(tag, max_shape, x.dtype)[:b1 - b0, :hp1 - hp0, :wp]
+    if h1 <= 0 or h0 >= height:  # a band of padding only (wide explicit padding)
+        band[...] = 0
+        return band
     r0, r1 = max(h0, 0), min(h1, height)  # real rows inside the band
     c0, c1 = max(-pl, 0), min(width, wp - pl)  # real columns inside the padded width
     top, bottom = r0 - h0, r1 - h0

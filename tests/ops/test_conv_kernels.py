@@ -275,6 +275,7 @@ def test_conv2d_backprops_match_finite_differences(config):
     ((3, 13, 11, 2), (3, 3), (1, 1), "SAME", (1, 1)),
     ((3, 13, 11, 1), (3, 3), (2, 2), "SAME", (1, 1)),
     ((2, 12, 12, 3), (3, 2), (2, 1), ((1, 2), (2, 0)), (2, 1)),
+    ((2, 3, 4, 2), (2, 2), (1, 2), ((5, 4), (0, 3)), (1, 1)),  # bands of padding only
 ])
 def test_blocked_paths_match_reference(monkeypatch, config):
     """Tiny blocks force several image blocks and row bands inside one image."""
