@@ -328,6 +328,17 @@ def test_scratch_cache_stays_bounded():
     assert len(ck._local.cache) <= ck._MAX_SCRATCH
 
 
+def test_scratch_cache_does_not_keep_large_buffers(monkeypatch):
+    monkeypatch.setattr(ck, "_MAX_SCRATCH_BYTES", 4096)
+    monkeypatch.setattr(ck._local, "cache", {})
+    rng = np.random.default_rng(RNG_SEED + 6)
+    x = rng.standard_normal((4, 16, 16, 3))
+    w = rng.standard_normal((3, 3, 3, 2))
+    np.testing.assert_allclose(ck.conv2d(x, w, (1, 1), "SAME"), ref_conv2d(x, w, (1, 1), "SAME"),
+                               rtol=1e-12, atol=1e-12)
+    assert all(buf.nbytes <= 4096 for buf in ck._local.cache.values())
+
+
 # ----------------------------------------------------------------------------------------
 # Depthwise convolution
 
