@@ -1,0 +1,112 @@
+"""Activation functions by name (`Dense(64, activation="relu")`), built on tenseur ops."""
+from __future__ import annotations
+
+import math
+
+import tenseur as tf
+
+
+def linear(x):
+    return x
+
+
+def relu(x, alpha=0.0, max_value=None, threshold=0.0):
+    if alpha == 0.0 and max_value is None and threshold == 0.0:
+        return tf.nn.relu(x)
+    out = tf.where(x >= threshold, x, alpha * (x - threshold)) if alpha else \
+        tf.where(x >= threshold, x, tf.zeros_like(x))
+    return tf.minimum(out, max_value) if max_value is not None else out
+
+
+def sigmoid(x):
+    return tf.sigmoid(x)
+
+
+def hard_sigmoid(x):
+    return tf.clip_by_value(0.2 * x + 0.5, 0.0, 1.0)
+
+
+def softmax(x, axis=-1):
+    return tf.nn.softmax(x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    return tf.nn.log_softmax(x, axis=axis)
+
+
+def tanh(x):
+    return tf.tanh(x)
+
+
+def elu(x, alpha=1.0):
+    out = tf.nn.elu(x)
+    return out if alpha == 1.0 else tf.where(x > 0, out, alpha * out)
+
+
+def selu(x):
+    return tf.nn.selu(x)
+
+
+def softplus(x):
+    return tf.nn.softplus(x)
+
+
+def softsign(x):
+    return tf.nn.softsign(x)
+
+
+def swish(x):
+    return tf.nn.swish(x)
+
+
+silu = swish
+
+
+def gelu(x, approximate=False):
+    return tf.nn.gelu(x, approximate=approximate)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    return tf.nn.leaky_relu(x, alpha=negative_slope)
+
+
+def exponential(x):
+    return tf.exp(x)
+
+
+_BY_NAME = {f.__name__: f for f in (linear, relu, sigmoid, hard_sigmoid, softmax, log_softmax,
+                                     tanh, elu, selu, softplus, softsign, swish, gelu,
+                                     leaky_relu, exponential)}
+_BY_NAME["silu"] = swish
+
+
+def get(identifier):
+    """The activation function for a name, a callable, or None (linear)."""
+    if identifier is None:
+        return linear
+    if callable(identifier):
+        return identifier
+    if isinstance(identifier, dict):
+        identifier = identifier.get("config", identifier).get("name", identifier.get("class_name"))
+    if isinstance(identifier, str) and identifier in _BY_NAME:
+        return _BY_NAME[identifier]
+    raise ValueError(f"Unknown activation function: {identifier!r}. Known: "
+                     f"{sorted(_BY_NAME)} (or pass a callable).")
+
+
+def serialize(activation) -> str:
+    name = getattr(activation, "__name__", None)
+    if name in _BY_NAME and _BY_NAME[name] is activation or name == "swish":
+        return name
+    if hasattr(activation, "get_config"):
+        return {"class_name": type(activation).__name__, "config": activation.get_config()}
+    return name
+
+
+def deserialize(name, custom_objects=None):
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    return get(name)
+
+
+del math
