@@ -9,4 +9,15 @@ Example:
 from . import activations, backend, constraints, engine, initializers, layers, regularizers  # noqa: F401
 from .engine import Input, InputLayer, Layer, Model, Sequential  # noqa: F401
 
-models = engine  # `keras.models.Model` / `Sequential`; the saving work adds load_model here
+# Submodules loaded on first use (`keras.optimizers.SGD`, `keras.callbacks.EarlyStopping`...).
+_LAZY = {"losses", "metrics", "optimizers", "callbacks", "utils", "datasets", "saving",
+         "applications", "models", "preprocessing"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'tenseur.keras' has no attribute {name!r}")
