@@ -50,6 +50,24 @@ def time_ms(fn, repeat: int) -> tuple:
     return 1e3 * min(times), 1e3 * float(np.median(times))
 
 
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+
+def blas_name() -> str:
+    try:
+        return np.__config__.CONFIG["Build Dependencies"]["blas"]["name"]
+    except (AttributeError, KeyError, TypeError):
+        return "unknown BLAS"
+
+
 def tenseur_cases(batch: int) -> dict:
     """{(layer, pass): (flops, callable)} for tenseur's kernels, float32."""
     rng = np.random.default_rng(0)
@@ -114,7 +132,7 @@ def main(argv=None) -> None:
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch rival")
     args = parser.parse_args(argv)
 
-    print(f"# {platform.machine()}, {os.cpu_count()} CPUs, numpy {np.__version__}, "
+    print(f"# {cpu_model()}, {os.cpu_count()} CPUs, numpy {np.__version__} ({blas_name()}), "
           f"batch {args.batch}, float32; best of {args.repeat} runs (median)")
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
                 "OMP_NUM_THREADS"):
