@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..framework.errors import TenseurError
 from ..framework.graph import get_default_graph
 from ..framework.tensor import Tensor
-from ..ops.registry import NOT_DIFFERENTIABLE, apply_op, convert_to_tensor
+from ..ops.registry import NOT_DIFFERENTIABLE, apply_op, convert_to_tensor, executing_eagerly
 
 
 def _as_list(x):
@@ -43,6 +43,9 @@ def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None,
     Example:
         >>> dw, db = tenseur.gradients(loss, [w, b])
     """
+    if executing_eagerly():
+        raise RuntimeError("tenseur.gradients is not supported when eager execution is enabled: "
+                           "there is no graph to differentiate. Use tenseur.GradientTape.")
     ys = [_to_tensor(y, "ys") for y in _as_list(ys)]
     xs = [_to_tensor(x, "xs") for x in _as_list(xs)]
     grad_ys = _as_list(grad_ys) if grad_ys is not None else [None] * len(ys)
@@ -87,29 +90,14 @@ def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None,
                 continue
             if any(t in stops for t in op.outputs):
                 continue
-            op_def = op.op_def
-            if op_def.gradient == NOT_DIFFERENTIABLE:
+            if op.op_def.gradient == NOT_DIFFERENTIABLE:
                 continue
-            if op_def.gradient is None:
-                raise LookupError(f"no gradient registered for op type '{op.type}' (node "
-                                  f"'{op.name}').")
-            if len(out_grads) > 1:
-                out_grads = [g if g is not None else apply_op("ZerosLike", t)
-                             for g, t in zip(out_grads, op.outputs)]
             with graph.name_scope(op.name + "_grad"):
-                in_grads = op_def.gradient(op, *out_grads)
-                in_grads = list(in_grads) if isinstance(in_grads, (list, tuple)) else [in_grads]
-                if len(in_grads) != len(op.inputs):
-                    raise TenseurError(f"the gradient of {op.type} returned {len(in_grads)} "
-                                       f"values for {len(op.inputs)} inputs (node '{op.name}').")
+                in_grads = op_input_gradients(
+                    op, out_grads, lambda inp: inp.op._id in forward or inp in x_set)
                 for inp, g in zip(op.inputs, in_grads):
-                    if g is None or not inp.dtype.is_floating or inp.op._id not in forward \
-                            and inp not in x_set:
-                        continue
-                    g = convert_to_tensor(g)
-                    if op_def.broadcasting and not _same_static_shape(g, inp):
-                        g = apply_op("SumToLike", g, inp)
-                    grads.setdefault(inp, []).append(g)
+                    if g is not None:
+                        grads.setdefault(inp, []).append(g)
         results = []
         for x in xs:
             g = _aggregate(grads.get(x))
@@ -117,6 +105,45 @@ def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None,
                     getattr(unconnected_gradients, "value", None) == "zero":
                 g = apply_op("ZerosLike", x)
             results.append(g)
+    return results
+
+
+def op_input_gradients(op, out_grads, wanted) -> list:
+    """The gradients of `op`'s inputs from those of its outputs (None: no gradient flows).
+
+    The one place both `gradients` (graph ops) and `GradientTape` (eager op records with the
+    same `.inputs`, `.outputs`, `.attrs`, `.op_def`) apply an op's registered gradient: a
+    missing output gradient of a several-output op becomes zeros, and for ops with
+    `broadcasting=True` a gradient shaped like the broadcast result is summed back to the
+    input's shape. `wanted(input)` says which inputs need a gradient at all; the others, and
+    inputs that are not floating-point, get None.
+
+    Raises:
+        LookupError: the op type has no gradient written yet.
+    """
+    op_def = op.op_def
+    if op_def.gradient == NOT_DIFFERENTIABLE:
+        return [None] * len(op.inputs)
+    if op_def.gradient is None:
+        raise LookupError(f"no gradient registered for op type '{op.type}' (node "
+                          f"'{op.name}').")
+    if len(out_grads) > 1:
+        out_grads = [g if g is not None else apply_op("ZerosLike", t)
+                     for g, t in zip(out_grads, op.outputs)]
+    in_grads = op_def.gradient(op, *out_grads)
+    in_grads = list(in_grads) if isinstance(in_grads, (list, tuple)) else [in_grads]
+    if len(in_grads) != len(op.inputs):
+        raise TenseurError(f"the gradient of {op.type} returned {len(in_grads)} "
+                           f"values for {len(op.inputs)} inputs (node '{op.name}').")
+    results = []
+    for inp, g in zip(op.inputs, in_grads):
+        if g is None or not inp.dtype.is_floating or not wanted(inp):
+            results.append(None)
+            continue
+        g = convert_to_tensor(g)
+        if op_def.broadcasting and not _same_static_shape(g, inp):
+            g = apply_op("SumToLike", g, inp)
+        results.append(g)
     return results
 
 

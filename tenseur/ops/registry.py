@@ -89,6 +89,8 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None) -> Ten
         DTypeError: `value` is a Tensor whose dtype is not `dtype`.
     """
     if isinstance(value, Tensor):
+        if _eager_capture is not None and getattr(value, "_is_eager", False):
+            value = _eager_capture(value)
         if dtype is not None and value.dtype != dtypes.as_dtype(dtype):
             raise DTypeError(f"Tensor {value.name} has dtype {value.dtype.name}, but "
                              f"{dtypes.as_dtype(dtype).name} is required here.",
@@ -154,12 +156,22 @@ def constant_op(value, dtype=None, shape=None, name=None) -> Tensor:
 
 # -- applying ops -------------------------------------------------------------------------
 
-_eager_hook = None   # set by tenseur.eager when eager execution is on
+_eager_hook = None       # runs an op at once, or returns NotImplemented while building a graph
+_eager_capture = None    # an eager tensor met by graph code -> a graph tensor (or an error)
+_executing_eagerly = None
 
 
-def set_eager_hook(hook) -> None:
-    global _eager_hook
-    _eager_hook = hook
+def set_eager_hook(hook, capture=None, executing_eagerly=None) -> None:
+    """Installs tenseur.eager: `hook(op_def, inputs, attrs, name)` runs ops eagerly,
+    `capture(eager_tensor)` turns an eager value into a tensor of the graph being built (a
+    function's constant) or raises, `executing_eagerly()` says which mode is current."""
+    global _eager_hook, _eager_capture, _executing_eagerly
+    _eager_hook, _eager_capture, _executing_eagerly = hook, capture, executing_eagerly
+
+
+def executing_eagerly() -> bool:
+    """Whether ops run at once (eager mode) rather than adding nodes to a graph."""
+    return _executing_eagerly is not None and _executing_eagerly()
 
 
 def apply_op(op_type: str, *inputs, name=None, **attrs):
@@ -213,7 +225,7 @@ def _graph_of(op_type, inputs):
     graphs = {}
     for t in inputs:
         t = t._as_tensor() if hasattr(t, "_as_tensor") else t
-        if isinstance(t, Tensor):
+        if isinstance(t, Tensor) and not getattr(t, "_is_eager", False):
             graphs.setdefault(id(t.graph), (t.graph, t))
     if not graphs:
         return get_default_graph()

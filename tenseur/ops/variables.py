@@ -17,8 +17,20 @@ __all__ = ["Variable", "global_variables", "trainable_variables", "local_variabl
            "report_uninitialized_variables", "assign", "assign_add", "assign_sub"]
 
 
+_eager_variable_class = None    # set by tenseur.eager: what `Variable(...)` makes eagerly
+
+
+def _set_eager_variable_class(cls) -> None:
+    global _eager_variable_class
+    _eager_variable_class = cls
+
+
 class Variable:
     """A mutable tensor whose value persists across runs of a session.
+
+    In eager mode (and when created while a `tenseur.function` is traced) `Variable(...)`
+    makes an eager variable instead: it holds its value, needs no initializer or session, and
+    `assign*` update it at once (see `tenseur.eager.variables`).
 
     Args:
         initial_value: a Tensor or value (or a callable returning one) giving the start value.
@@ -33,6 +45,12 @@ class Variable:
 
     # NumPy defers `ndarray + Variable` to our reflected operators.
     __array_priority__ = 100
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Variable and _eager_variable_class is not None \
+                and _eager_variable_class._wanted():
+            cls = _eager_variable_class
+        return super().__new__(cls)
 
     def __init__(self, initial_value=None, trainable=True, collections=None, validate_shape=True,
                  caching_device=None, name=None, variable_def=None, dtype=None,

@@ -16,11 +16,12 @@ optionally `_finish(update_ops, name_scope)`, exactly as in TensorFlow 1.x.
 from __future__ import annotations
 
 from ..autodiff.gradients import gradients
+from ..autodiff.tape import GradientTape
 from ..framework import dtypes
 from ..framework.graph import GraphKeys, get_default_graph
 from ..framework.tensor import Tensor
 from ..ops import array_ops, math_ops
-from ..ops.registry import convert_to_tensor
+from ..ops.registry import convert_to_tensor, executing_eagerly
 from ..ops.variables import Variable
 
 __all__ = ["Optimizer"]
@@ -104,6 +105,8 @@ class Optimizer:
         if gate_gradients not in (self.GATE_NONE, self.GATE_OP, self.GATE_GRAPH):
             raise ValueError(f"gate_gradients must be one of: Optimizer.GATE_NONE, "
                              f"Optimizer.GATE_OP, Optimizer.GATE_GRAPH. Not {gate_gradients!r}.")
+        if executing_eagerly():
+            return self._compute_gradients_eagerly(loss, var_list, grad_loss)
         if callable(loss) and not isinstance(loss, (Tensor, Variable)):
             loss = loss()
         loss = convert_to_tensor(loss)
@@ -111,7 +114,10 @@ class Optimizer:
         if grad_loss is not None:
             grad_loss = convert_to_tensor(grad_loss)
             self._assert_valid_dtypes([grad_loss])
-        if var_list is None:
+        if var_list is None and getattr(loss.graph, "_building_function", False):
+            # Inside a traced tenseur.function: the trainable eager variables it reads.
+            var_list = [v for v in loss.graph.variables() if v.trainable]
+        elif var_list is None:
             var_list = loss.graph.get_collection(GraphKeys.TRAINABLE_VARIABLES)
         else:
             var_list = [_as_variable(v) for v in _flatten(var_list)]
@@ -121,6 +127,29 @@ class Optimizer:
         grads = gradients(loss, var_list, grad_ys=None if grad_loss is None else [grad_loss],
                           aggregation_method=aggregation_method,
                           colocate_gradients_with_ops=colocate_gradients_with_ops)
+        return list(zip(grads, var_list))
+
+    def _compute_gradients_eagerly(self, loss, var_list, grad_loss):
+        """Eager `compute_gradients`: `loss` is a function, differentiated on a GradientTape;
+        without `var_list`, the trainable variables it reads."""
+        if not callable(loss) or isinstance(loss, (Tensor, Variable)):
+            raise RuntimeError("`loss` passed to Optimizer.compute_gradients should be a "
+                               "function when eager execution is enabled: it is called under a "
+                               "GradientTape, e.g. opt.minimize(lambda: loss_fn(x, y)).")
+        if var_list is not None:
+            var_list = [_as_variable(v) for v in _flatten(var_list)]
+        with GradientTape() as tape:
+            if var_list is not None:
+                tape.watch(var_list)
+            loss_value = convert_to_tensor(loss())
+        self._assert_valid_dtypes([loss_value])
+        if var_list is None:
+            var_list = list(tape.watched_variables())
+        if not var_list:
+            raise ValueError("No variables to optimize.")
+        self._assert_valid_dtypes(var_list)
+        grads = tape.gradient(loss_value, var_list,
+                              output_gradients=None if grad_loss is None else [grad_loss])
         return list(zip(grads, var_list))
 
     def apply_gradients(self, grads_and_vars, global_step=None, name=None):
@@ -154,7 +183,9 @@ class Optimizer:
         if not var_list:
             raise ValueError(f"No gradients provided for any variable: "
                              f"{[str(v) for _, v in pairs]}.")
-        graph = var_list[0].graph
+        eager = executing_eagerly()
+        # Eager variables are updated where the code runs: now, or in the function traced.
+        graph = get_default_graph() if _is_eager_variable(var_list[0]) else var_list[0].graph
         with graph.as_default():
             with graph.control_dependencies(None), graph.name_scope(None):
                 self._create_slots(var_list)
@@ -167,6 +198,11 @@ class Optimizer:
                         continue
                     with graph.name_scope("update_" + var.op.name):
                         update_ops.append(self._apply_dense(grad, var))
+                if eager:
+                    self._finish(update_ops, scope)
+                    if global_step is not None:
+                        _as_variable(global_step).assign_add(1)
+                    return None
                 if global_step is None:
                     train_op = self._finish(update_ops, scope)
                 else:
@@ -190,7 +226,7 @@ class Optimizer:
     def variables(self) -> list:
         """The variables this optimizer created in the default graph (slots and non-slots),
         sorted by name."""
-        graph = get_default_graph()
+        graph = _variables_graph(get_default_graph())
         found = [v for (_, g), v in self._non_slot_dict.items() if g is graph]
         found += [v for slots in self._slots.values() for v in slots.values() if v.graph is graph]
         return sorted(found, key=lambda v: v.name)
@@ -241,7 +277,7 @@ class Optimizer:
 
     def _get_non_slot_variable(self, name, graph=None):
         graph = graph if graph is not None else get_default_graph()
-        return self._non_slot_dict.get((name, graph))
+        return self._non_slot_dict.get((name, _variables_graph(graph)))
 
     def _non_slot_variables(self) -> list:
         return list(self._non_slot_dict.values())
@@ -308,6 +344,17 @@ def _create_slot_var(var, fill_value, op_name):
     with var.graph.as_default():
         return Variable(initial_value, trainable=False, name=f"{var.op.name}/{op_name}",
                         validate_shape=shape.is_fully_defined())
+
+
+def _is_eager_variable(var) -> bool:
+    return hasattr(var, "_handle")
+
+
+def _variables_graph(graph):
+    """Where the variables used in `graph` live: a traced function's are the eager context's."""
+    if getattr(graph, "_building_function", False) and graph.outer_graph is not None:
+        return graph.outer_graph
+    return graph
 
 
 def _as_variable(value):

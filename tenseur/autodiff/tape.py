@@ -1,0 +1,487 @@
+"""`GradientTape`: reverse-mode differentiation of eagerly executed ops.
+
+While a tape records, the eager executor tells it of every op that has a watched input
+(`record_operation`): the tape keeps a small record with the op's `.inputs`, `.outputs`
+(eager tensors), `.attrs`, `.type`, `.op_def` and `.name` — the fields an op's registered
+gradient reads — so `gradient()` replays the records backwards through the very gradient
+functions `tenseur.gradients` uses (`op_input_gradients`, which also owns the broadcasting
+rule). Those gradient functions call public ops, which run eagerly and are heard by any
+outer tape: nested tapes give higher-order derivatives with no extra code.
+
+Variables are tracked by a handle: each eager read of a variable is recorded as an
+`Identity` from the variable's handle to the value read, and trainable variables are watched
+as soon as they are read (`watch_accessed_variables=True`).
+
+Inside a `tenseur.function` being traced, ops build a graph instead; a tape used there
+differentiates that graph with `tenseur.gradients`, summing over every read of a variable.
+"""
+from __future__ import annotations
+
+import contextlib
+import enum
+
+from ..framework.tensor import Tensor
+from ..ops import array_ops
+from ..ops.registry import NOT_DIFFERENTIABLE, apply_op, executing_eagerly, get_op_def
+from .gradients import gradients, op_input_gradients
+
+__all__ = ["GradientTape", "UnconnectedGradients", "record_operation", "record_read",
+           "should_record"]
+
+_ACTIVE: list = []     # the tapes recording now, outermost first
+
+
+class UnconnectedGradients(enum.Enum):
+    """What `gradient` returns for a source the target does not depend on."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+class _OpRecord:
+    """One recorded op, shaped like an `Operation` for its gradient function."""
+
+    __slots__ = ("op_def", "type", "inputs", "outputs", "attrs", "name")
+
+    def __init__(self, op_def, inputs, outputs, attrs, name):
+        self.op_def = op_def
+        self.type = op_def.type
+        self.inputs = tuple(inputs)
+        self.outputs = list(outputs)
+        self.attrs = attrs
+        self.name = name or op_def.type
+
+    def get_attr(self, name):
+        return self.attrs[name]
+
+    def __repr__(self) -> str:
+        return f"<recorded op {self.name} ({self.type})>"
+
+
+def record_operation(op_def, inputs, outputs, attrs, name) -> None:
+    """Called by the eager executor after each op: every recording tape watching one of
+    `inputs` keeps a record and starts watching `outputs`."""
+    if not outputs or op_def.gradient == NOT_DIFFERENTIABLE:
+        return
+    record = None
+    for tape in _ACTIVE:
+        tracked = tape._tracked
+        for t in inputs:
+            if id(t) in tracked:
+                break
+        else:
+            continue
+        if record is None:
+            record = _OpRecord(op_def, inputs, outputs, attrs, name)
+        tape._records.append(record)
+        for t in outputs:
+            tracked[id(t)] = t
+
+
+def should_record(tensors, variables=()) -> bool:
+    """Whether some recording tape would record an op reading `tensors` and `variables`."""
+    for tape in _ACTIVE:
+        if tape._watch_accessed and any(v.trainable for v in variables):
+            return True
+        tracked = tape._tracked
+        if any(id(t) in tracked for t in tensors) or any(
+                id(v._handle) in tracked for v in variables):
+            return True
+    return False
+
+
+_IDENTITY = None
+
+
+def record_read(variable, value) -> None:
+    """A variable was read, giving `value`: watch it if trainable (on tapes that watch accessed
+    variables) and record the read on tapes that watch it. In graph mode (a function being
+    traced) remember the read tensor, for graph-mode `gradient`."""
+    global _IDENTITY
+    handle = variable._handle
+    eager = not isinstance(value, Tensor) or getattr(value, "_is_eager", False)
+    for tape in _ACTIVE:
+        if tape._watch_accessed and variable.trainable:
+            tape._watch_variable(variable)
+        if not eager:
+            tape._graph_reads.append((variable, value))
+        elif id(handle) in tape._tracked:
+            if _IDENTITY is None:
+                _IDENTITY = get_op_def("Identity")
+            tape._records.append(_OpRecord(_IDENTITY, (handle,), (value,), {}, "ReadVariableOp"))
+            tape._tracked[id(value)] = value
+
+
+def variable_accessed(variable) -> None:
+    """A variable was used without a read being recorded (e.g. by a function call)."""
+    for tape in _ACTIVE:
+        if tape._watch_accessed and variable.trainable:
+            tape._watch_variable(variable)
+
+
+class GradientTape:
+    """Records eager ops to differentiate them: `with tenseur.GradientTape() as tape:`.
+
+    Args:
+        persistent: allow several `gradient()` calls (the records are kept until the tape is
+            deleted); by default the first call releases them and a second one raises.
+        watch_accessed_variables: watch every trainable Variable read inside the block.
+    Example:
+        >>> w = tenseur.Variable([[1.0], [2.0]])
+        >>> x = tenseur.constant([[3.0, 4.0]])
+        >>> with tenseur.GradientTape() as tape:
+        ...     y = tenseur.reduce_sum(tenseur.matmul(x, w) ** 2)
+        >>> tape.gradient(y, w).numpy()          # 2 * (x @ w) * x^T
+        array([[66.],
+               [88.]], dtype=float32)
+    """
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self._persistent = bool(persistent)
+        self._watch_accessed = bool(watch_accessed_variables)
+        self._recording = False
+        self._used = False
+        self._reset_records()
+
+    def _reset_records(self) -> None:
+        self._records: list = []
+        self._tracked: dict = {}            # id -> the watched or recorded tensor (kept alive)
+        self._watched_variables: dict = {}  # id -> Variable, in watch order
+        self._graph_watched: list = []      # graph tensors watched while tracing a function
+        self._graph_reads: list = []        # (variable, read tensor) while tracing a function
+
+    # -- recording -------------------------------------------------------------------------
+
+    def __enter__(self):
+        if self._recording:
+            raise ValueError("GradientTape is already recording: a tape's `with` block cannot "
+                             "be re-entered while it is open.")
+        self._push()
+        return self
+
+    def __exit__(self, *exc):
+        if self._recording:
+            self._pop()
+        return False
+
+    def _push(self) -> None:
+        self._recording = True
+        _ACTIVE.append(self)
+
+    def _pop(self) -> None:
+        self._recording = False
+        # Tapes nest, but a paused tape may be popped out of order.
+        for i in range(len(_ACTIVE) - 1, -1, -1):
+            if _ACTIVE[i] is self:
+                del _ACTIVE[i]
+                break
+
+    @contextlib.contextmanager
+    def stop_recording(self):
+        """Ops run inside this block are not recorded (on this tape).
+
+        Raises:
+            RuntimeError: the tape is not recording (outside its `with` block).
+        """
+        if not self._recording:
+            raise RuntimeError("GradientTape.stop_recording() is only valid inside the tape's "
+                               "`with` block, while it records.")
+        self._pop()
+        try:
+            yield
+        finally:
+            self._push()
+
+    def reset(self) -> None:
+        """Forgets everything recorded and watched so far; recording goes on."""
+        self._reset_records()
+
+    def watch(self, tensor) -> None:
+        """Watches a tensor, a Variable, or a nested list/tuple/dict of them.
+
+        Raises:
+            TypeError: something else (a NumPy array, a Python number) is given.
+        """
+        for item in flatten(tensor):
+            if hasattr(item, "_handle"):
+                self._watch_variable(item)
+            elif isinstance(item, Tensor):
+                if getattr(item, "_is_eager", False):
+                    self._tracked[id(item)] = item
+                else:
+                    self._graph_watched.append(item)
+            else:
+                raise TypeError(f"GradientTape.watch: can watch tensors and Variables only, got "
+                                f"{type(item).__name__} {item!r}; convert values with "
+                                f"tenseur.constant first.")
+
+    def _watch_variable(self, variable) -> None:
+        if id(variable) not in self._watched_variables:
+            self._watched_variables[id(variable)] = variable
+            self._tracked[id(variable._handle)] = variable._handle
+
+    def watched_variables(self) -> tuple:
+        """The Variables watched so far, explicitly or by being read, in watch order."""
+        return tuple(self._watched_variables.values())
+
+    # -- differentiating -------------------------------------------------------------------
+
+    def gradient(self, target, sources, output_gradients=None,
+                 unconnected_gradients=UnconnectedGradients.NONE):
+        """d(sum of target)/d(source) for each source, in the structure of `sources`.
+
+        Args:
+            target: a tensor or a nested structure of tensors (their sum is differentiated).
+            sources: a tensor or Variable, or a nested list/tuple/dict of them.
+            output_gradients: the gradients of the targets (default ones), same structure.
+            unconnected_gradients: `UnconnectedGradients.NONE` (None for a source the target
+                does not depend on) or `.ZERO` (zeros); "none"/"zero" work too.
+        Returns:
+            Eager tensors (or graph tensors inside a traced function) shaped like `sources`;
+            None for unconnected sources and for integer sources.
+        Raises:
+            RuntimeError: a non-persistent tape is asked a second time.
+            LookupError: an op on the path has no gradient registered.
+        """
+        self._check_usable("gradient")
+        if self._recording and not self._persistent:
+            self._pop()           # TF: a non-persistent tape stops recording once asked
+        try:
+            flat = self._gradient(flatten(target), _flat_gradients(output_gradients, target),
+                                  flatten(sources), _unconnected(unconnected_gradients))
+        finally:
+            self._release()
+        return pack_sequence_as(sources, flat)
+
+    def _check_usable(self, what: str) -> None:
+        if self._used and not self._persistent:
+            raise RuntimeError(f"A non-persistent GradientTape can only be used to compute one "
+                               f"set of gradients; GradientTape.{what} was called again. Use "
+                               f"GradientTape(persistent=True) to call it several times.")
+
+    def _release(self) -> None:
+        if not self._persistent:
+            self._used = True
+            self._records = []
+            self._tracked = {}
+
+    def _gradient(self, targets, output_gradients, sources, unconnected) -> list:
+        if any(isinstance(t, Tensor) and not getattr(t, "_is_eager", False) for t in targets):
+            results = self._graph_gradient(targets, output_gradients, sources)
+        else:
+            results = self._eager_gradient(targets, output_gradients, sources)
+        if unconnected == "zero":
+            eager = executing_eagerly()
+            results = [g if g is not None or not _is_float(s) else array_ops.zeros_like(
+                _value_of(s) if eager else s) for g, s in zip(results, sources)]
+        return results
+
+    def _eager_gradient(self, targets, output_gradients, sources) -> list:
+        keys = []
+        for s in sources:
+            key = getattr(s, "_handle", s)
+            if not isinstance(key, Tensor):
+                raise TypeError(f"GradientTape.gradient: sources must be tensors or Variables, "
+                                f"got {type(s).__name__} {s!r}.")
+            keys.append(key)
+        tracked = self._tracked
+        grads: dict = {}
+        for t, g in zip(targets, output_gradients):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"GradientTape.gradient: targets must be tensors, got "
+                                f"{type(t).__name__} {t!r}.")
+            if id(t) not in tracked or not t.dtype.is_floating:
+                continue
+            g = array_ops.ones_like(t) if g is None else _as_gradient(g, t)
+            grads.setdefault(id(t), []).append(g)
+        keep = {id(k) for k in keys}
+        for record in reversed(list(self._records)):
+            out_grads = []
+            for out in record.outputs:
+                gs = grads.get(id(out)) if id(out) in keep else grads.pop(id(out), None)
+                out_grads.append(_aggregate(gs))
+            if all(g is None for g in out_grads):
+                continue
+            in_grads = op_input_gradients(record, out_grads, lambda inp: id(inp) in tracked)
+            for inp, g in zip(record.inputs, in_grads):
+                if g is not None:
+                    grads.setdefault(id(inp), []).append(g)
+        return [_aggregate(grads.get(id(k))) if k.dtype.is_floating else None for k in keys]
+
+    def _graph_gradient(self, targets, output_gradients, sources) -> list:
+        """Inside a traced function: `tenseur.gradients` over the function's graph."""
+        graph = targets[0].graph
+        xs, spans = [], []
+        for s in sources:
+            if hasattr(s, "_handle"):
+                reads = []
+                for v, t in self._graph_reads:
+                    if v is s and t.graph is graph and all(t is not r for r in reads):
+                        reads.append(t)
+            else:
+                reads = [s]
+            spans.append((len(xs), len(xs) + len(reads)))
+            xs.extend(reads)
+        grad_ys = [None if g is None else _as_gradient(g, t)
+                   for g, t in zip(output_gradients, targets)]
+        if any(g is None for g in grad_ys):
+            grad_ys = [array_ops.ones_like(t) if g is None else g
+                       for g, t in zip(grad_ys, targets)]
+        flat = gradients(targets, xs, grad_ys=grad_ys) if xs else []
+        results = []
+        for start, stop in spans:
+            parts = [g for g in flat[start:stop] if g is not None]
+            results.append(None if not parts else parts[0] if len(parts) == 1
+                           else apply_op("AddN", *parts))
+        return results
+
+    def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
+                 parallel_iterations=None, experimental_use_pfor=True):
+        """The Jacobian of `target` for each source: shape `target.shape + source.shape`.
+
+        Computed one target element at a time (fine for the small cases it is meant for).
+        """
+        self._check_usable("jacobian")
+        if self._recording and not self._persistent:
+            self._pop()
+        unconnected = _unconnected(unconnected_gradients)
+        flat_sources = flatten(sources)
+        try:
+            rows = []
+            size = int(target.shape.num_elements())
+            for i in range(size):
+                rows.append(self._gradient([target], [_one_hot(target, i)], flat_sources,
+                                           unconnected))
+        finally:
+            self._release()
+        results = []
+        for j, s in enumerate(flat_sources):
+            column = [row[j] for row in rows]
+            value = _value_of(s)
+            shape = list(target.shape) + list(value.shape)
+            if size == 0 or all(g is None for g in column):
+                results.append(array_ops.zeros(shape, value.dtype)
+                               if unconnected == "zero" and _is_float(s) else None)
+                continue
+            column = [array_ops.zeros_like(value) if g is None else g for g in column]
+            results.append(array_ops.reshape(array_ops.stack(column), shape))
+        return pack_sequence_as(sources, results)
+
+    def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
+                       parallel_iterations=None, experimental_use_pfor=True):
+        """Per-example Jacobians: `target` (batch, ...) and `source` (batch, ...) give
+        (batch, target dims..., source dims...), assuming examples do not interact."""
+        self._check_usable("batch_jacobian")
+        if self._recording and not self._persistent:
+            self._pop()
+        batch = target.shape[0]
+        inner = list(target.shape)[1:]
+        size = 1
+        for d in inner:
+            size *= d
+        try:
+            rows = []
+            for i in range(size):
+                one = _one_hot_rows(target, i)
+                rows.append(self._gradient([target], [one], [source],
+                                           _unconnected(unconnected_gradients))[0])
+        finally:
+            self._release()
+        value = _value_of(source)
+        if all(g is None for g in rows):
+            return None
+        rows = [array_ops.zeros_like(value) if g is None else g for g in rows]
+        stacked = array_ops.stack(rows, axis=1)
+        return array_ops.reshape(stacked, [batch] + inner + list(value.shape)[1:])
+
+    def __del__(self):
+        if getattr(self, "_recording", False):
+            self._pop()
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+def _unconnected(value) -> str:
+    value = getattr(value, "value", value)
+    if value not in ("none", "zero"):
+        raise ValueError(f"unconnected_gradients must be UnconnectedGradients.NONE or .ZERO, got "
+                         f"{value!r}.")
+    return value
+
+
+def _flat_gradients(output_gradients, target) -> list:
+    n = len(flatten(target))
+    if output_gradients is None:
+        return [None] * n
+    flat = flatten(output_gradients)
+    if len(flat) != n:
+        raise ValueError(f"GradientTape.gradient: got {len(flat)} output_gradients for {n} "
+                         f"targets.")
+    return flat
+
+
+def _as_gradient(g, like):
+    from ..ops.registry import convert_to_tensor
+    return convert_to_tensor(g, dtype=like.dtype)
+
+
+def _aggregate(gs):
+    if not gs:
+        return None
+    if len(gs) == 1:
+        return gs[0]
+    return apply_op("AddN", *gs)
+
+
+def _value_of(source):
+    return source._handle if hasattr(source, "_handle") else source
+
+
+def _is_float(source) -> bool:
+    return _value_of(source).dtype.is_floating
+
+
+def _one_hot(target, index):
+    import numpy as np
+    value = np.zeros(int(target.shape.num_elements()), target.dtype.as_numpy_dtype)
+    value[index] = 1
+    return array_ops.constant(value.reshape(target.shape.as_list()), dtype=target.dtype)
+
+
+def _one_hot_rows(target, index):
+    import numpy as np
+    shape = target.shape.as_list()
+    value = np.zeros([shape[0], int(np.prod(shape[1:], dtype=int))], target.dtype.as_numpy_dtype)
+    value[:, index] = 1
+    return array_ops.constant(value.reshape(shape), dtype=target.dtype)
+
+
+# -- nested structures (lists, tuples, dicts) -------------------------------------------------
+
+def flatten(structure) -> list:
+    """The leaves of nested lists, tuples and dicts (dicts in sorted key order), in order."""
+    if isinstance(structure, dict):
+        return [leaf for key in sorted(structure) for leaf in flatten(structure[key])]
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in flatten(item)]
+    return [structure]
+
+
+def pack_sequence_as(structure, flat):
+    """`flat` (the leaves) put back in the shape of `structure`."""
+    leaves = iter(flat)
+
+    def build(s):
+        if isinstance(s, dict):
+            built = {key: build(s[key]) for key in sorted(s)}
+            return type(s)((key, built[key]) for key in s) if type(s) is not dict else \
+                {key: built[key] for key in s}
+        if isinstance(s, (list, tuple)):
+            items = [build(item) for item in s]
+            if isinstance(s, tuple) and hasattr(s, "_fields"):
+                return type(s)(*items)
+            return type(s)(items)
+        return next(leaves)
+
+    return build(structure)
+
