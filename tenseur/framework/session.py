@@ -62,11 +62,15 @@ class SessionState:
 
 
 class _Plan:
-    __slots__ = ("steps", "num_slots", "feeds", "fetch_slots", "ops")
+    """What one (fetches, feeds) pair runs: `steps[i]` = (kernel, input slots, kind, output
+    slot(s)) for `ops[i]`, and `frees[i]` = the slots no later step reads (released at once,
+    so a step's peak memory is its live values, not every intermediate)."""
 
-    def __init__(self, steps, num_slots, feeds, fetch_slots, ops):
+    __slots__ = ("steps", "num_slots", "feeds", "fetch_slots", "ops", "frees")
+
+    def __init__(self, steps, num_slots, feeds, fetch_slots, ops, frees):
         self.steps, self.num_slots, self.feeds = steps, num_slots, feeds
-        self.fetch_slots, self.ops = fetch_slots, ops
+        self.fetch_slots, self.ops, self.frees = fetch_slots, ops, frees
 
 
 _SINGLE, _MULTI, _NONE = 0, 1, 2
@@ -126,7 +130,7 @@ class BaseSession:
     def _execute(self, plan, values) -> None:
         step = None
         try:
-            for step in plan.steps:
+            for step, frees in zip(plan.steps, plan.frees):
                 fn, ins, kind, out = step
                 if kind == _SINGLE:
                     values[out] = fn(*[values[i] for i in ins])
@@ -135,6 +139,9 @@ class BaseSession:
                         values[slot] = value
                 else:
                     fn(*[values[i] for i in ins])
+                if frees:
+                    for slot in frees:
+                        values[slot] = None
         except OpError as exc:
             op = plan.ops[plan.steps.index(step)]
             if exc.node_name is None or exc.node_name != op.name:
@@ -197,7 +204,16 @@ class BaseSession:
             else:
                 steps.append((fn, ins, _NONE, None))
         fetch_slots = [slot_of(leaf) if isinstance(leaf, Tensor) else None for leaf in leaves]
-        return _Plan(steps, len(slots), feeds, fetch_slots, ops)
+        last_reader: dict[int, int] = {}
+        for index, (_, ins, _, _) in enumerate(steps):
+            for slot in ins:
+                last_reader[slot] = index
+        keep = set(fetch_slots)
+        frees: list[tuple] = [() for _ in steps]
+        for slot, index in last_reader.items():
+            if slot not in keep:
+                frees[index] += (slot,)
+        return _Plan(steps, len(slots), feeds, fetch_slots, ops, frees)
 
     # -- lifetime ------------------------------------------------------------------------
 
