@@ -178,7 +178,8 @@ class EventFileWriter:
             except queue.Full:
                 if not self._thread.is_alive():
                     self._raise_error()
-                    raise RuntimeError(f"The event writer thread for {self.path} has stopped.")
+                    raise RuntimeError(f"The event writer thread for {self.path} has "
+                                       f"stopped.") from None
 
     def _wait(self, request: _Flush) -> None:
         while not request.done.wait(0.5):

@@ -86,5 +86,6 @@ def tensor_proto(value, max_content_bytes=None):
             proto.string_val.extend(values)
         return proto
     if max_content_bytes is None or array.nbytes <= max_content_bytes:
-        proto.tensor_content = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
+        little_endian = array.dtype.newbyteorder("<")
+        proto.tensor_content = np.ascontiguousarray(array, dtype=little_endian).tobytes()
     return proto

@@ -133,7 +133,8 @@ def read_records(path):
             header = stream.read(12)
             if len(header) < 12:
                 return
-            (length,), (length_crc,) = struct.unpack("<Q", header[:8]), struct.unpack("<I", header[8:])
+            (length,) = struct.unpack("<Q", header[:8])
+            (length_crc,) = struct.unpack("<I", header[8:])
             if masked_crc32c(header[:8]) != length_crc:
                 raise RecordError(f"{path}: bad length CRC in the record at byte {offset}.")
             body = stream.read(length + 4)

@@ -178,7 +178,9 @@ def merge_serialized(summaries) -> bytes:
 # -- choosing the style ----------------------------------------------------------------------
 
 def _is_graph_tensor(value) -> bool:
-    return isinstance(value, Tensor) or (hasattr(value, "_as_tensor") and not hasattr(value, "numpy"))
+    if isinstance(value, Tensor):
+        return True
+    return hasattr(value, "_as_tensor") and not hasattr(value, "numpy")     # a graph Variable
 
 
 def _concrete(value):

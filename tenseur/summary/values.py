@@ -201,7 +201,8 @@ def image_values(tag: str, images, max_images: int = 3, bad_color=None) -> list:
 
 
 def to_uint8_tf2(images: np.ndarray) -> np.ndarray:
-    """TF2 `convert_image_dtype(saturate=True)`: floats in [0, 1] times 255.5, clipped, truncated."""
+    """TF2 `convert_image_dtype(saturate=True)`: floats in [0, 1] times 255.5, clipped and
+    truncated; uint8 as is."""
     if images.dtype == np.uint8:
         return images
     return np.clip(images.astype(np.float64) * 255.5, 0, 255).astype(np.uint8)

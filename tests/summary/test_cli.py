@@ -38,7 +38,8 @@ def test_board_without_tensorboard_says_how_to_install(tmp_path, monkeypatch, ca
 def test_board_runs_tensorboard_on_loopback(tmp_path, monkeypatch):
     pytest.importorskip("tensorboard")
     commands = []
-    monkeypatch.setattr(cli, "_run_forwarding_signals", lambda command: commands.append(command) or 0)
+    monkeypatch.setattr(cli, "_run_forwarding_signals",
+                        lambda command: commands.append(command) or 0)
     assert cli.main(["board", str(tmp_path), "--port", "7007", "--", "--reload_interval", "1"]) == 0
     assert commands == [[sys.executable, "-m", "tensorboard.main", "--logdir", str(tmp_path),
                          "--host", "127.0.0.1", "--port", "7007", "--reload_interval", "1"]]
@@ -92,7 +93,8 @@ def test_real_tensorboard_serves_what_tenseur_wrote(tmp_path):
             assert server.poll() is None, (tmp_path / "tensorboard.log").read_text()[-2000:]
             for run in ("tf1", "tf2"):
                 try:
-                    data = json.loads(get(port, "/data/plugin/scalars/scalars", run=run, tag="loss"))
+                    data = json.loads(get(port, "/data/plugin/scalars/scalars", run=run,
+                                          tag="loss"))
                 except (urllib.error.URLError, ConnectionError, ValueError):
                     continue
                 if data:

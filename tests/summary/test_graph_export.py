@@ -71,7 +71,7 @@ def test_control_inputs_devices_and_multiple_outputs():
     x = tf.placeholder(tf.float32, shape=[None, 4], name="x")
     first, second = tf.split(x, 2, axis=1, name="halves")
     with tf.control_dependencies([first]):
-        total = tf.add(second, 1.0, name="total")
+        tf.add(second, 1.0, name="total")
     nodes = nodes_by_name(graph_def_proto(tf.get_default_graph()))
     assert list(nodes["total"].input) == ["halves:1", "total/y", "^halves"]
     assert len(nodes["halves"].attr["_output_shapes"].list.shape) == 2

@@ -9,7 +9,8 @@ from tenseur.summary import records
 
 # Event(wall_time=1.0, file_version="brain.Event:2"): 24 bytes, framed.
 VERSION_EVENT = bytes.fromhex("09000000000000f03f1a0d627261696e2e4576656e743a32")
-VERSION_RECORD = bytes.fromhex("1800000000000000" "a37f4b22") + VERSION_EVENT + bytes.fromhex("86bf577a")
+VERSION_RECORD = (bytes.fromhex("1800000000000000" "a37f4b22") + VERSION_EVENT
+                  + bytes.fromhex("86bf577a"))
 
 
 def test_crc32c_check_value_and_mask():
@@ -17,7 +18,8 @@ def test_crc32c_check_value_and_mask():
     assert records.masked_crc32c(b"123456789") == 0xC78AB0E5
     assert records.masked_crc32c(b"") == 0xA282EAD8
     crc = 0xE3069283
-    assert records.masked_crc32c(b"123456789") == (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+    rotated = ((crc >> 15) | (crc << 17)) & 0xFFFFFFFF
+    assert records.masked_crc32c(b"123456789") == (rotated + 0xA282EAD8) & 0xFFFFFFFF
 
 
 def test_crc32c_other_known_vectors():

@@ -62,7 +62,8 @@ def test_events_are_written_by_the_background_thread(tmp_path):
     assert any(t.name.startswith("tenseur-event-writer") for t in threading.enumerate())
     writer.flush()
     event = events_of(writer.path)[1]
-    assert (event.step, event.summary.value[0].tag, event.summary.value[0].simple_value) == (7, "x", 1.5)
+    value = event.summary.value[0]
+    assert (event.step, value.tag, value.simple_value) == (7, "x", 1.5)
     writer.close()
 
 
