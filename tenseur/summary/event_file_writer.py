@@ -193,6 +193,7 @@ class EventFileWriter:
         pending: list[bytes] = []
         size = 0
         deadline = time.monotonic() + self._flush_secs
+        item = None
         try:
             while True:
                 try:
@@ -221,6 +222,8 @@ class EventFileWriter:
                 os.close(self._fd)
             except OSError:
                 pass
+            if isinstance(item, _Flush):
+                item.done.set()
             self._release_waiters()
 
     def _write(self, records: list[bytes]) -> None:

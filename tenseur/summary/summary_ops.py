@@ -190,7 +190,7 @@ def _concrete(value):
 
 
 def _dispatch(name, args, kwargs, data_names, graph_fn, eager_fn, eager_only=()):
-    """Calls `graph_fn` (TF 1.x signature) or `eager_fn` (TF2 signature) as the module says."""
+    """Calls `graph_fn` (TF 1.x signature) or `eager_fn` (TF2 signature): see the module doc."""
     data = args[0] if args else next((kwargs[k] for k in data_names if k in kwargs), None)
     if data is None:
         raise TypeError(f"summary {name!r}: no value to summarise was given.")
