@@ -11,8 +11,10 @@ Each function serves both TensorFlow styles, chosen by the value it is given:
   `scalar(name, data, step=None, description=None)`, `image(name, data, step=None,
   max_outputs=3, ...)`. With a `step` (or `buckets`/`description`) but no default writer it
   writes nothing and returns False, as TF2.
-A concrete value with neither a writer nor TF2 arguments is made a constant and summarised
-by a graph op, as TF 1.x did.
+In eager mode every concrete value (eager tensors included) takes the TF2 path: without a
+default writer nothing is written and the call returns False. In graph mode, a concrete value
+with neither a writer nor TF2 arguments is made a constant and summarised by a graph op, as
+TF 1.x did.
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from ..framework import dtypes
 from ..framework.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..framework.graph import GraphKeys, get_default_graph
 from ..framework.tensor import Tensor, TensorSpec
-from ..ops.registry import NOT_DIFFERENTIABLE, OpDef, apply_op, convert_to_tensor, register_op
+from ..ops.registry import (NOT_DIFFERENTIABLE, OpDef, apply_op, convert_to_tensor,
+                            executing_eagerly, register_op)
 from . import values as summary_values
 from . import writer as writers
 from .protos import pb
@@ -179,7 +182,7 @@ def merge_serialized(summaries) -> bytes:
 
 def _is_graph_tensor(value) -> bool:
     if isinstance(value, Tensor):
-        return True
+        return not getattr(value, "_is_eager", False)
     return hasattr(value, "_as_tensor") and not hasattr(value, "numpy")     # a graph Variable
 
 
@@ -199,7 +202,7 @@ def _dispatch(name, args, kwargs, data_names, graph_fn, eager_fn, eager_only=())
             _reject_step(name)
         eager = False
     else:
-        eager = (writers.default_writer() is not None
+        eager = (executing_eagerly() or writers.default_writer() is not None
                  or any(k in kwargs for k in eager_only))
     wanted = data_names[-1] if eager else data_names[0]
     for key in data_names:
@@ -267,7 +270,7 @@ def scalar(name, *args, **kwargs):
     TF 1.x: `scalar(name, tensor, collections=None, family=None)` on a graph tensor returns
     the summary op's string tensor (in `GraphKeys.SUMMARIES`).
     TF2: `scalar(name, data, step=None, description=None)` on a value writes it to the default
-    writer and returns True (False when there is none).
+    writer and returns True (False when there is none). In eager mode, always TF2.
 
     Example:
         >>> loss_summary = tenseur.summary.scalar("loss", loss)        # graph mode
@@ -395,6 +398,11 @@ def merge(inputs, collections=None, name=None):
 def merge_all(key=GraphKeys.SUMMARIES, scope=None, name=None):
     """All summaries of collection `key` (default: every summary op) merged into one tensor,
     or None when there are none (TF 1.x)."""
+    if executing_eagerly():
+        raise RuntimeError("Merging tf.summary.* ops is not compatible with eager execution: "
+                           "there are no summary ops to merge. Write summaries as they are "
+                           "computed, inside tenseur.summary.create_file_writer(logdir)"
+                           ".as_default().")
     summaries = get_default_graph().get_collection(key, scope=scope)
     if not summaries:
         return None

@@ -153,3 +153,24 @@ def test_noop_writer_and_flush(tmp_path):
     finally:
         writer.close()
     assert tf.summary.scalar("x", 1.0, step=0) is False         # closed writers are not default
+
+
+def test_eager_mode_tensors_and_variables(tmp_path, load_run, as_array):
+    from tenseur.eager import eager_mode
+    with eager_mode():
+        loss = tf.constant([1.0, 3.0]) * 2.0                 # an eager tensor: a value
+        assert tf.summary.scalar("mean", tf.reduce_mean(loss)) is False     # no writer
+        step = tf.Variable(4, dtype=tf.int64)
+        writer = tf.summary.create_file_writer(str(tmp_path))
+        with writer.as_default(step=step), tf.name_scope("train"):
+            assert tf.summary.scalar("mean", tf.reduce_mean(loss)) is True
+            assert tf.summary.histogram("loss", loss, buckets=2) is True
+            assert tf.summary.text("note", tf.constant("eager")) is True
+        with pytest.raises(RuntimeError, match="not compatible with eager.*create_file_writer"):
+            tf.summary.merge_all()
+        writer.close()
+    run = load_run(tmp_path)
+    (mean,) = run.Tensors("train/mean")
+    assert mean.step == 4 and float(as_array(mean.tensor_proto)) == 4.0
+    assert as_array(run.Tensors("train/loss")[0].tensor_proto)[:, 2].tolist() == [1.0, 1.0]
+    assert list(run.Tensors("train/note")[0].tensor_proto.string_val) == [b"eager"]
