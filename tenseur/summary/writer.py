@@ -196,7 +196,8 @@ class SummaryWriter:
         finally:
             if step is not None:
                 set_step(old_step)
-            stack.remove(self)
+            if self in stack:           # close() inside the block already removed it
+                stack.remove(self)
             self.flush()
 
     def set_as_default(self, step=None) -> None:
@@ -253,7 +254,8 @@ class _NoopWriter:
         try:
             yield self
         finally:
-            stack.remove(self)
+            if self in stack:
+                stack.remove(self)
 
     def set_as_default(self, step=None) -> None:
         _writer_stack()[:] = [self]

@@ -174,3 +174,12 @@ def test_eager_mode_tensors_and_variables(tmp_path, load_run, as_array):
     assert mean.step == 4 and float(as_array(mean.tensor_proto)) == 4.0
     assert as_array(run.Tensors("train/loss")[0].tensor_proto)[:, 2].tolist() == [1.0, 1.0]
     assert list(run.Tensors("train/note")[0].tensor_proto.string_val) == [b"eager"]
+
+
+def test_closing_a_writer_inside_its_block(tmp_path, load_run):
+    writer = tf.summary.create_file_writer(str(tmp_path))
+    with writer.as_default(step=0):
+        tf.summary.scalar("x", 1.0)
+        writer.close()
+        assert tf.summary.scalar("x", 2.0, step=1) is False
+    assert [e.step for e in load_run(tmp_path).Tensors("x")] == [0]
