@@ -105,9 +105,9 @@ class EventFileWriter:
             raise ValueError(f"max_queue must be a positive integer, got max_queue={max_queue!r}.")
         if not flush_secs > 0:
             raise ValueError(f"flush_secs must be positive, got flush_secs={flush_secs!r}.")
+        version = pb().event.Event(wall_time=time.time(), file_version="brain.Event:2")
         self._logdir = str(logdir)
         os.makedirs(self._logdir, exist_ok=True)
-        version = pb().event.Event(wall_time=time.time(), file_version="brain.Event:2")
         self.path = _create_event_file(self._logdir, filename_suffix or "",
                                        encode_record(version.SerializeToString()))
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)

@@ -197,6 +197,7 @@ def _dispatch(name, args, kwargs, data_names, graph_fn, eager_fn, eager_only=())
     data = args[0] if args else next((kwargs[k] for k in data_names if k in kwargs), None)
     if data is None:
         raise TypeError(f"summary {name!r}: no value to summarise was given.")
+    pb()    # without tensorboard, fail here with the install hint, not when the op runs
     if _is_graph_tensor(data):
         if any(k in kwargs for k in eager_only):
             _reject_step(name)

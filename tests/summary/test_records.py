@@ -1,6 +1,8 @@
 """CRC-32C, its mask and TFRecord framing, byte for byte."""
 import os
 import struct
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -66,3 +68,27 @@ def test_read_records_round_trip_and_corruption(tmp_path):
     path.write_bytes(bytes(corrupted))
     with pytest.raises(records.RecordError, match="bad length CRC"):
         list(records.read_records(path))
+
+
+def test_importing_tenseur_summary_leaves_tensorboard_alone():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = ("import sys, tenseur, tenseur.summary; "
+            "sys.exit(any(m.startswith('tensorboard') for m in sys.modules))")
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    assert subprocess.run([sys.executable, "-c", code], env=env, timeout=60).returncode == 0
+
+
+def test_without_tensorboard_summaries_fail_early_with_the_install_hint(monkeypatch, tmp_path):
+    import tenseur as tf
+    from tenseur.summary import protos
+    monkeypatch.setitem(sys.modules, "tensorboard.compat.proto", None)
+    protos.pb.cache_clear()
+    try:
+        with pytest.raises(ImportError, match=r'pip install "tenseur\[board\]"'):
+            tf.summary.scalar("x", tf.constant(1.0))
+        with pytest.raises(ImportError, match="tensorboard"):
+            tf.summary.FileWriter(str(tmp_path))
+        assert [op.type for op in tf.get_default_graph().get_operations()] == ["Const"]
+        assert os.listdir(tmp_path) == []
+    finally:
+        protos.pb.cache_clear()
