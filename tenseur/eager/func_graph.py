@@ -24,6 +24,16 @@ class FuncGraph(Graph):
         self._captures: dict = {}          # id(eager tensor) -> (eager tensor, graph constant)
         self.variable_reads: list = []     # (eager Variable, its VariableV2 tensor), in order
         self.variables_created: list = []  # eager Variables made while tracing
+        self.read_cache: dict = {}         # storage name -> the read in use (see _add_op)
+
+    def _add_op(self, op) -> None:
+        super()._add_op(op)
+        if op.op_def.stateful and op.type != "VariableV2":
+            # An op writing variables (Assign*, an optimizer's Apply*): later uses read anew,
+            # after it, since plans run ops in creation order.
+            attrs = op.attrs
+            for name in (attrs.get("var_name"), *attrs.get("slot_names", ())):
+                self.read_cache.pop(name, None)
 
     def capture_eager(self, tensor):
         """The constant standing for eager tensor `tensor` in this graph (made once)."""

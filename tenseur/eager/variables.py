@@ -96,7 +96,6 @@ class EagerVariable(variables_module.Variable):
         self._validate_shape = validate_shape
         STATE.write_variable(self._var_name, value._value)
         self._handle = _Handle(self)
-        self._graph_reads: dict = {}      # FuncGraph -> its current read of this variable
         weakref.finalize(self, STATE.variables.pop, self._var_name, None)
         if getattr(tracing, "_building_function", False):
             tracing.variables_created.append(self)
@@ -124,15 +123,15 @@ class EagerVariable(variables_module.Variable):
                 f"holds its value in the eager context, not in a graph's sessions.",
                 hint="create the variable inside the graph (in graph mode), or use it from "
                      "eager code or a tenseur.function")
-        read = self._graph_reads.get(graph)
+        read = graph.read_cache.get(self._var_name)
         if read is None:
-            # One read per function graph until the next assignment there, so tenseur.gradients
-            # over the function sees the tensor every use shares; an assignment starts a new
-            # read, placed after it (plans run ops in creation order).
+            # One read per function graph until the next write there, so tenseur.gradients
+            # over the function sees the tensor every use shares; a write (FuncGraph._add_op)
+            # starts a new read, placed after it (plans run ops in creation order).
             with graph.name_scope(None):
                 read = apply_op("VariableV2", shape=self._shape, dtype=self._dtype,
                                 var_name=self._var_name, name=self._op_name + "/Read")
-            self._graph_reads[graph] = read
+            graph.read_cache[self._var_name] = read
             graph.variable_reads.append((self, read))
         if tape_module._ACTIVE:
             tape_module.record_read(self, read)
@@ -172,7 +171,6 @@ class EagerVariable(variables_module.Variable):
                        name=name or op_type)
         if graph is None:
             return self
-        self._graph_reads.pop(graph, None)
         graph.note_write(self)
         return out
 
