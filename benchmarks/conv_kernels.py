@@ -10,10 +10,12 @@ torch time / tenseur time (above 1: tenseur is faster).
 
 The machine may be shared, so each computation is timed for all implementations one after
 the other, after a pause that lets the previous library's idle worker threads stop spinning
-(OpenBLAS spins for about 0.1 s after a call), and the best of the runs is reported with
-the median beside it.
+(OpenBLAS spins for about 0.1 s after a call); the sweep over all computations is repeated
+--rounds times, and the best of all runs is reported with the median beside it. Under load
+from other processes the blocked GEMMs suffer most: each of the ~70 BLAS calls of a layer
+can wait a scheduler time slice for its second thread.
 
-    python benchmarks/conv_kernels.py [--batch 430] [--repeat 7] [--no-torch]
+    python benchmarks/conv_kernels.py [--batch 430] [--repeat 7] [--rounds 2] [--no-torch]
 """
 
 from __future__ import annotations
@@ -39,15 +41,15 @@ POOL_LAYERS = [("pool1 2x2/2", (24, 24, 32)), ("pool2 2x2/2", (10, 10, 16))]
 PAUSE_S = 0.2
 
 
-def time_ms(fn, repeat: int) -> tuple:
-    """(best, median) wall time in ms over `repeat` runs after one warm-up run."""
+def time_ms(fn, repeat: int) -> list:
+    """Wall times in ms of `repeat` runs after one warm-up run."""
     fn()  # warm-up: scratch buffers, thread pools
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * min(times), 1e3 * float(np.median(times))
+        times.append(1e3 * (time.perf_counter() - start))
+    return times
 
 
 def cpu_model() -> str:
@@ -128,12 +130,14 @@ def torch_cases(torch, batch: int, channels_last: bool) -> dict:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=430)
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs per round")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="sweeps over all cases; more rounds spread the runs over time")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch rival")
     args = parser.parse_args(argv)
 
     print(f"# {cpu_model()}, {os.cpu_count()} CPUs, numpy {np.__version__} ({blas_name()}), "
-          f"batch {args.batch}, float32; best of {args.repeat} runs (median)")
+          f"batch {args.batch}, float32; best of {args.rounds}x{args.repeat} runs (median)")
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
                 "OMP_NUM_THREADS"):
         print(f"# {var}={os.environ.get(var, '(unset)')}")
@@ -151,16 +155,21 @@ def main(argv=None) -> None:
         impls["torch NHWC"] = torch_cases(torch, args.batch, channels_last=True)
 
     rivals = [label for label in impls if label != "tenseur"]
+    samples = {key: {label: [] for label in impls} for key in impls["tenseur"]}
+    for _ in range(args.rounds):
+        for key, per_impl in samples.items():
+            for label, cases in impls.items():
+                time.sleep(PAUSE_S)
+                per_impl[label] += time_ms(cases[key][1], args.repeat)
+
     header = f"{'layer':<17} {'pass':<12} {'tenseur ms':>16} {'GFLOP/s':>7}"
     for label in rivals:
         header += f" {label + ' ms':>16} {'ratio':>5}"
     print(header)
     totals = dict.fromkeys(impls, 0.0)
     for key, (flops, _) in impls["tenseur"].items():
-        timings = {}
-        for label, cases in impls.items():
-            time.sleep(PAUSE_S)
-            timings[label] = time_ms(cases[key][1], args.repeat)
+        timings = {label: (min(times), float(np.median(times)))
+                   for label, times in samples[key].items()}
         layer, kind = key
         best, median = timings["tenseur"]
         rate = f"{flops / best / 1e6:7.1f}" if layer.startswith("conv") else f"{'':>7}"
@@ -171,7 +180,7 @@ def main(argv=None) -> None:
             line += f" {their:7.2f} ({their_median:6.2f}) {their / best:5.2f}"
         for label in impls:
             totals[label] += timings[label][0] if in_step else 0.0
-        print(line, flush=True)
+        print(line)
     line = f"{'training step':<17} {'':<12} {totals['tenseur']:7.2f} {'':>8} {'':>7}"
     for label in rivals:
         line += f" {totals[label]:7.2f} {'':>8} {totals[label] / totals['tenseur']:5.2f}"
