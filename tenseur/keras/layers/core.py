@@ -1,5 +1,7 @@
-"""Core layers: Dense, Activation, Dropout, Flatten."""
+"""Core layers: Dense, Activation, Dropout, Flatten, Identity, Lambda, Embedding."""
 from __future__ import annotations
+
+import inspect
 
 import numpy as np
 
@@ -138,3 +140,181 @@ class Flatten(Layer):
 
     def get_config(self):
         return {**super().get_config(), "data_format": self.data_format}
+
+
+class Identity(Layer):
+    """Returns its inputs unchanged (a placeholder in a model, e.g. an optional block)."""
+
+    def call(self, inputs):
+        return inputs
+
+
+def _function_config(function):
+    """A named function as Keras 3 serialises it: its name, never its code."""
+    name = getattr(function, "__name__", None)
+    if name is None:
+        raise ValueError(f"Lambda: cannot serialise {function!r}: it has no __name__.")
+    return {"module": getattr(function, "__module__", None), "class_name": "function",
+            "config": name, "registered_name": name}
+
+
+def _function_from_config(spec, what, custom_objects):
+    """The function a configuration names: from custom_objects, else a Keras activation.
+
+    Stored code (Keras 3's `__lambda__` bytecode, Keras 2's marshalled lambdas) is never run.
+    """
+    if isinstance(spec, dict):
+        if spec.get("class_name") == "__lambda__":
+            raise ValueError(f"Lambda: the configuration's {what} is a Python lambda stored as "
+                             f"bytecode; tenseur never runs stored code. Rewrite it as a named "
+                             f"function and pass it as custom_objects={{'name': function}}.")
+        name = spec.get("config") if isinstance(spec.get("config"), str) else spec.get("registered_name")
+    elif isinstance(spec, str):
+        name = spec
+    else:
+        raise ValueError(f"Lambda: the configuration's {what} ({type(spec).__name__}) is stored "
+                         f"code; tenseur never runs stored code. Rewrite it as a named function "
+                         f"and pass it as custom_objects={{'name': function}}.")
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    try:
+        return activations.get(name)
+    except ValueError:
+        pass
+    raise ValueError(f"Lambda: cannot re-create {what} {name!r} from its name: configurations "
+                     f"hold names, not code. Pass custom_objects={{{name!r}: {name}}} when "
+                     f"loading the model.")
+
+
+class Lambda(Layer):
+    """Wraps a function of tensors as a layer: `Lambda(lambda x: x ** 2)`.
+
+    Args:
+        function: called as `function(inputs, **arguments)`; it receives `training` too when
+            its signature names it.
+        output_shape: the output shape without the batch dimension (a tuple), or a function
+            of the full input shape returning the full output shape; refines the static shape.
+        arguments: a dict of extra keyword arguments (JSON values) for `function`.
+    The configuration stores the function's *name* only, never its code: re-creating the layer
+    needs `custom_objects={name: function}` (a Keras activation name also resolves), and
+    loading a saved model containing a Lambda is refused unless `safe_mode=False`.
+    """
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise ValueError(f"Lambda: `function` must be callable, got function={function!r}.")
+        if output_shape is not None and not callable(output_shape):
+            if not isinstance(output_shape, (list, tuple)) or not all(
+                    d is None or isinstance(d, (int, np.integer)) for d in output_shape):
+                raise ValueError(f"Lambda: `output_shape` must be a tuple of ints (without the "
+                                 f"batch dimension) or a function, got output_shape={output_shape!r}.")
+            output_shape = tuple(output_shape)
+        if arguments is not None and not isinstance(arguments, dict):
+            raise ValueError(f"Lambda: `arguments` must be a dict, got arguments={arguments!r}.")
+        self.function = function
+        self._output_shape = output_shape
+        self.mask = mask
+        self.arguments = dict(arguments or {})
+
+    def call(self, inputs, training=None):
+        kwargs = dict(self.arguments)
+        try:
+            if "training" in inspect.signature(self.function).parameters:
+                kwargs["training"] = training
+        except (TypeError, ValueError):     # builtins without a signature
+            pass
+        outputs = self.function(inputs, **kwargs)
+        if self._output_shape is not None and isinstance(outputs, tf.Tensor):
+            if callable(self._output_shape):
+                shape = tuple(self._output_shape(backend.int_shape(inputs)
+                                                 if isinstance(inputs, tf.Tensor)
+                                                 else [backend.int_shape(t) for t in inputs]))
+            else:
+                shape = (outputs.shape.dims[0] if outputs.shape.dims else None,) + self._output_shape
+            try:
+                outputs.set_shape(list(shape))
+            except ValueError:
+                raise ValueError(f"Lambda '{self.name}': the function returned a tensor of shape "
+                                 f"{backend.int_shape(outputs)}, which contradicts "
+                                 f"output_shape={self._output_shape!r}.") from None
+        return outputs
+
+    def get_config(self):
+        output_shape = self._output_shape
+        if callable(output_shape):
+            output_shape = _function_config(output_shape)
+        elif output_shape is not None:
+            output_shape = list(output_shape)
+        return {**super().get_config(), "function": _function_config(self.function),
+                "output_shape": output_shape, "arguments": self.arguments}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        config["function"] = _function_from_config(config["function"], "function", custom_objects)
+        # Keras 2 spellings: the function's and output shape's kinds are separate keys.
+        for legacy in ("function_type", "module", "output_shape_module"):
+            config.pop(legacy, None)
+        shape_type = config.pop("output_shape_type", "raw")
+        output_shape = config.get("output_shape")
+        if isinstance(output_shape, dict) or shape_type != "raw" and output_shape is not None:
+            config["output_shape"] = _function_from_config(output_shape, "output_shape",
+                                                           custom_objects)
+        return cls(**config)
+
+
+class Embedding(Layer):
+    """Turns integer indices into dense vectors: `embeddings[inputs]`.
+
+    Args: input_dim (vocabulary size), output_dim, embeddings_initializer (Keras' default
+        "uniform": U(-0.05, 0.05)), embeddings_regularizer, activity_regularizer,
+        embeddings_constraint, mask_zero, input_length (Keras 2: sets the input shape).
+    Input shape `(batch, ...)` of integers in [0, input_dim); output `(batch, ..., output_dim)`.
+    `mask_zero` is accepted and kept in the configuration but ignored: tenseur's Keras does
+    not propagate masks, so index 0 is embedded like any other index.
+    """
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, activity_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, input_length=None, **kwargs):
+        if input_length is not None and "input_shape" not in kwargs \
+                and "batch_input_shape" not in kwargs:
+            length = tuple(input_length) if isinstance(input_length, (list, tuple)) else (input_length,)
+            kwargs["batch_input_shape"] = (kwargs.pop("batch_size", None),) + length
+        super().__init__(**kwargs)
+        for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"Embedding: `{arg}` must be a positive integer, got "
+                                 f"{arg}={value!r}.")
+        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.embeddings_initializer = initializers.get(
+            "random_uniform" if embeddings_initializer == "uniform" else
+            "random_normal" if embeddings_initializer == "normal" else embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.mask_zero = bool(mask_zero)
+
+    def build(self, input_shape):
+        self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
+                                          initializer=self.embeddings_initializer,
+                                          regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint)
+        self.built = True
+
+    def call(self, inputs):
+        if inputs.dtype not in (tf.int32, tf.int64):
+            inputs = tf.cast(inputs, tf.int32)
+        outputs = tf.gather(self.embeddings, inputs)
+        if self.activity_regularizer is not None:
+            self.add_loss(self.activity_regularizer(outputs))
+        return outputs
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
+                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+                "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
+                "mask_zero": self.mask_zero}

@@ -1,0 +1,137 @@
+"""Activation layers with parameters: ReLU, LeakyReLU, PReLU (learned slopes), ELU, Softmax."""
+from __future__ import annotations
+
+import numpy as np
+
+import tenseur as tf
+
+from .. import activations, constraints, initializers, regularizers
+from ..engine.base_layer import InputSpec, Layer
+
+
+def _number(value, name, owner, minimum=None, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool) \
+            or (minimum is not None and value < minimum):
+        bound = f" >= {minimum}" if minimum is not None else ""
+        raise ValueError(f"{owner}: `{name}` must be a number{bound}, got {name}={value!r}.")
+    return float(value)
+
+
+class ReLU(Layer):
+    """`max_value`-capped rectifier with a `negative_slope` below `threshold`.
+
+    f(x) = max_value if x >= max_value; x if threshold <= x < max_value;
+    negative_slope * (x - threshold) otherwise.
+    """
+
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.max_value = _number(max_value, "max_value", "ReLU", 0.0, allow_none=True)
+        self.negative_slope = _number(negative_slope, "negative_slope", "ReLU", 0.0)
+        self.threshold = _number(threshold, "threshold", "ReLU")
+
+    def call(self, inputs):
+        return activations.relu(inputs, alpha=self.negative_slope, max_value=self.max_value,
+                                threshold=self.threshold)
+
+    def get_config(self):
+        return {**super().get_config(), "max_value": self.max_value,
+                "negative_slope": self.negative_slope, "threshold": self.threshold}
+
+
+class LeakyReLU(Layer):
+    """`x` for x >= 0, `negative_slope * x` otherwise (Keras 3 default 0.3; Keras 2 `alpha`)."""
+
+    def __init__(self, negative_slope=0.3, alpha=None, **kwargs):
+        super().__init__(**kwargs)
+        if alpha is not None:
+            negative_slope = alpha
+        self.negative_slope = _number(negative_slope, "negative_slope", "LeakyReLU", 0.0)
+
+    def call(self, inputs):
+        return tf.nn.leaky_relu(inputs, alpha=self.negative_slope)
+
+    def get_config(self):
+        return {**super().get_config(), "negative_slope": self.negative_slope}
+
+
+class ELU(Layer):
+    """`x` for x > 0, `alpha * (exp(x) - 1)` otherwise."""
+
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = _number(alpha, "alpha", "ELU")
+
+    def call(self, inputs):
+        return activations.elu(inputs, alpha=self.alpha)
+
+    def get_config(self):
+        return {**super().get_config(), "alpha": self.alpha}
+
+
+class Softmax(Layer):
+    """Softmax along `axis` (default -1)."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+            raise ValueError(f"Softmax: `axis` must be an int, got axis={axis!r}.")
+        self.axis = int(axis)
+
+    def call(self, inputs):
+        return tf.nn.softmax(inputs, axis=self.axis)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+class PReLU(Layer):
+    """Leaky ReLU whose slopes are learned: `x` for x >= 0, `alpha * x` otherwise.
+
+    Args: alpha_initializer (default zeros), alpha_regularizer, alpha_constraint,
+        shared_axes: axes (1-based, after the batch) along which one slope is shared, e.g.
+        [1, 2] for one slope per channel of (batch, height, width, channels) images.
+    """
+
+    def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None,
+                 shared_axes=None, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha_initializer = initializers.get(alpha_initializer)
+        self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        self.alpha_constraint = constraints.get(alpha_constraint)
+        if shared_axes is not None and not isinstance(shared_axes, (list, tuple)):
+            shared_axes = [shared_axes]
+        if shared_axes is not None and not all(
+                isinstance(a, (int, np.integer)) and a >= 1 for a in shared_axes):
+            raise ValueError(f"PReLU: `shared_axes` must be axes >= 1 (after the batch), got "
+                             f"shared_axes={shared_axes!r}.")
+        self.shared_axes = None if shared_axes is None else [int(a) for a in shared_axes]
+
+    def build(self, input_shape):
+        shape = list(input_shape[1:])
+        for axis in self.shared_axes or []:
+            if axis > len(shape):
+                raise ValueError(f"PReLU '{self.name}': shared axis {axis} does not exist in "
+                                 f"inputs of shape {tuple(input_shape)}.")
+            shape[axis - 1] = 1
+        if None in shape:
+            raise ValueError(f"PReLU '{self.name}': the dimensions after the batch must be known "
+                             f"(or shared), got input shape {tuple(input_shape)}.")
+        self.alpha = self.add_weight("alpha", shape, initializer=self.alpha_initializer,
+                                     regularizer=self.alpha_regularizer,
+                                     constraint=self.alpha_constraint)
+        axes = {i + 1: d for i, d in enumerate(input_shape[1:]) if i + 1 not in (self.shared_axes or [])}
+        self.input_spec = InputSpec(ndim=len(input_shape), axes=axes)
+        self.built = True
+
+    def call(self, inputs):
+        return tf.nn.relu(inputs) - self.alpha * tf.nn.relu(-inputs)
+
+    def get_config(self):
+        return {**super().get_config(),
+                "alpha_initializer": initializers.serialize(self.alpha_initializer),
+                "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
+                "alpha_constraint": constraints.serialize(self.alpha_constraint),
+                "shared_axes": self.shared_axes}
