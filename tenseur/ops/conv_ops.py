@@ -396,7 +396,7 @@ def _padding_attrs(padding, fn: str, data_format: str, explicit_ok: bool = True)
         padding = padding.decode()
     if isinstance(padding, str):
         if padding.upper() not in ("SAME", "VALID"):
-            raise ValueError(f"{fn}: padding must be 'SAME' or 'VALID'"
+            raise ValueError(f"{fn}: padding must be 'SAME', 'VALID'"
                              f"{' or explicit pairs' if explicit_ok else ''}, got "
                              f"padding={padding!r}.")
         return {"padding": padding.upper(), "explicit_paddings": ()}
