@@ -76,10 +76,9 @@ class Function:
         self.python_function = python_function
         self._name = name or getattr(python_function, "__name__", "function")
         self._signature = inspect.signature(python_function)
-        self.input_signature = None if input_signature is None else [
-            spec for spec in flatten(list(input_signature))]
+        self.input_signature = None if input_signature is None else list(input_signature)
         if self.input_signature is not None:
-            for spec in self.input_signature:
+            for spec in flatten(self.input_signature):
                 if not isinstance(spec, TensorSpec):
                     raise TypeError(f"input_signature must hold tenseur.TensorSpec objects, got "
                                     f"{spec!r}.")
@@ -122,16 +121,18 @@ class Function:
         structure = (bound.args, bound.kwargs)
         leaves = flatten(structure)
         if self.input_signature is not None:
-            # The signature covers the leading (positional) tensors; what follows (Python
-            # options with defaults) is keyed by value as usual.
-            count = len(self.input_signature)
-            head = self._apply_signature(leaves[:count])
+            # Entry i of the signature stands for positional argument i (a TensorSpec for a
+            # tensor, or a structure of them); other arguments are keyed by value as usual.
+            args, flat_specs = self._apply_signature(list(bound.args), specs_allowed)
+            structure = (tuple(args), bound.kwargs)
+            leaves = flatten(structure)
+            count = len(flat_specs)
             rest = [_canonical_leaf(leaf, specs_allowed) for leaf in leaves[count:]]
             if any(isinstance(leaf, (EagerTensor, TensorSpec)) for leaf in rest):
-                raise ValueError(f"{self._name}: called with more tensor arguments than its "
-                                 f"input_signature has TensorSpecs ({count}).")
-            leaves = head + rest
-            specs = list(self.input_signature) + [None] * len(rest)
+                raise ValueError(f"{self._name}: called with tensor arguments its "
+                                 f"input_signature does not describe.")
+            leaves = leaves[:count] + rest
+            specs = flat_specs + [None] * len(rest)
             key = ("signature", _structure_key(structure, rest))
         else:
             leaves = [_canonical_leaf(leaf, specs_allowed) for leaf in leaves]
@@ -153,25 +154,38 @@ class Function:
         bound.apply_defaults()
         return bound
 
-    def _apply_signature(self, leaves) -> list:
-        specs = self.input_signature
-        if len(leaves) < len(specs):
-            raise ValueError(f"{self._name}: called with {len(leaves)} arguments, but its "
-                             f"input_signature has {len(specs)} TensorSpecs.")
-        converted = []
-        for i, (leaf, spec) in enumerate(zip(leaves, specs)):
-            if isinstance(leaf, TensorSpec):
-                leaf = spec
-            else:
-                leaf = _canonical_leaf(leaf, False)
-                if not isinstance(leaf, EagerTensor):
-                    leaf = convert_to_tensor(leaf, dtype=spec.dtype)
-                if leaf.dtype != spec.dtype or not spec.shape.is_compatible_with(leaf.shape):
-                    raise ValueError(
-                        f"{self._name}: argument {i} ({leaf.dtype.name} {leaf.shape}) does not "
-                        f"match its input_signature entry {spec!r}.")
-            converted.append(leaf)
-        return converted
+    def _apply_signature(self, args, specs_allowed):
+        """The positional arguments with those the signature covers converted to tensors
+        (checked against their TensorSpecs), and the flat list of those TensorSpecs."""
+        signature = self.input_signature
+        if len(args) < len(signature):
+            raise ValueError(f"{self._name}: called with {len(args)} positional arguments, but "
+                             f"its input_signature describes {len(signature)}.")
+        flat_specs = []
+        for i, entry in enumerate(signature):
+            specs = flatten(entry)
+            values = [args[i]] if isinstance(entry, TensorSpec) else flatten(args[i])
+            if len(values) != len(specs):
+                raise ValueError(f"{self._name}: argument {i} has {len(values)} tensors, its "
+                                 f"input_signature entry {len(specs)}.")
+            converted = [self._check_spec(v, spec, i, specs_allowed)
+                         for v, spec in zip(values, specs)]
+            args[i] = converted[0] if isinstance(entry, TensorSpec) else pack_sequence_as(
+                args[i], converted)
+            flat_specs.extend(specs)
+        return args, flat_specs
+
+    def _check_spec(self, value, spec, index, specs_allowed):
+        if isinstance(value, TensorSpec) and specs_allowed:
+            return spec
+        value = _canonical_leaf(value, False)
+        if not isinstance(value, EagerTensor):
+            value = convert_to_tensor(value, dtype=spec.dtype)
+        if value.dtype != spec.dtype or not spec.shape.is_compatible_with(value.shape):
+            raise ValueError(f"{self._name}: argument {index} ({value.dtype.name} "
+                             f"{value.shape}) does not match its input_signature entry "
+                             f"{spec!r}.")
+        return value
 
     def _trace(self, structure, leaves, specs) -> "ConcreteFunction":
         graph = FuncGraph(self._name, outer_graph=EAGER_GRAPH)
