@@ -188,12 +188,16 @@ class BatchNormalization(_Normalization):
             use_batch = tf.logical_and(tf.cast(training, tf.bool), self._trainable_flag)
         else:
             use_batch = self._trainable_flag
+        self._update_moving_statistics(mean, variance)
+        return tf.where(use_batch, batch, inference)
+
+    def _update_moving_statistics(self, mean, variance):
+        """Registers Keras' moving-average assign ops (run by `fit` in training steps)."""
         momentum = tf.constant(self.momentum, dtype=self.moving_mean.dtype.base_dtype)
         self.add_update([
             tf.assign(self.moving_mean, self.moving_mean * momentum + mean * (1.0 - momentum)),
             tf.assign(self.moving_variance,
                       self.moving_variance * momentum + variance * (1.0 - momentum))])
-        return tf.where(use_batch, batch, inference)
 
     def get_config(self):
         config = super().get_config()

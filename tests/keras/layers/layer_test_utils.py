@@ -126,7 +126,8 @@ def call_with_weights(layer, inputs, weights, **call_kwargs):
     `layer.weights` order) in place of its variables — so `tenseur.testing.check_gradients`
     can differentiate with respect to them (its fresh session initializes no variable).
     Other variables a layer keeps (BatchNormalization's trainable flag) read as their
-    initial values."""
+    initial values, and state updates (moving averages) are not made: they would assign to
+    the replaced variables and play no part in the gradient."""
     shapes = ([keras.backend.int_shape(t) for t in inputs] if isinstance(inputs, list)
               else keras.backend.int_shape(inputs))
     layer.build(shapes)
@@ -137,4 +138,6 @@ def call_with_weights(layer, inputs, weights, **call_kwargs):
     for name, value in list(vars(layer).items()):
         if isinstance(value, tf.Variable):
             setattr(layer, name, replacement.get(id(value), value.initial_value))
+    if hasattr(layer, "_update_moving_statistics"):
+        layer._update_moving_statistics = lambda mean, variance: None
     return layer.call(inputs, **call_kwargs)
