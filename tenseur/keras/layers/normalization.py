@@ -176,12 +176,10 @@ class BatchNormalization(_Normalization):
                                          self._broadcast(self.gamma, rank), self.epsilon)
 
     def call(self, inputs, training=None):
-        inference = self._normalize(inputs, self.moving_mean, self.moving_variance)
         if training is not None and not isinstance(training, tf.Tensor) and not training:
-            return inference
+            return self._normalize(inputs, self.moving_mean, self.moving_variance)
         reduction = [i for i in range(len(self._input_dims)) if i not in self._axes]
         mean, variance = tf.nn.moments(inputs, reduction)
-        batch = self._normalize(inputs, mean, variance)
         if training is None:
             use_batch = tf.logical_and(backend.learning_phase(), self._trainable_flag)
         elif isinstance(training, tf.Tensor):
@@ -189,7 +187,11 @@ class BatchNormalization(_Normalization):
         else:
             use_batch = self._trainable_flag
         self._update_moving_statistics(mean, variance)
-        return tf.where(use_batch, batch, inference)
+        # Choose the statistics (per-feature vectors), not the outputs: one normalisation
+        # pass over the inputs instead of two, and the gradient flows to the batch
+        # statistics only when they are used.
+        return self._normalize(inputs, tf.where(use_batch, mean, self.moving_mean),
+                               tf.where(use_batch, variance, self.moving_variance))
 
     def _update_moving_statistics(self, mean, variance):
         """Registers Keras' moving-average assign ops (run by `fit` in training steps)."""
