@@ -41,6 +41,11 @@ def _resolve_axes(layer, axes, input_shape) -> list:
     return sorted(resolved)
 
 
+def _executing_eagerly() -> bool:
+    probe = getattr(tf, "executing_eagerly", None)     # public once eager mode is exported
+    return bool(probe and probe())
+
+
 class _Normalization(Layer):
     """What both normalisations share: axes, epsilon, and the gamma/beta options."""
 
@@ -176,10 +181,17 @@ class BatchNormalization(_Normalization):
                                          self._broadcast(self.gamma, rank), self.epsilon)
 
     def call(self, inputs, training=None):
+        if _executing_eagerly():
+            # Eagerly the mode is known now (Keras 3: training=None means inference), and an
+            # update made here is made at once, so it is made only when training.
+            if not (training is not None and bool(training) and self.trainable):
+                return self._normalize(inputs, self.moving_mean, self.moving_variance)
+            mean, variance = tf.nn.moments(inputs, self._reduction_axes())
+            self._update_moving_statistics(mean, variance)
+            return self._normalize(inputs, mean, variance)
         if training is not None and not isinstance(training, tf.Tensor) and not training:
             return self._normalize(inputs, self.moving_mean, self.moving_variance)
-        reduction = [i for i in range(len(self._input_dims)) if i not in self._axes]
-        mean, variance = tf.nn.moments(inputs, reduction)
+        mean, variance = tf.nn.moments(inputs, self._reduction_axes())
         if training is None:
             use_batch = tf.logical_and(backend.learning_phase(), self._trainable_flag)
         elif isinstance(training, tf.Tensor):
@@ -192,6 +204,9 @@ class BatchNormalization(_Normalization):
         # statistics only when they are used.
         return self._normalize(inputs, tf.where(use_batch, mean, self.moving_mean),
                                tf.where(use_batch, variance, self.moving_variance))
+
+    def _reduction_axes(self):
+        return [i for i in range(len(self._input_dims)) if i not in self._axes]
 
     def _update_moving_statistics(self, mean, variance):
         """Registers Keras' moving-average assign ops (run by `fit` in training steps)."""

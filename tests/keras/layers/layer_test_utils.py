@@ -4,7 +4,8 @@ finite-difference gradient checks of layers.
 run_layer_test builds a model around the layer on Keras Inputs and checks, in order:
 the output shape (symbolic and computed), the number of weights, that the JSON
 configuration re-creates (in a fresh graph, as loading a saved model does) a layer with the
-same configuration that, given the same weights, produces identical outputs, and — for
+same configuration that, given the same weights, produces identical outputs — and the same
+outputs when built eagerly (once `tenseur.eager_mode` is public) — and — for
 layers with trainable weights — that one plain gradient-descent step on
 mean((output - target)²) lowers that loss on a fixed batch. It uses `tf.gradients` and the
 Keras session directly, not `compile`/`fit`.
@@ -79,6 +80,8 @@ def run_layer_test(layer_cls, kwargs, input_shape, expected_output_shape, expect
 
     weights = layer.get_weights()
     _check_config_round_trip(layer, layer_cls, input_shape, input_dtype, datas, predicted)
+    if hasattr(tf, "eager_mode"):
+        _check_eager_agrees(layer, layer_cls, datas, weights, predicted)
     if layer.trainable_weights:
         _check_descent_step(layer_cls, model, outputs, input_tensors, datas, rng, learning_rate)
     return SimpleNamespace(layer=layer, model=model, inputs=datas, output=predicted,
@@ -101,6 +104,19 @@ def _check_config_round_trip(layer, layer_cls, input_shape, input_dtype, datas, 
         again = clone_model.predict(datas if len(datas) > 1 else datas[0], batch_size=len(datas[0]))
         np.testing.assert_array_equal(again, predicted,
                                       err_msg=f"{layer_cls.__name__}: re-created layer differs")
+
+
+def _check_eager_agrees(layer, layer_cls, datas, weights, predicted):
+    """The same layer built eagerly, given the same weights, computes the same outputs."""
+    with tf.eager_mode():
+        clone = layer_cls.from_config(layer.get_config())
+        inputs = [tf.constant(d) for d in datas]
+        clone(inputs if len(inputs) > 1 else inputs[0])
+        for variable, value in zip(clone.weights, weights):
+            variable.assign(value)
+        outputs = clone(inputs if len(inputs) > 1 else inputs[0])
+        np.testing.assert_allclose(np.asarray(outputs), predicted, rtol=1e-5, atol=1e-6,
+                                   err_msg=f"{layer_cls.__name__}: eager and graph outputs differ")
 
 
 def _check_descent_step(layer_cls, model, outputs, input_tensors, datas, rng, learning_rate):
