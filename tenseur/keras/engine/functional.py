@@ -135,6 +135,28 @@ class Model(TrainingMixin, Layer):
         from .summary import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
+    # -- saving (implemented in keras.saving, which builds on the engine) -------------------
+
+    def save(self, filepath, overwrite=True, save_format=None, **kwargs):
+        """Saves the model: `.keras` (Keras 3 archive) or `.h5` (Keras 2 HDF5 model file)."""
+        from ..saving import save_model
+        save_model(self, filepath, overwrite=overwrite, save_format=save_format, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, save_format=None):
+        """Saves the weights: `.weights.h5` (Keras 3 layout) or another `.h5` (Keras 2)."""
+        from ..saving import save_weights
+        save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
+
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False, **kwargs):
+        """Loads weights from a `.keras`, `.weights.h5` or legacy `.h5` file."""
+        from ..saving import load_weights
+        return load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name, **kwargs)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's configuration as a JSON string (`keras.models.model_from_json`)."""
+        from ..saving import model_to_json
+        return model_to_json(self, **kwargs)
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         if "layers" in config and "input_layers" in config:
