@@ -43,7 +43,7 @@ def get_compile_config(model):
     try:
         config = {key: _serialize(raw.get(key), _KINDS.get(key, ""))
                   for key in ("optimizer", "loss", "metrics", "loss_weights", "weighted_metrics")}
-    except TypeError as exc:
+    except (TypeError, ValueError, NotImplementedError) as exc:
         warnings.warn(f"Model '{model.name}': its compile arguments are not serialisable ({exc}); "
                       f"it is saved without them, so it loads uncompiled.", stacklevel=3)
         return None
@@ -107,11 +107,17 @@ def _deserialize(obj, kind: str, custom_objects):
         or custom_objects.get(class_name)
     if found is None and kind:
         module = importlib.import_module(f"tenseur.keras.{kind}")
+        if callable(getattr(module, "deserialize", None)):      # the module's own lookup
+            return module.deserialize(obj, custom_objects=custom_objects)
         found = getattr(module, class_name, None)
     if not isinstance(found, type):
         raise ValueError(f"unknown {kind[:-1] or 'object'} class '{class_name}' (pass it in "
                          f"custom_objects)")
-    return found.from_config(params) if hasattr(found, "from_config") else found(**params)
+    if not hasattr(found, "from_config"):
+        return found(**params)
+    if "custom_objects" in inspect.signature(found.from_config).parameters:
+        return found.from_config(params, custom_objects=custom_objects)
+    return found.from_config(params)
 
 
 # -- optimizer variables -------------------------------------------------------------------

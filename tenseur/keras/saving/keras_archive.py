@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import warnings
 import zipfile
 
 import numpy as np
@@ -45,6 +46,10 @@ def to_json(obj, what: str) -> str:
 
 def save_model(model, destination, include_optimizer: bool = True) -> None:
     """Writes `model` as a `.keras` archive to a path (atomically) or a binary file object."""
+    if not model.built:
+        warnings.warn(f"Model '{model.name}' is saved before it was built: the file holds no "
+                      f"weights. Build it first (call it on data, or give an input shape).",
+                      stacklevel=3)
     config = serialize_model(model)
     config["compile_config"] = compile_state.get_compile_config(model)
     config_json = to_json(config, f"model '{model.name}'")
