@@ -2,22 +2,48 @@
 
 Saved configurations name layers by class; `engine.serialization` finds them here.
 """
-from ..engine.base_layer import InputSpec, Layer  # noqa: F401
-from ..engine.input_layer import Input, InputLayer  # noqa: F401
-from .advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax  # noqa: F401
-from .convolutional import (Conv1D, Conv2D, Conv2DTranspose, Convolution1D,  # noqa: F401
-                            Convolution2D, Convolution2DTranspose, DepthwiseConv2D,
-                            SeparableConv2D, SeparableConvolution2D)
-from .core import Activation, Dense, Dropout, Embedding, Flatten, Identity, Lambda  # noqa: F401
-from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply,  # noqa: F401
-                      Subtract, add, average, concatenate, dot, maximum, minimum, multiply,
-                      subtract)
-from .normalization import BatchNormalization, LayerNormalization  # noqa: F401
-from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D,  # noqa: F401
+from ..engine.base_layer import InputSpec, Layer
+from ..engine.input_layer import Input, InputLayer
+from ..engine.serialization import deserialize_layer as deserialize
+from ..engine.serialization import serialize_layer as serialize
+from .advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .convolutional import (Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D,
+                            Convolution2DTranspose, DepthwiseConv2D, SeparableConv2D,
+                            SeparableConvolution2D)
+from .core import Activation, Dense, Dropout, Embedding, Flatten, Identity, Lambda
+from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
+                      average, concatenate, dot, maximum, minimum, multiply, subtract)
+from .normalization import BatchNormalization, LayerNormalization
+from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D,
                       GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAvgPool1D,
                       GlobalAvgPool2D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPooling1D,
                       GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
-from .regularization import (ActivityRegularization, GaussianDropout, GaussianNoise,  # noqa: F401
+from .regularization import (ActivityRegularization, GaussianDropout, GaussianNoise,
                              SpatialDropout1D, SpatialDropout2D)
-from .reshaping import (Cropping1D, Cropping2D, Permute, RepeatVector, Reshape,  # noqa: F401
-                        UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D)
+from .reshaping import (Cropping1D, Cropping2D, Permute, RepeatVector, Reshape, UpSampling1D,
+                        UpSampling2D, ZeroPadding1D, ZeroPadding2D)
+
+__all__ = [
+    # engine
+    "InputSpec", "Layer", "Input", "InputLayer", "serialize", "deserialize",
+    # core
+    "Activation", "Dense", "Dropout", "Embedding", "Flatten", "Identity", "Lambda",
+    # convolution and pooling
+    "Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D",
+    "Convolution1D", "Convolution2D", "Convolution2DTranspose", "SeparableConvolution2D",
+    "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
+    "MaxPool1D", "MaxPool2D", "AvgPool1D", "AvgPool2D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
+    "GlobalMaxPool2D",
+    # reshaping
+    "Reshape", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D",
+    "Cropping2D", "UpSampling1D", "UpSampling2D",
+    # normalisation, activations, regularisation
+    "BatchNormalization", "LayerNormalization", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
+    "ActivityRegularization", "GaussianNoise", "GaussianDropout", "SpatialDropout1D",
+    "SpatialDropout2D",
+    # merging
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+    "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
+]

@@ -39,9 +39,12 @@ class _BaseConv(Layer):
     def __init__(self, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, activation=None, use_bias=True, bias_initializer="zeros",
                  bias_regularizer=None, activity_regularizer=None, bias_constraint=None,
-                 **kwargs):
+                 groups=1, **kwargs):
         super().__init__(**kwargs)
         owner = type(self).__name__
+        # Keras 2 configs of every convolution (depthwise ones too) carry `groups`.
+        if groups != 1:
+            raise ValueError(f"{owner}: only groups=1 is supported, got groups={groups!r}.")
         self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size", owner)
         self.strides = normalize_tuple(strides, self.rank, "strides", owner)
         self.padding = normalize_padding(padding, owner, self.paddings)
@@ -140,11 +143,9 @@ class _Conv(_BaseConv):
                          dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
                          bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
                          activity_regularizer=activity_regularizer,
-                         bias_constraint=bias_constraint, **kwargs)
+                         bias_constraint=bias_constraint, groups=groups, **kwargs)
         owner = type(self).__name__
         self.filters = _positive_int(filters, "filters", owner)
-        if groups != 1:
-            raise ValueError(f"{owner}: only groups=1 is supported, got groups={groups!r}.")
         self.groups = 1
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)

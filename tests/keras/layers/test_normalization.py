@@ -92,7 +92,8 @@ def test_batch_normalization_channels_first_axis():
                             (2, 3, 4, 5), (None, 3, 4, 5), 4)
     assert result.layer.weights[0].shape.as_list() == [3]
     x = result.model.inputs[0]
-    gamma, beta, mean, variance = weights = _random_bn_weights(rng, 3)
+    weights = _random_bn_weights(rng, 3)
+    mean = weights[2]
     result.layer.set_weights(weights)
     data = result.inputs[0]
     shaped = [w.reshape(1, 3, 1, 1) for w in weights]
