@@ -150,8 +150,9 @@ class BatchNormalization(_Normalization):
     @trainable.setter
     def trainable(self, value):
         Layer.trainable.fset(self, value)
-        if self._trainable_flag is not None:
-            backend.set_value(self._trainable_flag, bool(value))
+        if self._trainable_flag is not None and not _executing_eagerly():
+            with self._trainable_flag.graph.as_default():
+                backend.set_value(self._trainable_flag, bool(value))
 
     def build(self, input_shape):
         self._axes = _resolve_axes(self, self.axis, input_shape)
@@ -187,7 +188,7 @@ class BatchNormalization(_Normalization):
             if not (training is not None and bool(training) and self.trainable):
                 return self._normalize(inputs, self.moving_mean, self.moving_variance)
             mean, variance = tf.nn.moments(inputs, self._reduction_axes())
-            self._update_moving_statistics(mean, variance)
+            self._update_moving_statistics(mean, variance, inputs)
             return self._normalize(inputs, mean, variance)
         if training is not None and not isinstance(training, tf.Tensor) and not training:
             return self._normalize(inputs, self.moving_mean, self.moving_variance)
@@ -198,7 +199,7 @@ class BatchNormalization(_Normalization):
             use_batch = tf.logical_and(tf.cast(training, tf.bool), self._trainable_flag)
         else:
             use_batch = self._trainable_flag
-        self._update_moving_statistics(mean, variance)
+        self._update_moving_statistics(mean, variance, inputs)
         # Choose the statistics (per-feature vectors), not the outputs: one normalisation
         # pass over the inputs instead of two, and the gradient flows to the batch
         # statistics only when they are used.
@@ -208,13 +209,15 @@ class BatchNormalization(_Normalization):
     def _reduction_axes(self):
         return [i for i in range(len(self._input_dims)) if i not in self._axes]
 
-    def _update_moving_statistics(self, mean, variance):
-        """Registers Keras' moving-average assign ops (run by `fit` in training steps)."""
+    def _update_moving_statistics(self, mean, variance, inputs):
+        """Registers Keras' moving-average assign ops (run by `fit` in training steps), with
+        the inputs they depend on (Keras 2's `add_update(updates, inputs)`)."""
         momentum = tf.constant(self.momentum, dtype=self.moving_mean.dtype.base_dtype)
         self.add_update([
             tf.assign(self.moving_mean, self.moving_mean * momentum + mean * (1.0 - momentum)),
             tf.assign(self.moving_variance,
-                      self.moving_variance * momentum + variance * (1.0 - momentum))])
+                      self.moving_variance * momentum + variance * (1.0 - momentum))],
+            inputs=inputs)
 
     def get_config(self):
         config = super().get_config()

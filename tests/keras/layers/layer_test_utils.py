@@ -155,5 +155,5 @@ def call_with_weights(layer, inputs, weights, **call_kwargs):
         if isinstance(value, tf.Variable):
             setattr(layer, name, replacement.get(id(value), value.initial_value))
     if hasattr(layer, "_update_moving_statistics"):
-        layer._update_moving_statistics = lambda mean, variance: None
+        layer._update_moving_statistics = lambda mean, variance, inputs: None
     return layer.call(inputs, **call_kwargs)

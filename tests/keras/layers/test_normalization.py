@@ -178,3 +178,15 @@ def test_layer_normalization_rms_scaling():
     data = result.inputs[0]
     np.testing.assert_allclose(result.output, data / np.sqrt((data ** 2).mean(-1, keepdims=True) + EPS),
                                rtol=1e-5)
+
+
+@pytest.mark.xfail(strict=True, reason="engine: Model.updates collects every update a layer made, "
+                                       "also those of calls outside the model (needs Keras 2's "
+                                       "updates-per-node filtering in base_layer/functional)")
+def test_updates_of_a_model_called_on_new_inputs_need_only_those_inputs():
+    x = keras.Input(shape=(3,))
+    base = keras.Model(x, layers.BatchNormalization()(layers.Dense(4)(x)))
+    new_input = keras.Input(shape=(3,))
+    model = keras.Model(new_input, layers.Dense(1)(base(new_input)))
+    session = keras.backend.get_session()
+    session.run(model.updates, {new_input: np.ones((2, 3), np.float32)})
