@@ -1,0 +1,2 @@
+"""`keras.datasets`: the datasets of `keras.datasets` (MNIST)."""
+from . import mnist  # noqa: F401
