@@ -237,3 +237,19 @@ def test_slides_cnn_shapes_and_parameter_counts():
         (None, 26, 26, 32), (None, 24, 24, 32), (None, 12, 12, 32), (None, 10, 10, 16),
         (None, 5, 5, 16), (None, 400), (None, 10)]
     assert model.count_params() == 320 + 9248 + 4624 + 4010
+
+
+def test_regularizers_and_constraints_reach_the_weights():
+    x = keras.Input(shape=(6, 6, 2))
+    conv = layers.Conv2D(3, 3, kernel_regularizer="l2", bias_regularizer=keras.regularizers.l1(0.5),
+                         activity_regularizer="l1", kernel_constraint="max_norm")
+    separable = layers.SeparableConv2D(2, 3, depthwise_regularizer="l2", pointwise_constraint="non_neg")
+    model = keras.Model(x, separable(conv(x)))
+    assert len(conv.losses) == 3 and len(separable.losses) == 1
+    assert conv.kernel.constraint is not None and conv.bias.constraint is None
+    assert type(separable.pointwise_kernel.constraint).__name__ == "NonNeg"
+    kernel, bias = conv.get_weights()
+    session = keras.backend.get_session()
+    data = np.ones((1, 6, 6, 2), np.float32)
+    values = session.run(conv.losses[:2], {model.inputs[0]: data})
+    np.testing.assert_allclose(values, [0.01 * (kernel ** 2).sum(), 0.5 * np.abs(bias).sum()], rtol=1e-5)
