@@ -57,6 +57,7 @@ class TFOptimizer(FusedRule):
                                           f"which a wrapped TF 1.x optimizer does not apply; "
                                           f"use a keras.optimizers optimizer.")
         update = self.optimizer.apply_gradients(list(zip(grads, variables)))
+        self._step_ops.append(update)
         known = {id(v) for v in self._own_variables}
         for variable in self.optimizer.variables():
             if id(variable) not in known:

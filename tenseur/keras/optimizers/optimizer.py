@@ -236,9 +236,10 @@ class Optimizer:
             grads = self._clip_gradients(grads)
             lr = self._learning_rate_tensor()
             decay_ops = self._weight_decay_ops(variables, lr)
+            self._step_ops = []
             with graph.control_dependencies(decay_ops):
                 new_values = self._update(grads, variables, lr)
-            updates = list(decay_ops) + [new_values[v] for v in variables]
+            updates = list(decay_ops) + [new_values[v] for v in variables] + self._step_ops
             constrained = []
             for var in variables:
                 constraint = getattr(var, "constraint", None)
@@ -265,7 +266,8 @@ class Optimizer:
         return self.apply_gradients(zip(grads, var_list))
 
     def _update(self, grads, variables, lr) -> dict:
-        """{variable: its new value (a tensor)} after the update of every variable."""
+        """{variable: its new value (a tensor)} after the update of every variable; other ops
+        the step must run go to `self._step_ops`."""
         self._prepare_step(lr)
         return {var: self.update_step(grad, var, self._cast(lr, var.dtype))
                 for grad, var in zip(grads, variables)}
@@ -401,7 +403,9 @@ class FusedRule(Optimizer):
         self._step_lr = lr
         tf_optimizer = self._tf()
         tf_optimizer.new_values = {}
-        tf_optimizer.apply_gradients(list(zip(grads, variables)), name="apply")
+        # The TF 1.x op also updates the optimizer's own state (Adam's beta powers).
+        self._step_ops.append(tf_optimizer.apply_gradients(list(zip(grads, variables)),
+                                                           name="apply"))
         self._track_tf_variables()
         return dict(tf_optimizer.new_values)
 
