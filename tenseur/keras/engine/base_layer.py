@@ -69,11 +69,18 @@ class InputSpec:
         return f"InputSpec({', '.join(parts)})"
 
 
+# The updates (e.g. BatchNormalization's moving averages) made during each `Layer.__call__`
+# in progress, innermost last: a node keeps exactly the updates of its own call, so a model
+# runs only the updates built on its own inputs.
+_UPDATE_FRAMES: list[list] = []
+
+
 class Node:
     """One call of a layer on symbolic inputs: which tensors went in and came out."""
 
-    def __init__(self, layer, call_args, call_kwargs, outputs):
+    def __init__(self, layer, call_args, call_kwargs, outputs, updates=()):
         self.layer = layer
+        self.updates = list(updates)
         self.call_args = call_args          # the inputs structure as passed
         self.call_kwargs = call_kwargs
         self.input_tensors = [t for t in flatten(call_args) if isinstance(t, tf.Tensor)]
@@ -255,7 +262,10 @@ class Layer:
         self._losses.extend(loss if isinstance(loss, (list, tuple)) else [loss])
 
     def add_update(self, updates, inputs=None) -> None:
-        self._updates.extend(updates if isinstance(updates, (list, tuple)) else [updates])
+        updates = list(updates) if isinstance(updates, (list, tuple)) else [updates]
+        self._updates.extend(updates)
+        for frame in _UPDATE_FRAMES:
+            frame.extend(updates)
 
     @property
     def losses(self) -> list:
@@ -300,12 +310,16 @@ class Layer:
         if "training" in kwargs and not self._call_accepts("training"):
             kwargs.pop("training")
         graph = tf.get_default_graph()
+        frame: list = []
+        _UPDATE_FRAMES.append(frame)
         try:
             with graph.name_scope(self.name):
                 outputs = self.call(inputs, *args, **kwargs)
         except TenseurError as exc:
             raise type(exc)(f"{type(self).__name__} '{self.name}' called on inputs of shape "
                             f"{shape_of(inputs)}: {exc.message}", hint=exc.hint) from None
+        finally:
+            _UPDATE_FRAMES.pop()
         if outputs is None:
             raise TypeError(f"{type(self).__name__} '{self.name}': call() returned None; it must "
                             f"return the output tensor(s).")
@@ -315,7 +329,7 @@ class Layer:
         if flat and all(backend.is_keras_tensor(t) for t in flat if isinstance(t, tf.Tensor)) \
                 and any(isinstance(t, tf.Tensor) for t in flat):
             outputs = self._mark_outputs(outputs)
-            Node(self, inputs, dict(kwargs), outputs)
+            Node(self, inputs, dict(kwargs), outputs, frame)
         return outputs
 
     def _mark_outputs(self, outputs):

@@ -246,6 +246,17 @@ class Functional(Model):
     def _sublayers(self) -> list:
         return self._layers
 
+    @property
+    def updates(self) -> list:
+        """The updates built by this model's own layer calls (not by calls on other inputs)."""
+        if not self.trainable:
+            return []
+        out: list = []
+        for node in self._nodes_by_depth:
+            if node.layer.trainable:
+                out += [u for u in node.updates if u not in out]
+        return out
+
     def call(self, inputs, training=None, mask=None):
         """Replays the layer graph on new `inputs` (same structure as the model's inputs)."""
         new_inputs = _as_list(inputs) if not isinstance(inputs, tf.Tensor) else [inputs]

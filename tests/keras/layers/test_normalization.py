@@ -180,9 +180,6 @@ def test_layer_normalization_rms_scaling():
                                rtol=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason="engine: Model.updates collects every update a layer made, "
-                                       "also those of calls outside the model (needs Keras 2's "
-                                       "updates-per-node filtering in base_layer/functional)")
 def test_updates_of_a_model_called_on_new_inputs_need_only_those_inputs():
     x = keras.Input(shape=(3,))
     base = keras.Model(x, layers.BatchNormalization()(layers.Dense(4)(x)))
