@@ -31,7 +31,10 @@ _SAFE_MODE: contextvars.ContextVar = contextvars.ContextVar("keras_safe_mode", d
 # Constructor arguments that Keras 3 writes but tenseur's layers do not take; they are
 # dropped on load when they hold their "feature off" value.
 _KERAS3_EXTRAS = {"lora_rank": (None, 0), "lora_alpha": (None,), "quantization_config": (None,),
-                  "gradient_checkpointing": (None, False)}
+                  "gradient_checkpointing": (None, False), "renorm_clipping": (None,),
+                  "renorm_momentum": (0.99,)}
+# The same for the initializers a layer config holds (Keras 3.1x VarianceScaling's axes).
+_KERAS3_INITIALIZER_EXTRAS = ("input_axes", "output_axes")
 # Config keys whose value may name a custom function or object (`activation="my_act"`).
 _CALLABLE_KEY_SUFFIXES = ("activation", "_initializer", "_regularizer", "_constraint")
 
@@ -233,7 +236,14 @@ def _drop_keras3_extras(cls, config):
     accepted = inspect.signature(cls.__init__).parameters
     extras = [key for key, off in _KERAS3_EXTRAS.items()
               if key in config and key not in accepted and config[key] in off]
-    return {k: v for k, v in config.items() if k not in extras} if extras else config
+    out = {k: v for k, v in config.items() if k not in extras}
+    for key, value in out.items():
+        if key.endswith("_initializer") and isinstance(value, dict) \
+                and isinstance(value.get("config"), dict):
+            params = {k: v for k, v in value["config"].items()
+                      if not (k in _KERAS3_INITIALIZER_EXTRAS and v is None)}
+            out[key] = {**value, "config": params}
+    return out
 
 
 def _resolve_custom_callables(config, objects):
@@ -379,6 +389,9 @@ def functional_from_config(config: dict, custom_objects=None, *, make_layer=None
                         args = [tensors[0] if len(tensors) == 1 else tensors]
                 except (KeyError, IndexError):
                     break
+                # Keras 3 records defaults such as mask=None that tenseur's call() may not take.
+                kwargs = {k: v for k, v in kwargs.items()
+                          if v is not None or layer._call_accepts(k)}
                 layer(*args, **kwargs)
                 done[id(layer)] += 1
                 progress = True
