@@ -353,6 +353,24 @@ def test_keras3_layout_mismatch_raises_unless_skipped(tmp_path):
                                   model.get_layer("hidden").get_weights()[0])
 
 
+DATA = os.path.join(os.path.dirname(__file__), "data")
+
+
+def test_loads_a_file_saved_by_keras_3():
+    expected = np.load(os.path.join(DATA, "keras3_functional_expected.npz"))
+    with pytest.warns(UserWarning, match="Skipping variable loading for optimizer 'adam'"):
+        model = keras.models.load_model(os.path.join(DATA, "keras3_functional.keras"))
+    assert model.name == "k3" and isinstance(model.optimizer, keras.optimizers.Adam)
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "InputLayer", "Conv2D", "BatchNormalization", "MaxPooling2D", "Flatten", "Dense", "Dense",
+        "Add", "Dropout", "Dense"]
+    np.testing.assert_allclose(model.predict(expected["x"]), expected["y"], rtol=1e-5, atol=1e-6)
+    other = keras.models.load_model(os.path.join(DATA, "keras3_functional.keras"), compile=False)
+    other.set_weights([np.zeros_like(w) for w in other.get_weights()])
+    other.load_weights(os.path.join(DATA, "keras3_functional.keras"))
+    np.testing.assert_allclose(other.predict(expected["x"]), expected["y"], rtol=1e-5, atol=1e-6)
+
+
 # -- legacy Keras 2 HDF5 --------------------------------------------------------------------
 
 def write_keras2_weights(path, layer_weights):
@@ -817,41 +835,53 @@ def fake_compile(self, optimizer=None, loss=None, metrics=None, loss_weights=Non
     self._is_compiled = True
 
 
-def test_compile_config_saved_and_restored(tmp_path, monkeypatch):
-    if not hasattr(keras.Model, "compile"):
-        monkeypatch.setattr(keras.Model, "compile", fake_compile, raising=False)
-        optimizer = FakeOptimizer(learning_rate=0.05)
-        custom = {"FakeOptimizer": FakeOptimizer}
-    else:
-        optimizer = "sgd"
-        custom = None
+def test_compile_config_and_optimizer_state_round_trip(tmp_path):
     model = mlp()
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
-    if isinstance(optimizer, FakeOptimizer):
-        optimizer.build(model.trainable_weights)
-        backend.batch_set_value([(v, np.full(v.shape.as_list(), 7.0)) for v in optimizer.variables])
+    x, y = sample((6,), "float32", 16), RNG.integers(0, 3, 16)
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)                  # 2 steps: slots exist
     model.save(tmp_path / "c.keras")
     with zipfile.ZipFile(tmp_path / "c.keras") as archive:
         compile_config = json.loads(archive.read("config.json"))["compile_config"]
-        weights = archive.read("model.weights.h5")
+        with h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as f:
+            assert f["optimizer/vars"].attrs["name"] == "adam"
+            assert f["optimizer/vars/0"][()] == 2
+            assert len(f["optimizer/vars"]) == len(model.optimizer.variables) > 2 + 6
     assert compile_config["loss"] == "sparse_categorical_crossentropy"
     assert compile_config["metrics"] == ["accuracy"]
-    loaded = keras.models.load_model(tmp_path / "c.keras", custom_objects=custom)
-    assert loaded.optimizer is not None
-    if isinstance(optimizer, FakeOptimizer):
-        assert compile_config["optimizer"]["class_name"] == "FakeOptimizer"
-        assert loaded.optimizer.learning_rate == 0.05
-        with h5py.File(io.BytesIO(weights), "r") as f:
-            assert len(f["optimizer/vars"]) == 6 and f["optimizer/vars"].attrs["name"] == "fake"
-        restored = backend.batch_get_value(loaded.optimizer.variables)
-        assert len(restored) == 6 and all(np.all(v == 7.0) for v in restored)
-    uncompiled = keras.models.load_model(tmp_path / "c.keras", compile=False, custom_objects=custom)
-    assert getattr(uncompiled, "optimizer", None) is None
+    assert compile_config["optimizer"]["class_name"] == "Adam"
+    loaded = keras.models.load_model(tmp_path / "c.keras")
+    assert isinstance(loaded.optimizer, keras.optimizers.Adam)
+    for a, b in zip(backend.batch_get_value(loaded.optimizer.variables),
+                    backend.batch_get_value(model.optimizer.variables)):
+        np.testing.assert_array_equal(a, b)
+    loaded.fit(x, y, epochs=1, batch_size=16, verbose=0)               # training continues
+    assert backend.get_value(loaded.optimizer.variables[0]) == 3
+    assert keras.models.load_model(tmp_path / "c.keras", compile=False).optimizer is None
+    model.save(tmp_path / "c.h5")                                       # Keras 2 training_config
+    legacy = keras.models.load_model(tmp_path / "c.h5")
+    assert isinstance(legacy.optimizer, keras.optimizers.Adam)
+    assert legacy.loss == "sparse_categorical_crossentropy"
+
+
+def test_fake_optimizer_state_restored_through_custom_objects(tmp_path, monkeypatch):
+    monkeypatch.setattr(keras.Model, "compile", fake_compile)
+    optimizer = FakeOptimizer(learning_rate=0.05)
+    model = mlp()
+    model.compile(optimizer=optimizer, loss="mse")
+    optimizer.build(model.trainable_weights)
+    backend.batch_set_value([(v, np.full(v.shape.as_list(), 7.0)) for v in optimizer.variables])
+    model.save(tmp_path / "c.keras")
+    loaded = keras.models.load_model(tmp_path / "c.keras",
+                                     custom_objects={"FakeOptimizer": FakeOptimizer})
+    assert isinstance(loaded.optimizer, FakeOptimizer) and loaded.optimizer.learning_rate == 0.05
+    restored = backend.batch_get_value(loaded.optimizer.variables)
+    assert len(restored) == 6 and all(np.all(v == 7.0) for v in restored)
 
 
 def test_unrestorable_compile_config_warns_and_loads_uncompiled(tmp_path, monkeypatch):
-    monkeypatch.setattr(keras.Model, "compile", fake_compile, raising=False)
+    monkeypatch.setattr(keras.Model, "compile", fake_compile)
     model = mlp()
     model.compile(optimizer=FakeOptimizer(), loss="mse")
     model.save(tmp_path / "c.keras")
