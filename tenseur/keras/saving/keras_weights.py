@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import backend
 from ..engine.base_layer import Layer
-from ..engine.functional import Functional, Model
+from ..engine.functional import Functional
 from . import hdf5
 from .loading import WeightAssigner
 
@@ -171,7 +171,7 @@ def _load_by_name(h5file, model, source, skip_mismatch):
     for _, layer in _plan(model)[0]:
         variables = own_variables(layer)
         entry = by_name.get(layer.name)
-        if entry is None or isinstance(layer, Model) and not variables:
+        if entry is None:
             if variables:
                 assigner.report.missing_in_file.append(layer.name)
             continue
