@@ -167,9 +167,9 @@ def main(steps=5, rounds=3, op_steps=5, seed=0):
     print(f"\nslides' CNN, batch {BATCH}, SGD lr {LEARNING_RATE}: seconds per epoch of "
           f"{EPOCH_IMAGES:,} images (median of {rounds * steps} steps x {steps_per_epoch:.1f})")
     for name, seconds in epoch.items():
-        spread = samples[name]
-        print(f"  {name:28s} {seconds:7.1f} s/epoch   step median {statistics.median(spread) * 1e3:6.0f}"
-              f" ms (min {min(spread) * 1e3:.0f}, max {max(spread) * 1e3:.0f})")
+        spread = [s * 1e3 for s in samples[name]]
+        print(f"  {name:28s} {seconds:7.1f} s/epoch   step median "
+              f"{statistics.median(spread):6.0f} ms (min {min(spread):.0f}, max {max(spread):.0f})")
     ours = epoch[runners[0].name]
     for runner in runners[1:]:
         print(f"  ratio tenseur / {runner.name}: {ours / epoch[runner.name]:.2f}")
