@@ -101,8 +101,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", stop_gradients=None,
         results = []
         for x in xs:
             g = _aggregate(grads.get(x))
-            if g is None and unconnected_gradients in ("zero", "ZERO") or \
-                    getattr(unconnected_gradients, "value", None) == "zero":
+            mode = getattr(unconnected_gradients, "value", unconnected_gradients)
+            if g is None and str(mode).lower() == "zero":
                 g = apply_op("ZerosLike", x)
             results.append(g)
     return results
