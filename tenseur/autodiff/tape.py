@@ -302,7 +302,10 @@ class GradientTape:
                 out_grads.append(_aggregate(gs))
             if all(g is None for g in out_grads):
                 continue
-            in_grads = op_input_gradients(record, out_grads, lambda inp: id(inp) in tracked)
+            wanted = tuple(id(inp) in tracked for inp in record.inputs)
+            in_grads = _compiled_gradients(record, out_grads, wanted) if not _ACTIVE else None
+            if in_grads is None:
+                in_grads = op_input_gradients(record, out_grads, lambda inp: id(inp) in tracked)
             for inp, g in zip(record.inputs, in_grads):
                 if g is not None:
                     grads.setdefault(id(inp), []).append(g)
@@ -397,6 +400,74 @@ class GradientTape:
     def __del__(self):
         if getattr(self, "_recording", False):
             self._pop()
+
+
+# -- compiled gradients ---------------------------------------------------------------------
+
+_eager_value = None     # set by tenseur.eager: (array, dtype) -> an eager tensor
+_compiled: dict = {}    # signature -> _CompiledGradient, or None when not compilable
+_MAX_COMPILED = 2048
+
+
+class _CompiledGradient:
+    """An op's registered gradient built once as a small graph over placeholders of the
+    op's input, output and output-gradient shapes, and run as a Session plan.
+
+    When no other tape records (so nobody needs the backward ops themselves), the tape uses
+    this instead of running the gradient op by op: the plan costs a fraction of eager
+    dispatch, and it is pruned to the inputs whose gradients are wanted (e.g. a MatMul's
+    gradient for its data input, which nothing needs, is never computed).
+    """
+
+    def __init__(self, record, out_grads, wanted):
+        from ..framework.graph import Graph
+        from ..framework.session import BaseSession
+        graph = Graph()
+        with graph.as_default():
+            inputs = [array_ops.placeholder(t.dtype, t.shape) for t in record.inputs]
+            outputs = [array_ops.placeholder(t.dtype, t.shape) for t in record.outputs]
+            grads = [None if g is None else array_ops.placeholder(g.dtype, g.shape)
+                     for g in out_grads]
+            view = _OpRecord(record.op_def, inputs, outputs, record.attrs, record.name)
+            wanted_ids = {id(t) for t, w in zip(inputs, wanted) if w}
+            in_grads = op_input_gradients(view, grads, lambda inp: id(inp) in wanted_ids)
+        self.present = [g is not None for g in in_grads]
+        self.dtypes = [g.dtype for g in in_grads if g is not None]
+        fed = inputs + outputs + [g for g in grads if g is not None]
+        self._session = BaseSession(graph=graph)
+        self._plan = self._session._build_plan([g for g in in_grads if g is not None], fed)
+
+    def __call__(self, record, out_grads) -> list:
+        plan = self._plan
+        values = [None] * plan.num_slots
+        arrays = [t._value for t in record.inputs] + [t._value for t in record.outputs] + [
+            g._value for g in out_grads if g is not None]
+        for (_, slot, _, _), array in zip(plan.feeds, arrays):
+            values[slot] = array
+        self._session._execute(plan, values)
+        results = iter(_eager_value(values[s], d) for s, d in zip(plan.fetch_slots, self.dtypes))
+        return [next(results) if p else None for p in self.present]
+
+
+def _compiled_gradients(record, out_grads, wanted):
+    """The input gradients through the op's compiled gradient, or None (not compilable)."""
+    op_def = record.op_def
+    if _eager_value is None or op_def.gradient == NOT_DIFFERENTIABLE or op_def.gradient is None \
+            or not getattr(op_def, "_compilable_gradient", True):
+        return None
+    try:
+        key = (op_def, tuple(record.attrs.values()), wanted,
+               tuple((t._value.shape, t.dtype) for t in record.inputs),
+               tuple((t._value.shape, t.dtype) for t in record.outputs),
+               tuple(None if g is None else (g._value.shape, g.dtype) for g in out_grads))
+        compiled = _compiled.get(key, False)
+    except TypeError:                # unhashable attributes
+        return None
+    if compiled is False:
+        if len(_compiled) >= _MAX_COMPILED:
+            _compiled.clear()
+        compiled = _compiled[key] = _CompiledGradient(record, out_grads, wanted)
+    return compiled(record, out_grads)
 
 
 # -- helpers --------------------------------------------------------------------------------

@@ -290,6 +290,7 @@ class _CallOpDef(OpDef):
     """The op a tape records for one call of a ConcreteFunction."""
 
     type = "PartitionedCall"
+    _compilable_gradient = False      # its gradient runs a ConcreteFunction itself
 
     def gradient(self, op, *grads):
         return op.attrs["function"]._gradient(op, grads)

@@ -59,6 +59,10 @@ class _ValueOp:
         return "<eager value>"
 
 
+_NO_GRAPH = ("Tensor.graph is meaningless when eager execution is enabled: an eager tensor "
+             "belongs to no graph.")
+
+
 class EagerTensor(Tensor):
     """A tensor with a value, made by every op in eager mode.
 
@@ -103,8 +107,7 @@ class EagerTensor(Tensor):
 
     @property
     def graph(self):
-        raise AttributeError("Tensor.graph is meaningless when eager execution is enabled: an "
-                             "eager tensor belongs to no graph.")
+        raise AttributeError(_NO_GRAPH)
 
     @property
     def name(self) -> str:
@@ -206,6 +209,28 @@ class EagerTensor(Tensor):
         return (_rebuild, (np.asarray(self.numpy()), self.dtype.name))
 
 
+def _install_fast_operators() -> None:
+    """`a + b`, `a - b`, `a * b`, `a @ b` between two eager tensors go straight to the eager
+    executor (the very `apply_op` path minus the argument conversions, which have nothing to
+    do): these operators dominate eager loops. Anything else, and graph mode (an eager tensor
+    captured while a function is traced), takes the operators of Tensor."""
+    table = {"__add__": ("Add", "add"), "__sub__": ("Sub", "sub"), "__mul__": ("Mul", "mul"),
+             "__matmul__": ("MatMul", "MatMul")}
+    for dunder, (op_type, name) in table.items():
+        op_def = registry.get_op_def(op_type)
+        attrs = dict(op_def.attrs)
+        general = getattr(Tensor, dunder)
+
+        def operator(self, other, op_def=op_def, attrs=attrs, name=name, general=general):
+            if type(other) is EagerTensor:
+                result = execute(op_def, (self, other), attrs, name)
+                if result is not NotImplemented:
+                    return result
+            return general(self, other)
+        operator.__name__ = dunder
+        setattr(EagerTensor, dunder, operator)
+
+
 def _rebuild(value, dtype_name):
     return EagerTensor(np.asarray(value), as_dtype(dtype_name))
 
@@ -242,34 +267,59 @@ def _is_eager() -> bool:
 
 def execute(op_def, inputs, attrs, name):
     """Runs one op at once; `NotImplemented` when a graph is being built instead."""
-    if not _is_eager():
+    stack = getattr(_graph_local, "stack", None)
+    if not (stack[-1] is EAGER_GRAPH if stack else context._process_eager):
         return NotImplemented
     if op_def is _CONST:
         return EagerTensor(attrs["value"], attrs["dtype"])
-    tensors = [x if type(x) is EagerTensor else _to_eager(x, op_def, i)
-               for i, x in enumerate(inputs)]
+    # Inference depends on the input shapes and dtypes and the attributes only: cache it,
+    # and the bound kernel, per (op, attributes[, inputs]). NumPy dtypes stand for the
+    # tenseur ones (one to one) and hash fast. One and two inputs are spelled out: they are
+    # most ops, and the generic comprehensions cost as much as the kernel of a small op.
+    count = len(inputs)
+    if count == 2:
+        x, y = inputs
+        if type(x) is not EagerTensor:
+            x = _to_eager(x, op_def, 0)
+        if type(y) is not EagerTensor:
+            y = _to_eager(y, op_def, 1)
+        tensors = (x, y)
+        a, b = arrays = (x._value, y._value)
+        signature = (a.shape, a.dtype, b.shape, b.dtype)
+    elif count == 1:
+        x = inputs[0]
+        if type(x) is not EagerTensor:
+            x = _to_eager(x, op_def, 0)
+        tensors = (x,)
+        a = x._value
+        arrays = (a,)
+        signature = (a.shape, a.dtype)
+    else:
+        tensors = [x if type(x) is EagerTensor else _to_eager(x, op_def, i)
+                   for i, x in enumerate(inputs)]
+        arrays = [t._value for t in tensors]
+        signature = tuple((a.shape, a.dtype) for a in arrays)
     try:
         attr_key = tuple(attrs.values()) if attrs else ()
-        key = (op_def, attr_key, *[(t._value.shape, t.dtype) for t in tensors])
+        key = (op_def, attr_key, signature)
         info = _infer_cache.get(key)
     except TypeError:                 # an unhashable attribute: no caching for this op
-        key = attr_key = None
-        info = None
+        key = attr_key = info = None
     if info is None:
         info = _infer(op_def, tensors, attrs, name)
+        fn = _kernel_cache.get((op_def, attr_key)) if attr_key is not None else None
+        if fn is None:
+            fn = op_def.bind(_OpView(op_def, attrs), backend.get_array_module(), STATE)
+            if attr_key is not None:
+                if len(_kernel_cache) >= _MAX_CACHE:
+                    _kernel_cache.clear()
+                _kernel_cache[(op_def, attr_key)] = fn
+        info = (*info, fn)
         if key is not None:
             if len(_infer_cache) >= _MAX_CACHE:
                 _infer_cache.clear()
             _infer_cache[key] = info
-    single, out_dtypes = info
-    fn = _kernel_cache.get((op_def, attr_key)) if attr_key is not None else None
-    if fn is None:
-        fn = op_def.bind(_OpView(op_def, attrs), backend.get_array_module(), STATE)
-        if attr_key is not None:
-            if len(_kernel_cache) >= _MAX_CACHE:
-                _kernel_cache.clear()
-            _kernel_cache[(op_def, attr_key)] = fn
-    arrays = [t._value for t in tensors]
+    single, out_dtypes, fn = info
     try:
         result = fn(*arrays)
     except OpError as exc:
@@ -282,24 +332,31 @@ def execute(op_def, inputs, attrs, name):
             f"{op_def.type} '{name or op_def.type}' failed while running eagerly: {exc}\n"
             f"  input shapes: ({shapes})", node_name=name or op_def.type) from exc
     if single:
-        outputs = [_wrap(result, out_dtypes[0])]
-    elif not out_dtypes:
-        outputs = []
-    else:
-        outputs = [_wrap(r, d) for r, d in zip(result, out_dtypes)]
+        dtype = out_dtypes[0]
+        if type(result) is not np.ndarray or result.dtype is not dtype._np:
+            result = _as_array(result, dtype)
+        out = EagerTensor(result, dtype)
+        if tape_module._ACTIVE:
+            tape_module.record_operation(op_def, tensors, (out,), attrs, name)
+        return out
+    outputs = [EagerTensor(_as_array(r, d), d) for r, d in zip(result, out_dtypes)] \
+        if out_dtypes else []
     if tape_module._ACTIVE:
         tape_module.record_operation(op_def, tensors, outputs, attrs, name)
-    if single:
-        return outputs[0]
     return outputs if outputs else None
 
 
-def _wrap(array, dtype):
+def _as_array(array, dtype):
+    """A kernel's result as an array of the inferred dtype (NumPy returns scalars for 0-d)."""
     if type(array) is not np.ndarray:
         array = backend.get_array_module().asarray(array)
     if array.dtype != dtype._np:
         array = array.astype(dtype._np)
-    return EagerTensor(array, dtype)
+    return array
+
+
+def _wrap(array, dtype):
+    return EagerTensor(_as_array(array, dtype), dtype)
 
 
 def _infer(op_def, tensors, attrs, name):
@@ -357,3 +414,5 @@ def capture(tensor):
 
 
 registry.set_eager_hook(execute, capture, _is_eager)
+_install_fast_operators()
+tape_module._eager_value = _wrap

@@ -102,11 +102,28 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None) -> Ten
     if isinstance(value, (list, tuple)) and any(_contains_tensor(v) for v in value):
         return apply_op("Pack", *[convert_to_tensor(v, dtype=dtype) for v in value], axis=0,
                         name=name or "packed")
+    scalar_key = None
+    if type(value) in _SCALAR_TYPES and _executing_eagerly is not None and _executing_eagerly():
+        # Eager `x * 2.0` converts the same Python number again and again: the immutable
+        # eager constant is reused (keyed by type too, as 1 == 1.0 == True).
+        scalar_key = (type(value), value, dtype, preferred_dtype)
+        cached = _eager_scalars.get(scalar_key)
+        if cached is not None:
+            return cached
     if dtype is None:
         dtype = preferred_dtype if preferred_dtype is not None else dtypes.dtype_of_value(value)
         if preferred_dtype is not None and not _fits(value, dtypes.as_dtype(preferred_dtype)):
             dtype = dtypes.dtype_of_value(value)
-    return constant_op(value, dtype=dtype, name=name)
+    tensor = constant_op(value, dtype=dtype, name=name)
+    if scalar_key is not None:
+        if len(_eager_scalars) >= 1024:
+            _eager_scalars.clear()
+        _eager_scalars[scalar_key] = tensor
+    return tensor
+
+
+_SCALAR_TYPES = frozenset((float, int, bool))
+_eager_scalars: dict = {}
 
 
 def _contains_tensor(value) -> bool:

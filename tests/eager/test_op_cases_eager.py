@@ -65,22 +65,28 @@ def _graph_gradients(case, inputs, wrt, second_order):
     return [None if g is None else next(values) for g in fetch]
 
 
-def _eager_gradients(case, inputs, wrt, second_order):
+def _eager_gradients(case, inputs, wrt, second_order, nested):
+    """Tape gradients; `nested`: under an outer tape, so the gradient ops run one by one (and
+    are recorded); otherwise through the compiled per-op gradient plans."""
     with eager.eager_mode():
         xs = [tf.constant(x) for x in inputs]
         sources = [xs[i] for i in wrt]
-        with eager.GradientTape() as outer:
+        outer = eager.GradientTape()
+        if nested:
+            outer.__enter__()
             outer.watch(sources[0])
-            with eager.GradientTape() as tape:
-                tape.watch(sources)
-                outs = _as_list(case.fn(*xs))
-                loss = _loss(outs, _weights(outs))
-            grads = tape.gradient(loss, sources)
+        with eager.GradientTape() as tape:
+            tape.watch(sources)
+            outs = _as_list(case.fn(*xs))
+            loss = _loss(outs, _weights(outs))
+        grads = tape.gradient(loss, sources)
+        result = list(grads)
+        if nested:
             if second_order and grads[0] is not None:
                 second = _loss([grads[0]], _weights([grads[0]], seed=1))
-        result = list(grads)
-        if second_order and grads[0] is not None:
-            result.append(outer.gradient(second, sources[0]))
+            outer.__exit__(None, None, None)
+            if second_order and grads[0] is not None:
+                result.append(outer.gradient(second, sources[0]))
         return [None if g is None else g.numpy() for g in result]
 
 
@@ -102,13 +108,15 @@ def test_eager_forward_equals_graph(case):
                                        err_msg=f"{case.name} [{dtype}] output {k}")
 
 
+@pytest.mark.parametrize("nested", [False, True], ids=["compiled", "op-by-op"])
 @pytest.mark.parametrize("case", [c for c in ALL_CASES if c.grad], ids=lambda c: c.name)
-def test_tape_gradients_equal_graph_gradients(case):
+def test_tape_gradients_equal_graph_gradients(case, nested):
     inputs = _cast_inputs(case.inputs, "float64")
     wrt = case.wrt if case.wrt is not None else [
         i for i, x in enumerate(inputs) if x.dtype.kind == "f"]
-    expected = _graph_gradients(case, inputs, wrt, case.second_order)
-    got = _eager_gradients(case, inputs, wrt, case.second_order)
+    second_order = case.second_order and nested
+    expected = _graph_gradients(case, inputs, wrt, second_order)
+    got = _eager_gradients(case, inputs, wrt, second_order, nested)
     assert len(got) == len(expected), case.name
     for k, (g, e) in enumerate(zip(got, expected)):
         assert (g is None) == (e is None), f"{case.name}: gradient {k} is {g} vs graph {e}"
