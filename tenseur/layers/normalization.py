@@ -53,57 +53,87 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
         raise NotImplementedError("batch_normalization: renorm, virtual_batch_size and "
                                   "adjustment are not supported.")
     inputs = tf.convert_to_tensor(inputs)
+    axis, channels, fused = features_axis(inputs, axis, fused, "batch_normalization")
+    with layer_scope(name, "batch_normalization", reuse):
+        return normalize_in_scope(
+            inputs, axis, channels, fused, training, momentum, epsilon,
+            gamma=(gamma_initializer, gamma_regularizer, gamma_constraint) if scale else None,
+            beta=(beta_initializer, beta_regularizer, beta_constraint) if center else None,
+            moving_initializers=(moving_mean_initializer, moving_variance_initializer),
+            trainable=trainable, updates_collection=tf.GraphKeys.UPDATE_OPS)
+
+
+def features_axis(inputs, axis, fused, layer):
+    """(axis made non-negative, its size, whether to use the fused op) after checking them.
+
+    Raises:
+        ValueError: unknown rank or features size, an axis out of range, or fused=True for
+            inputs the fused op cannot take (4-D, axis 1 or 3).
+    """
     rank = inputs.shape.ndims
     if rank is None:
-        raise ValueError(f"batch_normalization: the rank of the inputs must be known, got "
+        raise ValueError(f"{layer}: the rank of the inputs must be known, got "
                          f"{inputs.name} of unknown shape.")
     if not isinstance(axis, (int, np.integer)) or not -rank <= axis < rank:
-        raise ValueError(f"batch_normalization: axis={axis!r} is not an axis of a rank-{rank} "
+        raise ValueError(f"{layer}: axis={axis!r} is not an axis of a rank-{rank} "
                          f"input (only a single int axis is supported).")
     axis = int(axis) % rank
     channels = inputs.shape.dims[axis]
     if channels is None:
-        raise ValueError(f"batch_normalization: dimension {axis} of the inputs (the features "
+        raise ValueError(f"{layer}: dimension {axis} of the inputs (the features "
                          f"axis) must be known, got shape {inputs.shape}.")
     can_fuse = rank == 4 and axis in (1, 3)
     if fused and not can_fuse:
-        raise ValueError(f"batch_normalization: fused=True needs 4-D inputs normalised over "
+        raise ValueError(f"{layer}: fused=True needs 4-D inputs normalised over "
                          f"axis 1 or 3, got shape {inputs.shape} and axis={axis}.")
     fused = can_fuse if fused is None else bool(fused)
+    return axis, int(channels), fused
+
+
+def normalize_in_scope(inputs, axis, channels, fused, training, momentum, epsilon, gamma, beta,
+                       moving_initializers, trainable, updates_collection):
+    """Batch normalisation with its variables made in the current variable scope (shared by
+    tf.layers.batch_normalization and tf.contrib.layers.batch_norm).
+
+    Args:
+        gamma, beta: (initializer, regularizer, constraint) or None for no such variable.
+        updates_collection: where the moving-average updates go; None runs them with the
+            output (the output depends on them), as contrib's updates_collections=None.
+    """
     mode = static_training(training)
     dtype = inputs.dtype
 
-    with layer_scope(name, "batch_normalization", reuse):
-        def variable(var_name, initializer, trainable_var, regularizer=None, constraint=None):
-            return tf.get_variable(var_name, [channels], dtype=dtype, initializer=initializer,
-                                   regularizer=regularizer, constraint=constraint,
-                                   trainable=trainable_var)
+    def variable(var_name, initializer, trainable_var, regularizer=None, constraint=None):
+        return tf.get_variable(var_name, [channels], dtype=dtype, initializer=initializer,
+                               regularizer=regularizer, constraint=constraint,
+                               trainable=trainable_var)
 
-        gamma = (variable("gamma", gamma_initializer, trainable, gamma_regularizer,
-                          gamma_constraint) if scale else None)
-        beta = (variable("beta", beta_initializer, trainable, beta_regularizer, beta_constraint)
-                if center else None)
-        moving_mean = variable("moving_mean", moving_mean_initializer, False)
-        moving_variance = variable("moving_variance", moving_variance_initializer, False)
-        normalise = _fused if fused else _composed
-        args = (inputs, axis, gamma, beta, epsilon)
-        if mode is False:
-            return normalise(*args, moving_mean, moving_variance)[0]
-        train_out, batch_mean, batch_variance = normalise(*args, None, None)
-        if mode is True:
-            outputs, decay = train_out, float(momentum)
-        else:
-            training = tf.convert_to_tensor(training)
-            infer_out = normalise(*args, moving_mean, moving_variance)[0]
-            outputs = tf.where(training, train_out, infer_out)
-            # Not training: decay 1, so the updates leave the moving statistics unchanged.
-            decay = tf.where(training, tf.constant(float(momentum), dtype),
-                             tf.constant(1.0, dtype))
-        for moving, value in ((moving_mean, batch_mean), (moving_variance, batch_variance)):
-            update = tf.assign_sub(moving, (moving - value) * (1.0 - decay),
-                                   name="AssignMovingAvg")
-            tf.add_to_collection(tf.GraphKeys.UPDATE_OPS, update)
-        return outputs
+    gamma = variable("gamma", gamma[0], trainable, *gamma[1:]) if gamma else None
+    beta = variable("beta", beta[0], trainable, *beta[1:]) if beta else None
+    moving_mean = variable("moving_mean", moving_initializers[0], False)
+    moving_variance = variable("moving_variance", moving_initializers[1], False)
+    normalise = _fused if fused else _composed
+    args = (inputs, axis, gamma, beta, epsilon)
+    if mode is False:
+        return normalise(*args, moving_mean, moving_variance)[0]
+    train_out, batch_mean, batch_variance = normalise(*args, None, None)
+    if mode is True:
+        outputs, decay = train_out, float(momentum)
+    else:
+        training = tf.convert_to_tensor(training)
+        infer_out = normalise(*args, moving_mean, moving_variance)[0]
+        outputs = tf.where(training, train_out, infer_out)
+        # Not training: decay 1, so the updates leave the moving statistics unchanged.
+        decay = tf.where(training, tf.constant(float(momentum), dtype), tf.constant(1.0, dtype))
+    updates = [tf.assign_sub(moving, (moving - value) * (1.0 - decay), name="AssignMovingAvg")
+               for moving, value in ((moving_mean, batch_mean),
+                                     (moving_variance, batch_variance))]
+    if updates_collection is None:
+        with tf.control_dependencies(updates):
+            return tf.identity(outputs)
+    for update in updates:
+        tf.add_to_collection(updates_collection, update)
+    return outputs
 
 
 def _fused(inputs, axis, gamma, beta, epsilon, mean, variance):
