@@ -228,6 +228,12 @@ def test_generators_and_sequences_train_like_the_same_batches_of_arrays():
     np.testing.assert_allclose(predictions, first.predict(x), rtol=1e-6)
     with pytest.raises(ValueError, match="not supported when using a generator"):
         first.fit(sequence, y, verbose=0)
+    with pytest.warns(DeprecationWarning, match="use `Model.fit`"):
+        history = first.fit_generator(generator(), steps_per_epoch=3, epochs=1, verbose=0)
+    assert len(history.history["loss"]) == 1
+    with pytest.warns(DeprecationWarning, match="use `Model.evaluate`"):
+        loss = first.evaluate_generator(sequence)
+    assert loss == pytest.approx(first.evaluate(x, y, batch_size=20, verbose=0), rel=1e-5)
 
 
 def test_a_finite_generator_ends_the_epoch_when_exhausted():
@@ -394,6 +400,8 @@ def test_fit_errors_say_what_is_wrong_and_how_to_fix_it():
         sparse.fit(x, keras.utils.to_categorical(y, 3), verbose=0)
     with pytest.raises(ValueError, match="Target data is missing"):
         sparse.fit(x, verbose=0)
+    with pytest.raises(ValueError, match="no input data; pass `x`"):
+        sparse.fit(y=y, verbose=0)
     with pytest.raises(ValueError, match="Unknown loss: 'categorical_crossentropyy'"):
         sparse.compile(optimizer="sgd", loss="categorical_crossentropyy")
     first, second = keras.Input(shape=(2,), name="a"), keras.Input(shape=(2,), name="b")

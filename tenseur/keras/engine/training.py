@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 
@@ -173,21 +174,25 @@ class TrainingMixin:
         subclassed model) from the first data it sees."""
         if self.inputs is not None:
             return
-        first = x[0] if isinstance(x, (list, tuple)) and x and \
-            isinstance(x[0], np.ndarray) else x
-        if isinstance(first, dict):
-            first = [first[k] for k in sorted(first)]
-        if hasattr(self, "_ensure_built_for"):
-            self._ensure_built_for(first if not isinstance(first, list) else first[0])
-        elif isinstance(first, list):
-            self.build([(None,) + np.shape(a)[1:] for a in first])
+        if isinstance(x, dict):
+            arrays = [x[key] for key in sorted(x)]
+        elif isinstance(x, (list, tuple)) and x and all(isinstance(a, np.ndarray) for a in x):
+            arrays = list(x)
         else:
-            self.build((None,) + np.shape(first)[1:])
+            arrays = [x]
+        shapes = [(None,) + np.shape(a)[1:] for a in arrays]
+        if hasattr(self, "_ensure_built_for"):
+            self._ensure_built_for(arrays[0])
+        else:
+            self.build(shapes if len(shapes) > 1 else shapes[0])
         if self._is_compiled:
             self._compiled_outputs = None
 
     def _prepare(self, x, y=None, sample_weight=None, class_weight=None, need_targets=True):
         """(inputs, targets, sample weights) as lists of arrays in model order, checked."""
+        if x is None:
+            raise ValueError(f"Model '{self.name}': no input data; pass `x` (an array, a list or "
+                             f"dict of arrays, a generator or a keras.utils.Sequence).")
         self._ensure_inputs(x)
         xs = data_adapter.to_list(x, self._input_names(), "input", self.name)
         xs = data_adapter.as_arrays(xs, [t.dtype.as_numpy_dtype for t in self.inputs])
@@ -479,6 +484,31 @@ class TrainingMixin:
             outs = [np.concatenate([c[i] for c in chunks]) for i in range(len(self.outputs))]
         return outs[0] if len(outs) == 1 else outs
 
+    # -- Keras 2 generator methods ---------------------------------------------------------
+
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
+                      validation_data=None, validation_steps=None, validation_freq=1,
+                      class_weight=None, max_queue_size=10, workers=1,
+                      use_multiprocessing=False, shuffle=True, initial_epoch=0):
+        """Keras 2's name for `fit` on a generator or Sequence (deprecated)."""
+        _warn_renamed("fit_generator", "fit")
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs,
+                        verbose=verbose, callbacks=callbacks, validation_data=validation_data,
+                        validation_steps=validation_steps, validation_freq=validation_freq,
+                        class_weight=class_weight, shuffle=shuffle, initial_epoch=initial_epoch)
+
+    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10,
+                           workers=1, use_multiprocessing=False, verbose=0):
+        """Keras 2's name for `evaluate` on a generator or Sequence (deprecated)."""
+        _warn_renamed("evaluate_generator", "evaluate")
+        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10,
+                          workers=1, use_multiprocessing=False, verbose=0):
+        """Keras 2's name for `predict` on a generator or Sequence (deprecated)."""
+        _warn_renamed("predict_generator", "predict")
+        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
     # -- single batches --------------------------------------------------------------------
 
     def _on_batch(self, x, y, sample_weight, class_weight, training, reset_metrics,
@@ -517,6 +547,12 @@ class TrainingMixin:
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+def _warn_renamed(old, new):
+    warnings.warn(f"`Model.{old}` is deprecated and will be removed in a future version. Please "
+                  f"use `Model.{new}`, which supports generators.", DeprecationWarning,
+                  stacklevel=3)
+
 
 def _leaves(structure):
     if isinstance(structure, dict):
