@@ -290,7 +290,7 @@ def _monitor_op(callback, mode, monitor):
         return np.less
     if mode == "max":
         return np.greater
-    name = monitor[4:] if monitor.startswith("val_") else monitor
+    name = monitor.removeprefix("val_")
     if name.endswith("loss"):
         return np.less
     model = getattr(callback, "model", None)
@@ -579,8 +579,8 @@ class LearningRateScheduler(Callback):
         except TypeError:
             lr = self.schedule(epoch)
         if not isinstance(lr, (float, int, np.floating, np.integer)):
-            raise ValueError(f"The output of the `schedule` function should be a float. Got: "
-                             f"{lr!r}")
+            message = f"The output of the `schedule` function should be a float. Got: {lr!r}"
+            raise ValueError(message)  # noqa: TRY004 (Keras raises ValueError here)
         optimizer.learning_rate = float(lr)
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
@@ -620,7 +620,8 @@ class CSVLogger(Callback):
         has_rows = self.append and os.path.exists(self.filename) \
             and os.path.getsize(self.filename) > 0
         self._write_header = not has_rows
-        self.csv_file = open(self.filename, "a" if self.append else "w", newline="")
+        # Open for the whole run (closed in on_train_end): one row is flushed per epoch.
+        self.csv_file = open(self.filename, "a" if self.append else "w", newline="")  # noqa: SIM115
         self.writer = None
         self.keys = None
 
@@ -670,6 +671,17 @@ class LambdaCallback(Callback):
                 setattr(self, name, function)
 
 
-__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "BaseLogger",
-           "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler",
-           "TerminateOnNaN", "CSVLogger", "LambdaCallback"]
+__all__ = [
+    "BaseLogger",
+    "CSVLogger",
+    "Callback",
+    "CallbackList",
+    "EarlyStopping",
+    "History",
+    "LambdaCallback",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+    "ProgbarLogger",
+    "ReduceLROnPlateau",
+    "TerminateOnNaN",
+]

@@ -25,11 +25,22 @@ import numpy as np
 
 import tenseur as tf
 
-from . import backend, losses as losses_module
-from .losses import (binary_crossentropy, categorical_crossentropy, cosine_similarity, hinge,  # noqa: F401
-                     kl_divergence, mean_absolute_error, mean_absolute_percentage_error,
-                     mean_squared_error, mean_squared_logarithmic_error, poisson,
-                     sparse_categorical_crossentropy, squared_hinge)
+from . import backend
+from . import losses as losses_module
+from .losses import (
+    binary_crossentropy,
+    categorical_crossentropy,
+    cosine_similarity,
+    hinge,
+    kl_divergence,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    poisson,
+    sparse_categorical_crossentropy,
+    squared_hinge,
+)
 
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error

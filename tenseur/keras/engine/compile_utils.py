@@ -11,7 +11,9 @@ import numpy as np
 
 import tenseur as tf
 
-from .. import backend, losses as losses_module, metrics as metrics_module
+from .. import backend
+from .. import losses as losses_module
+from .. import metrics as metrics_module
 
 _SPARSE_LOSSES = {losses_module.sparse_categorical_crossentropy}
 _CATEGORICAL_LOSSES = {losses_module.categorical_crossentropy, losses_module.categorical_hinge}

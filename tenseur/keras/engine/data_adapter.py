@@ -19,7 +19,6 @@ import numpy as np
 
 from ..utils.sequence import Sequence
 
-
 # -- kinds of data -------------------------------------------------------------------------
 
 def is_sequence(data) -> bool:
@@ -119,7 +118,7 @@ def class_weights_to_sample_weights(class_weight, y, sparse: bool):
         classes = np.rint(y.reshape(len(y), -1)[:, 0]).astype(np.int64)
     else:
         classes = np.argmax(y.reshape(len(y), -1), axis=-1)
-    missing = sorted(set(np.unique(classes).tolist()) - set(int(k) for k in class_weight))
+    missing = sorted(set(np.unique(classes).tolist()) - {int(k) for k in class_weight})
     if missing:
         raise ValueError(f"`class_weight` must contain all classes in the data. The classes "
                          f"{missing} exist in the data but not in `class_weight`.")

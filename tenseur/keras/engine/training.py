@@ -28,7 +28,13 @@ import numpy as np
 
 from .. import backend
 from . import data_adapter
-from .compile_utils import CompiledOutput, LogsTracker, StepGraph, attach_metrics, per_output
+from .compile_utils import (
+    CompiledOutput,
+    LogsTracker,
+    StepGraph,
+    attach_metrics,
+    per_output,
+)
 
 _COMPILE_KEYWORDS_IGNORED = {"sample_weight_mode": None, "target_tensors": None,
                              "steps_per_execution": 1, "jit_compile": "auto",
@@ -80,7 +86,9 @@ class TrainingMixin:
         self.optimizer = optimizers.get(optimizer)
         self.loss = self.compiled_loss = loss
         self.run_eagerly = bool(run_eagerly)
-        self._compile_config = {"optimizer": self.optimizer, "loss": loss, "metrics": metrics, "loss_weights": loss_weights,
+        # What saving reads back (keras.saving.compile_state): the arguments as given.
+        self._compile_config = {"optimizer": self.optimizer, "loss": loss, "metrics": metrics,
+                                "loss_weights": loss_weights,
                                 "weighted_metrics": weighted_metrics}
         self._compiled_outputs = None
         self._step_graphs = {}
@@ -389,8 +397,8 @@ class TrainingMixin:
             return self._batches(validation_data, None, None, None, None, steps, False)
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError(f"`validation_data` should be a tuple `(x_val, y_val)` or `(x_val, "
-                             f"y_val, val_sample_weights)`, got {type(validation_data).__name__}"
-                             f" of length {len(validation_data) if hasattr(validation_data, '__len__') else '?'}.")
+                             f"y_val, val_sample_weights)`, got "
+                             f"{type(validation_data).__name__}.")
         x_val, y_val, w_val = (list(validation_data) + [None])[:3]
         return self._batches(x_val, y_val, w_val, None, batch_size, steps, False)
 

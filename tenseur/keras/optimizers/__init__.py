@@ -13,7 +13,7 @@ import warnings
 import tenseur as tf
 
 from .. import backend
-from . import schedules  # noqa: F401
+from . import schedules
 from .adam import Adam, Adamax, AdamW, Nadam
 from .ftrl import Ftrl
 from .optimizer import FusedRule, Optimizer
@@ -138,6 +138,27 @@ adamax = _legacy_factory(Adamax, ("lr", "beta_1", "beta_2", "epsilon", "decay"),
 nadam = _legacy_factory(Nadam, ("lr", "beta_1", "beta_2", "epsilon", "schedule_decay"),
                         {"lr": 0.002})
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "Nadam", "Ftrl", "TFOptimizer", "schedules", "get", "serialize", "deserialize",
-           "sgd", "rmsprop", "adagrad", "adadelta", "adam", "adamax", "nadam"]
+__all__ = [
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "Ftrl",
+    "Nadam",
+    "Optimizer",
+    "RMSprop",
+    "TFOptimizer",
+    "adadelta",
+    "adagrad",
+    "adam",
+    "adamax",
+    "deserialize",
+    "get",
+    "nadam",
+    "rmsprop",
+    "schedules",
+    "serialize",
+    "sgd",
+]

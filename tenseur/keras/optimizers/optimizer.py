@@ -22,8 +22,9 @@ import warnings
 import tenseur as tf
 
 from .. import backend
-from .schedules import LearningRateSchedule, deserialize as deserialize_schedule, \
-    serialize as serialize_schedule
+from .schedules import LearningRateSchedule
+from .schedules import deserialize as deserialize_schedule
+from .schedules import serialize as serialize_schedule
 
 _UNSUPPORTED = {"use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
                 "loss_scale_factor": None, "gradient_accumulation_steps": None}

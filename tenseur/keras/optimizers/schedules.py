@@ -240,6 +240,13 @@ def deserialize(config, custom_objects=None):
     return cls.from_config(dict(config.get("config", {})))
 
 
-__all__ = ["LearningRateSchedule", "ExponentialDecay", "InverseTimeDecay",
-           "PiecewiseConstantDecay", "PolynomialDecay", "CosineDecay", "serialize",
-           "deserialize"]
+__all__ = [
+    "CosineDecay",
+    "ExponentialDecay",
+    "InverseTimeDecay",
+    "LearningRateSchedule",
+    "PiecewiseConstantDecay",
+    "PolynomialDecay",
+    "deserialize",
+    "serialize",
+]

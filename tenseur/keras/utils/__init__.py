@@ -1,6 +1,6 @@
 """`keras.utils`: Progbar, to_categorical, normalize, Sequence (PyDataset)."""
-from .np_utils import normalize, to_categorical  # noqa: F401
-from .progbar import Progbar  # noqa: F401
-from .sequence import PyDataset, Sequence  # noqa: F401
+from .np_utils import normalize, to_categorical
+from .progbar import Progbar
+from .sequence import PyDataset, Sequence
 
-__all__ = ["Progbar", "to_categorical", "normalize", "Sequence", "PyDataset"]
+__all__ = ["Progbar", "PyDataset", "Sequence", "normalize", "to_categorical"]

@@ -134,9 +134,9 @@ class Progbar:
 
     def _bar(self, current) -> str:
         if self.target is None:
-            return "%7d/Unknown" % current
+            return f"{int(current):7d}/Unknown"
         digits = int(np.log10(self.target)) + 1 if self.target > 0 else 1
-        bar = ("%" + str(digits) + "d/%d [") % (current, self.target)
+        bar = f"{int(current):>{digits}d}/{self.target} ["
         progress = float(current) / self.target if self.target else 1.0
         filled = int(self.width * progress)
         if filled > 0:
@@ -150,7 +150,7 @@ class Progbar:
     def _write_summary(self, current, now):
         target = self.target if self.target is not None else current
         digits = int(np.log10(target)) + 1 if target > 0 else 1
-        line = ("%" + str(digits) + "d/%d") % (current, target)
+        line = f"{int(current):>{digits}d}/{target}"
         line += f" - {now - self._start:.0f}s"
         line += self._format_values(absolute=False)
         if self._time_at_epoch_end is not None:
@@ -197,10 +197,10 @@ def _format_time(time_per_unit: float, unit_name: str) -> str:
 
 def _format_eta(eta: float) -> str:
     if eta > 3600:
-        return "%d:%02d:%02d" % (eta // 3600, (eta % 3600) // 60, eta % 60)
+        return f"{int(eta // 3600)}:{int(eta % 3600 // 60):02d}:{int(eta % 60):02d}"
     if eta > 60:
-        return "%d:%02d" % (eta // 60, eta % 60)
-    return "%ds" % eta
+        return f"{int(eta // 60)}:{int(eta % 60):02d}"
+    return f"{int(eta)}s"
 
 
 def _write(message: str) -> None:
