@@ -424,3 +424,17 @@ def test_train_test_and_predict_on_batch():
     after = model.test_on_batch(x, y)
     assert after[0] < before[0]
     np.testing.assert_allclose(model.predict_on_batch(x), model.predict(x), rtol=1e-6)
+
+
+def test_one_step_graph_is_built_once_and_reused():
+    x, y = blobs(n=64)
+    model = mlp()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    graph = tf.get_default_graph()
+    model.fit(x, y, batch_size=16, epochs=1, validation_split=0.25, verbose=0)
+    model.evaluate(x, y, verbose=0)
+    count = len(graph.get_operations())
+    model.fit(x, y, batch_size=8, epochs=2, validation_split=0.25, verbose=0)
+    model.evaluate(x, y, batch_size=5, verbose=0)
+    model.train_on_batch(x[:4], y[:4])
+    assert len(graph.get_operations()) == count
