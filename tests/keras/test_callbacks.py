@@ -130,6 +130,10 @@ def test_early_stopping_min_delta_baseline_and_max_mode():
     history = net.fit(x, y, epochs=6, verbose=0, callbacks=[Scripted([1.0, 0.9] + [0.9] * 4),
                                                             stop])
     assert history.epoch == [0, 1, 2]             # the improvements never beat the baseline
+    stop = callbacks.EarlyStopping(monitor="val_loss", patience=0, start_from_epoch=2)
+    history = net.fit(x, y, epochs=6, verbose=0, callbacks=[Scripted([1.0, 2.0, 3.0, 4.0, 5.0]),
+                                                            stop])
+    assert history.epoch == [0, 1, 2, 3]          # epochs 0 and 1 are not watched
     with pytest.warns(UserWarning, match="`val_missing` which is not available"):
         net.fit(x, y, epochs=1, verbose=0,
                 callbacks=[callbacks.EarlyStopping(monitor="val_missing", mode="min")])
