@@ -7,8 +7,9 @@ An epoch is extrapolated from the median training step: 55,000 / 430 steps. The 
 are measured in interleaved rounds (tenseur, torch, torch channels_last, again...) so a burst
 of load from other processes hits all of them; the median of all steps is reported, with the
 machine's load average before and after. Inputs are random (the time of a step does not depend
-on the pixel values). Per-op times come from timing each kernel of the cached plan (the
-`instrumented` trick of benchmarks/mlp_step.py) in separate steps.
+on the pixel values). On a loaded machine the fastest steps are the better estimate of an idle
+one, so their ratio is printed too. Per-op times come from timing each kernel of the cached
+plan (the `instrumented` trick of benchmarks/mlp_step.py) in separate steps.
 
 Run: python benchmarks/cnn_epoch.py [--steps N] [--rounds R]
 (torch is optional: without it only tenseur is measured, with a note).
@@ -170,9 +171,11 @@ def main(steps=5, rounds=3, op_steps=5, seed=0):
         spread = [s * 1e3 for s in samples[name]]
         print(f"  {name:28s} {seconds:7.1f} s/epoch   step median "
               f"{statistics.median(spread):6.0f} ms (min {min(spread):.0f}, max {max(spread):.0f})")
-    ours = epoch[runners[0].name]
+    best = {name: min(s) * steps_per_epoch for name, s in samples.items()}
+    ours = runners[0].name
     for runner in runners[1:]:
-        print(f"  ratio tenseur / {runner.name}: {ours / epoch[runner.name]:.2f}")
+        print(f"  ratio tenseur / {runner.name}: {epoch[ours] / epoch[runner.name]:.2f} "
+              f"(medians), {best[ours] / best[runner.name]:.2f} (fastest steps)")
 
     per_op, types = runners[0].op_times(op_steps)
     print(f"\ntenseur per convolution layer, ms per step (median of {op_steps} steps):")
