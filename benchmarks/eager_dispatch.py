@@ -25,9 +25,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import tenseur as tf  # noqa: E402
-import tenseur.eager as eager  # noqa: E402
-from tenseur.eager.function import function  # noqa: E402
+import tenseur as tf
+from tenseur import eager
+from tenseur.eager.function import function
 
 try:
     import torch
@@ -61,11 +61,15 @@ def alternate(contenders, number, repeats):
 # -- the small op ---------------------------------------------------------------------------
 
 def small_op_contenders():
-    values = np.arange(10, dtype=np.float32)
+    values, reversed_values = np.arange(10, dtype=np.float32), np.arange(10, 0, -1, np.float32)
     contenders = {}
     with eager.eager_mode():
-        a, b = tf.constant(values), tf.constant(values[::-1].copy())
-    contenders["NumPy a + b (the kernel alone)"] = lambda x=values, y=values[::-1].copy(): x + y
+        a, b = tf.constant(values), tf.constant(reversed_values)
+
+    def numpy_add():
+        for _ in range(100):
+            values + reversed_values
+    contenders["NumPy a + b (the kernel alone)"] = numpy_add
 
     def tenseur_add():
         with eager.eager_mode():
@@ -73,7 +77,7 @@ def small_op_contenders():
                 a + b
     contenders["tenseur eager a + b"] = tenseur_add
     if torch is not None:
-        ta, tb = torch.from_numpy(values.copy()), torch.from_numpy(values[::-1].copy())
+        ta, tb = torch.tensor(values), torch.tensor(reversed_values)
 
         def torch_add():
             for _ in range(100):
@@ -105,14 +109,32 @@ def slides_loss(params, x, y):
     return tf.reduce_mean(-tf.reduce_sum(y * tf.log(out), axis=-1))
 
 
-def cycling(step, data):
+def cycling(step, data, eagerly=False):
+    """A no-argument call running `step` on the next batch (inside eager_mode if asked)."""
     state = {"i": 0}
 
     def run():
         bx, by = data[state["i"] % len(data)]
         state["i"] += 1
-        step(bx, by)
+        if eagerly:
+            with eager.eager_mode():
+                step(bx, by)
+        else:
+            step(bx, by)
     return run
+
+
+def tape_step(params):
+    """The eager training step: the slides' loss under a GradientTape, then SGD."""
+    variables = [v for pair in params for v in pair]
+    optimizer = tf.train.GradientDescentOptimizer(LEARNING_RATE)
+
+    def step(bx, by):
+        with eager.GradientTape() as tape:
+            loss = slides_loss(params, bx, by)
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
+    return step
 
 
 def mlp_contenders():
@@ -120,29 +142,11 @@ def mlp_contenders():
     init = initial_weights()
     contenders = {}
     with eager.eager_mode():
-        for mode in ("eager", "function"):
-            params = [(tf.Variable(w), tf.Variable(b)) for w, b in init]
-            flat = [v for pair in params for v in pair]
-            optimizer = tf.train.GradientDescentOptimizer(LEARNING_RATE)
-
-            def step(bx, by, params=params, flat=flat, optimizer=optimizer):
-                with eager.GradientTape() as tape:
-                    loss = slides_loss(params, bx, by)
-                optimizer.apply_gradients(zip(tape.gradient(loss, flat), flat))
-                return loss
-
-            step = function(step) if mode == "function" else step
-
-            def in_eager_mode(step=step):
-                run = cycling(step, data)
-
-                def call():
-                    with eager.eager_mode():
-                        run()
-                return call
-            label = "tenseur eager (GradientTape)" if mode == "eager" else \
-                "tenseur @function (traced step)"
-            contenders[label] = in_eager_mode()
+        eager_params = [(tf.Variable(w), tf.Variable(b)) for w, b in init]
+        traced_params = [(tf.Variable(w), tf.Variable(b)) for w, b in init]
+    contenders["tenseur eager (GradientTape)"] = cycling(tape_step(eager_params), data, True)
+    contenders["tenseur @function (traced step)"] = cycling(
+        function(tape_step(traced_params)), data, True)
 
     graph = tf.Graph()
     with graph.as_default():
@@ -186,8 +190,7 @@ def main(repeats=9, quick=False):
     print("\nsmall op: two 10-element float32 tensors (median of "
           f"{repeats} repeats, us per op)")
     for name, us in ops.items():
-        per_op = us if name.startswith("NumPy") else us / 100
-        print(f"  {name:<34} {per_op:8.2f} us")
+        print(f"  {name:<34} {us / 100:8.2f} us")
     steps = alternate(mlp_contenders(), number=10 if quick else 60, repeats=repeats)
     print(f"\nMLP 784-64-32-16-10 sigmoid/softmax, SGD, batch {BATCH} (median of {repeats} "
           f"repeats, us per training step)")

@@ -240,7 +240,7 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
     graph = get_default_graph()
     with graph.name_scope(name or "cond"):
         then_branch, then_structure = _build_branch(graph, true_fn)
-        else_branch, else_structure = _build_branch(graph, false_fn)
+        else_branch, _ = _build_branch(graph, false_fn)
         if len(then_branch.outputs) != len(else_branch.outputs):
             raise ValueError(f"cond: true_fn returns {len(then_branch.outputs)} tensors and "
                              f"false_fn {len(else_branch.outputs)}; both must return the same "

@@ -29,7 +29,8 @@ from ..framework.graph import get_default_graph
 from ..framework.operation import Operation
 from ..framework.session import BaseSession
 from ..framework.tensor import Tensor, TensorSpec
-from ..ops import array_ops, variables as variables_module
+from ..ops import array_ops
+from ..ops import variables as variables_module
 from ..ops.math_ops import add_n
 from ..ops.registry import OpDef, convert_to_tensor
 from . import context
@@ -112,7 +113,7 @@ class Function:
         concrete, tensors = self._lookup(args, kwargs)
         return concrete._call_flat(tensors)
 
-    def get_concrete_function(self, *args, **kwargs) -> "ConcreteFunction":
+    def get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
         """The traced graph for these arguments (or TensorSpecs standing for tensors)."""
         return self._lookup(args, kwargs, specs_allowed=True)[0]
 
@@ -187,7 +188,7 @@ class Function:
                              f"{spec!r}.")
         return value
 
-    def _trace(self, structure, leaves, specs) -> "ConcreteFunction":
+    def _trace(self, structure, leaves, specs) -> ConcreteFunction:
         graph = FuncGraph(self._name, outer_graph=EAGER_GRAPH)
         graph.seed = get_default_graph().seed
         placeholders = []

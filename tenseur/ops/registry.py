@@ -104,12 +104,13 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None) -> Ten
                         name=name or "packed")
     scalar_key = None
     if type(value) in _SCALAR_TYPES and _executing_eagerly is not None and _executing_eagerly():
-        # Eager `x * 2.0` converts the same Python number again and again: the immutable
-        # eager constant is reused (keyed by type too, as 1 == 1.0 == True).
+        # Eager `x * 2.0` converts the same Python number again and again: its value is
+        # reused (keyed by type too, as 1 == 1.0 == True), in a new tensor each time so that
+        # a tape watching one conversion never sees another.
         scalar_key = (type(value), value, dtype, preferred_dtype)
         cached = _eager_scalars.get(scalar_key)
         if cached is not None:
-            return cached
+            return cached._fresh()
     if dtype is None:
         dtype = preferred_dtype if preferred_dtype is not None else dtypes.dtype_of_value(value)
         if preferred_dtype is not None and not _fits(value, dtypes.as_dtype(preferred_dtype)):

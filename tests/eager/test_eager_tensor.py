@@ -76,9 +76,9 @@ def test_numpy_arrays_and_python_numbers_mix_in(eager_ctx):
 def test_shape_errors_are_those_of_graph_mode(eager_ctx):
     with pytest.raises(tf.ShapeError, match=r"MatMul 'MatMul': inner dimensions must agree"):
         tf.matmul(tf.ones([2, 3]), tf.ones([2, 3]))
-    with eager.graph_mode():
-        with pytest.raises(tf.ShapeError, match=r"MatMul 'MatMul(_\d+)?': inner dimensions"):
-            tf.matmul(tf.ones([2, 3]), tf.ones([2, 3]))
+    with eager.graph_mode(), pytest.raises(
+            tf.ShapeError, match=r"MatMul 'MatMul(_\d+)?': inner dimensions"):
+        tf.matmul(tf.ones([2, 3]), tf.ones([2, 3]))
 
 
 def test_graph_tensor_in_eager_code_says_what_happened():
@@ -143,7 +143,7 @@ def test_enable_eager_execution_is_process_wide_and_graph_mode_still_works():
         print("ok")
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=120)
+                            timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
@@ -159,5 +159,5 @@ def test_enable_eager_execution_refuses_after_graph_ops():
             print(exc)
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=120)
+                            timeout=120, check=False)
     assert "must be called at program startup" in result.stdout, result.stderr

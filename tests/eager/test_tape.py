@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 import tenseur as tf
-import tenseur.eager as eager
 from tenseur.eager import GradientTape, UnconnectedGradients
 
 
@@ -181,8 +180,8 @@ def test_jacobian_and_batch_jacobian(eager_ctx):
 
 
 def test_missing_gradient_raises_lookup_error(eager_ctx):
-    from tenseur.ops.registry import OpDef, apply_op, register_op, _REGISTRY
     from tenseur.framework.tensor import TensorSpec
+    from tenseur.ops.registry import _REGISTRY, OpDef, apply_op, register_op
 
     @register_op("TestNoGradYet")
     class NoGradYet(OpDef):
@@ -210,3 +209,12 @@ def test_watch_rejects_values(eager_ctx):
     with GradientTape() as tape:
         with pytest.raises(TypeError, match="tensors and Variables only"):
             tape.watch(np.ones(2))
+
+
+def test_watching_a_converted_number_does_not_alias_other_conversions(eager_ctx):
+    # Conversions of the same Python number share their value, never their identity.
+    x = tf.convert_to_tensor(3.0, preferred_dtype=tf.float32)
+    with GradientTape() as tape:
+        tape.watch(x)
+        y = x * x + 3.0
+    assert float(tape.gradient(y, x)) == 6.0

@@ -51,20 +51,24 @@ def test_eager_optimizer_steps_equal_graph_steps(name, eager_ctx):
     np.testing.assert_allclose(w.numpy(), expected[0], rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(b.numpy(), expected[1], rtol=1e-12, atol=1e-14)
     # apply_gradients(zip(grads, vars)) with a GradientTape, and the same in a function
-    for wrap in (lambda f: f, function):
+    for traced in (False, True):
         w, b = tf.Variable(_W0), tf.Variable(_B0)
-        optimizer = OPTIMIZERS[name]()
-
-        def step():
-            with eager.GradientTape() as tape:
-                loss = _loss(w, b)
-            optimizer.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
-
-        step = wrap(step)
+        step = _tape_step(OPTIMIZERS[name](), [w, b], lambda w=w, b=b: _loss(w, b))
+        step = function(step) if traced else step
         for _ in range(3):
             step()
         np.testing.assert_allclose(w.numpy(), expected[0], rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(b.numpy(), expected[1], rtol=1e-12, atol=1e-14)
+
+
+def _tape_step(optimizer, variables, loss_fn):
+    """One training step: the loss under a GradientTape, then apply_gradients."""
+    def step(*batch):
+        with eager.GradientTape() as tape:
+            loss = loss_fn(*batch)
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
+    return step
 
 
 def test_minimize_without_var_list_uses_the_variables_read(eager_ctx):
@@ -123,15 +127,9 @@ def test_slides_mlp_trains_the_same_eagerly_in_a_function_and_in_a_graph(mnist_d
     with eager.eager_mode():
         for mode in ("eager", "function"):
             params = [(tf.Variable(w), tf.Variable(b)) for w, b in init]
-            flat = [v for pair in params for v in pair]
-            optimizer = tf.train.GradientDescentOptimizer(0.5)
-
-            def step(bx, by):
-                with eager.GradientTape() as tape:
-                    loss = _slides_loss(params, bx, by)
-                optimizer.apply_gradients(zip(tape.gradient(loss, flat), flat))
-                return loss
-
+            step = _tape_step(tf.train.GradientDescentOptimizer(0.5),
+                              [v for pair in params for v in pair],
+                              lambda bx, by, params=params: _slides_loss(params, bx, by))
             step = function(step) if mode == "function" else step
             start = time.perf_counter()
             for bx, by in batches:
