@@ -47,17 +47,19 @@ class _MaxPoolRoute(OpDef):
 
     inputs = ("orig_input", "orig_output", "grad")
     attrs = _POOL_ATTRS
-    grad_like = 0   # the input whose shape the output has
+    pooled_output = False   # MaxPoolGradGrad: grad is input-shaped, the output pooled
 
     def infer(self, x, y, grad, **attrs):
         _same_dtype(x, y, "orig_input", "orig_output")
         _same_dtype(x, grad, "orig_input", "grad")
-        out = TensorSpec(_pool_out(x, **attrs), x.dtype)
-        for spec, arg in ((y, "orig_output"), (grad, "grad" if self.grad_like == 0 else None)):
-            if arg and not out.shape.is_compatible_with(spec.shape):
-                raise ShapeError(f"{arg} has shape {spec.shape} but pooling orig_input gives "
-                                 f"{out.shape}.")
-        return TensorSpec(x.shape, x.dtype) if self.grad_like == 0 else out
+        pooled = TensorSpec(_pool_out(x, **attrs), x.dtype)
+        unpooled = TensorSpec(x.shape, x.dtype)
+        grad_like = unpooled if self.pooled_output else pooled
+        for arg, spec, like in (("orig_output", y, pooled), ("grad", grad, grad_like)):
+            if not like.shape.is_compatible_with(spec.shape):
+                raise ShapeError(f"{arg} has shape {spec.shape} but must have shape "
+                                 f"{like.shape} for an orig_input of shape {x.shape}.")
+        return pooled if self.pooled_output else unpooled
 
 
 @register_op("MaxPool")
@@ -102,14 +104,7 @@ class MaxPoolGradGrad(_MaxPoolRoute):
     """For each window, `grad` (input-shaped) at the window's first maximum: the adjoint of
     MaxPoolGrad in its grad. Gradient: MaxPoolGrad(x, y, g); x and y get none."""
 
-    grad_like = 1
-
-    def infer(self, x, y, grad, **attrs):
-        out = super().infer(x, y, grad, **attrs)
-        if not x.shape.is_compatible_with(grad.shape):
-            raise ShapeError(f"grad has shape {grad.shape} but must have orig_input's shape "
-                             f"{x.shape}.")
-        return out
+    pooled_output = True
 
     def kernel(self, xp, x, y, grad, **attrs):
         return _max_pool_grad_grad(x, y, grad, *_pool_args(attrs))
