@@ -96,6 +96,14 @@ def test_resnet50_classes_and_logits_without_pretrained_weights():
     assert model.get_layer("predictions").activation is keras.activations.get("linear")
 
 
+@pytest.mark.parametrize("constructor, params, layers", [
+    (apps.ResNet101, 44_707_176, 347), (apps.ResNet152, 60_419_944, 517)])
+def test_deeper_resnets_have_keras_parameter_counts(constructor, params, layers):
+    model = constructor(weights=None)
+    assert model.count_params() == params and len(model.layers) == layers
+    assert model.layers[-3].name == "conv5_block3_out"
+
+
 def test_vgg16_names_and_parameter_counts():
     model = apps.VGG16(weights=None)
     blocks = [(1, 2), (2, 2), (3, 3), (4, 3), (5, 3)]
@@ -148,7 +156,10 @@ def np_conv(x, kernel, stride=1, pad=((0, 0), (0, 0)), bias=None):
     out = 0
     for i in range(kh):
         for j in range(kw):
-            out = out + x[:, i:i + stride * oh:stride, j:j + stride * ow:stride] @ kernel[i, j]
+            window = x[:, i:i + stride * oh:stride, j:j + stride * ow:stride]
+            # 2-D products go to BLAS (a strided 4-D matmul would not).
+            out = out + np.ascontiguousarray(window).reshape(-1, x.shape[3]) @ kernel[i, j]
+    out = out.reshape(x.shape[0], oh, ow, kernel.shape[3])
     return out if bias is None else out + bias
 
 
