@@ -454,7 +454,8 @@ def write_keras2_weights(path, layers):
             group = f.create_group(name)
             short = KERAS2_WEIGHT_NAMES.get(class_name, [])[:len(arrays)]
             weight_names = [f"{name}/{w}:0".encode() for w in short]
-            group.attrs["weight_names"] = np.array(weight_names, dtype="S")
+            # Keras writes an empty float64 array for a layer without weights.
+            group.attrs["weight_names"] = np.array(weight_names, dtype="S" if short else None)
             for weight_name, array in zip(weight_names, arrays):
                 group.create_dataset(weight_name.decode(), data=array)
 
