@@ -48,15 +48,27 @@ class _Branch:
         self.ranges = list(ranges)
         self.outputs = list(outputs)
         nested = _branch_ops(graph)
+        self.hoisted = set()
         own = [op for op in graph.get_operations()
                if self.contains(op._id) and op._id not in nested]
+        # A variable read not preceded by a write of that variable in the branch is hoisted
+        # out of it: it becomes an input, so gradients reach the variable through the op.
+        written = set()
+        for op in own:
+            if op.type == "VariableV2":
+                if op.attrs["var_name"] not in written:
+                    self.hoisted.add(op._id)
+            elif op.op_def.stateful:
+                written.update((op.attrs.get("var_name"), *op.attrs.get("slot_names", ())))
+        own = [op for op in own if op._id not in self.hoisted]
         self.effects = [op for op in own if op.op_def.stateful and op.type != "VariableV2"]
         nested.update(op._id for op in own)
         excluded = set(exclude)
         self.captured = [t for t in _external_inputs(self) if t not in excluded]
 
     def contains(self, op_id) -> bool:
-        return any(start <= op_id < stop for start, stop in self.ranges)
+        return op_id not in self.hoisted and any(
+            start <= op_id < stop for start, stop in self.ranges)
 
     def __repr__(self) -> str:
         return f"<branch of {len(self.outputs)} outputs reading {len(self.captured)} tensors>"
@@ -91,10 +103,21 @@ def _external_inputs(branch) -> list:
 
 def _build_branch(graph, fn, args=(), exclude=()):
     """Runs `fn(*args)` adding its ops to `graph`; returns (branch, output structure)."""
+    _forget_variable_reads(graph)
     start = graph._next_id
     structure = fn(*args)
     flat = [_as_output(x) for x in flatten(structure)]
+    _forget_variable_reads(graph)
     return _Branch(graph, [(start, graph._next_id)], flat, exclude), structure
+
+
+def _forget_variable_reads(graph) -> None:
+    """In a traced function, eager variables are read once until written (FuncGraph): around
+    branches, reads start afresh, so none made inside a branch is used outside it and reads
+    after the control-flow op (which may have written) come after it."""
+    cache = getattr(graph, "read_cache", None)
+    if cache:
+        cache.clear()
 
 
 def _as_output(value):
@@ -248,6 +271,7 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
         specs = tuple(_merged_spec(a.spec(), b.spec(), "cond")
                       for a, b in zip(then_branch.outputs, else_branch.outputs))
         outputs = _if_op(pred, [then_branch, else_branch], specs, "If")
+        _forget_variable_reads(graph)
     if not specs:
         return outputs
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
@@ -431,6 +455,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         captured = list(dict.fromkeys(cond_branch.captured + body_branch.captured))
         outputs = apply_op("While", *flat, *captured, cond=cond_branch, body=body_branch,
                            loop_vars=tuple(phs), maximum_iterations=limit, name="While")
+        _forget_variable_reads(graph)
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     out = pack_sequence_as(structure, outputs)
     return out[0] if single and not return_same_structure else out

@@ -109,3 +109,35 @@ def test_eager_cond_is_python_control_flow(eager_ctx):
         y = cond(x > 0, lambda: x * x, lambda: -x)
     assert float(y) == 9.0
     assert float(tape.gradient(y, x)) == 6.0
+
+
+def test_variable_assigned_in_a_branch_of_a_traced_function(eager_ctx):
+    v = tf.Variable(1.0)
+
+    @function
+    def f(x):
+        before = v.read_value()
+        y = cond(x > 0, lambda: v.assign_add(x), lambda: v.read_value() * 0.0)
+        return before, y, v + 0.0          # `v + 0.0` reads after the If
+
+    before, y, after = f(tf.constant(2.0))
+    assert [float(before), float(y), float(after), float(v)] == [1.0, 3.0, 3.0, 3.0]
+    before, y, after = f(tf.constant(-1.0))
+    assert [float(before), float(y), float(after), float(v)] == [3.0, 0.0, 3.0, 3.0]
+
+
+def test_gradient_reaches_variables_read_inside_branches(eager_ctx):
+    v = tf.Variable(2.0)
+
+    @function
+    def f(x):
+        y = cond(x > 0, lambda: x * v * v, lambda: x + v)
+        return while_loop(lambda i, s: i < 2, lambda i, s: (i + 1, s * v), [0, y])[1]
+
+    for xv in (3.0, -1.0):
+        with eager.GradientTape() as tape:
+            out = f(tf.constant(xv))
+        # x > 0: out = x v^4, d/dv = 4 x v^3; else out = (x + v) v^2, d/dv = 2 x v + 3 v^2.
+        value, grad = (xv * 16, 4 * xv * 8) if xv > 0 else ((xv + 2) * 4, xv * 4 + 12)
+        assert float(out) == value
+        assert float(tape.gradient(out, v)) == grad
