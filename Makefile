@@ -26,7 +26,7 @@ demo: $(VENV)/.installed
 	$(PY) examples/demo.py
 
 test: $(VENV)/.installed-test
-	$(PY) -m pytest -q -n 2 --durations=15
+	OPENBLAS_NUM_THREADS=1 $(PY) -m pytest -q -n 2 --durations=15
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/mlp_step.py

@@ -163,6 +163,9 @@ def batch_get_value(variables) -> list:
 
 
 def get_value(variable):
+    """The value of a variable (or a plain number, e.g. `optimizer.learning_rate`)."""
+    if isinstance(variable, (int, float, np.number, np.ndarray)):
+        return variable
     return batch_get_value([variable])[0]
 
 
@@ -174,6 +177,9 @@ def batch_set_value(pairs) -> None:
 
 
 def set_value(variable, value) -> None:
+    if isinstance(variable, (int, float, np.number)):
+        raise TypeError("set_value: got a plain number, not a variable. To change an "
+                        "optimizer's learning rate, assign it: model.optimizer.learning_rate = x.")
     batch_set_value([(variable, value)])
 
 
