@@ -11,8 +11,11 @@ on the pixel values). On a loaded machine the fastest steps are the better estim
 one, so their ratio is printed too. Per-op times come from timing each kernel of the cached
 plan (the `instrumented` trick of benchmarks/mlp_step.py) in separate steps.
 
-Run: python benchmarks/cnn_epoch.py [--steps N] [--rounds R]
-(torch is optional: without it only tenseur is measured, with a note).
+Run: python benchmarks/cnn_epoch.py [--steps N] [--rounds R] [--threads T]
+(torch is optional: without it only tenseur is measured, with a note). --threads sets both
+frameworks' thread counts (OpenBLAS' through OPENBLAS_NUM_THREADS, read when NumPy loads, and
+torch.set_num_threads): on a machine loaded by other processes, spinning BLAS workers make the
+default thread count much slower than one thread.
 """
 import argparse
 import os
@@ -21,7 +24,21 @@ import statistics
 import sys
 import time
 
-import numpy as np
+
+def _threads_argument():
+    """--threads T from the command line, read before NumPy loads OpenBLAS."""
+    for i, arg in enumerate(sys.argv):
+        if arg == "--threads" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+        if arg.startswith("--threads="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+if __name__ == "__main__" and _threads_argument():
+    os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = _threads_argument()
+
+import numpy as np  # noqa: E402
 
 _ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(_ROOT, "examples"))
@@ -93,10 +110,12 @@ class TenseurRunner:
 class TorchRunner:
     """The same network in PyTorch (CPU, float32), optionally in channels_last memory format."""
 
-    def __init__(self, batches, channels_last=False, seed=0):
+    def __init__(self, batches, channels_last=False, seed=0, threads=None):
         import torch
         from torch import nn
         torch.manual_seed(seed)
+        if threads:
+            torch.set_num_threads(threads)
         self.torch = torch
         self.name = "PyTorch " + ("channels_last" if channels_last else "NCHW (default)")
         self.model = nn.Sequential(
@@ -146,15 +165,17 @@ def blas_name():
         return "unknown"
 
 
-def main(steps=5, rounds=3, op_steps=5, seed=0):
+def main(steps=5, rounds=3, op_steps=5, seed=0, threads=None):
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"numpy {np.__version__} ({blas_name()}), load average {load()}")
+          f"numpy {np.__version__} ({blas_name()}, OPENBLAS_NUM_THREADS="
+          f"{os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}), load average {load()}")
     batches = random_batches(seed)
     runners = [TenseurRunner(batches, seed)]
     try:
         import torch
+        runners += [TorchRunner(batches, False, seed, threads),
+                    TorchRunner(batches, True, seed, threads)]
         torch_note = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
-        runners += [TorchRunner(batches, False, seed), TorchRunner(batches, True, seed)]
     except ImportError as exc:
         torch_note = f"PyTorch not measured: {exc}"
     print(torch_note)
@@ -206,5 +227,7 @@ if __name__ == "__main__":
     parser.add_argument("--steps", type=int, default=5, help="timed steps per round and framework")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--op-steps", type=int, default=5, help="instrumented tenseur steps")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads of both frameworks (default: their own defaults)")
     args = parser.parse_args()
-    main(args.steps, args.rounds, args.op_steps)
+    main(args.steps, args.rounds, args.op_steps, threads=args.threads)
