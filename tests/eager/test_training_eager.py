@@ -131,13 +131,11 @@ def test_slides_mlp_trains_the_same_eagerly_in_a_function_and_in_a_graph(mnist_d
                               [v for pair in params for v in pair],
                               lambda bx, by, params=params: _slides_loss(params, bx, by))
             step = function(step) if mode == "function" else step
-            start = time.perf_counter()
             for bx, by in batches:
                 step(bx, by)
-            seconds = time.perf_counter() - start
             results[mode] = (accuracy(_slides_mlp_forward(params, test_x).numpy()),
-                             params[0][0].numpy(), seconds)
-    for mode, (acc, weights, seconds) in results.items():
+                             params[0][0].numpy())
+    for mode, (acc, weights) in results.items():
         assert abs(acc - graph_accuracy) <= 0.002, (mode, acc, graph_accuracy)
         np.testing.assert_allclose(weights, graph_weights, rtol=1e-4, atol=1e-5)
     assert graph_accuracy > 0.6      # 150 SGD steps of the sigmoid MLP: far above chance
@@ -157,7 +155,7 @@ def test_eager_mlp_reaches_90_percent_on_an_mnist_slice_in_seconds(mnist_dir, ea
     def logits(x):
         return tf.matmul(tf.nn.relu(tf.matmul(x, w1) + b1), w2) + b2
 
-    start = time.perf_counter()
+    start = time.process_time()      # CPU time: the machine may be shared
     for epoch in range(4):
         for i in range(0, len(images), 100):
             x, y = images[i:i + 100], labels[i:i + 100]
@@ -166,8 +164,8 @@ def test_eager_mlp_reaches_90_percent_on_an_mnist_slice_in_seconds(mnist_dir, ea
                     tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=logits(x)))
             grads = tape.gradient(loss, [w1, b1, w2, b2])
             optimizer.apply_gradients(zip(grads, [w1, b1, w2, b2]))
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     predictions = tf.argmax(logits(mnist.test.images[:2000]), axis=1).numpy()
     accuracy = np.mean(predictions == mnist.test.labels[:2000].argmax(axis=1))
     assert accuracy >= 0.90, accuracy
-    assert seconds < 30, f"4 epochs of 10000 images took {seconds:.1f}s"
+    assert seconds < 30, f"4 epochs of 10000 images took {seconds:.1f}s of CPU"
