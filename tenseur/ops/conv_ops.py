@@ -70,7 +70,12 @@ def _kernel_padding(padding: str, explicit_paddings):
     """The padding as conv_kernels takes it: a string or ((top, bottom), (left, right))."""
     if padding == "EXPLICIT":
         p = explicit_paddings
+        if len(p) != 8 or any(int(v) < 0 for v in p) or any(p[i] for i in (0, 1, 6, 7)):
+            raise ValueError(f"padding='EXPLICIT' needs explicit_paddings of 8 non-negative "
+                             f"ints (0, 0, top, bottom, left, right, 0, 0), got {tuple(p)}.")
         return ((int(p[2]), int(p[3])), (int(p[4]), int(p[5])))
+    if padding not in ("SAME", "VALID"):
+        raise ValueError(f"padding must be 'SAME', 'VALID' or 'EXPLICIT', got {padding!r}.")
     return padding
 
 
@@ -160,6 +165,10 @@ class _Conv(OpDef):
     attrs = _WINDOW_ATTRS
     depthwise = False
 
+    def filter_layout(self) -> str:
+        last = "channel_multiplier" if self.depthwise else "out_channels"
+        return f"(height, width, in_channels, {last})"
+
     def out_channels(self, w_dims):
         if self.depthwise:
             return None if None in (w_dims[2], w_dims[3]) else w_dims[2] * w_dims[3]
@@ -169,7 +178,7 @@ class _Conv(OpDef):
         _require_float(x, "input")
         _same_dtype(x, w, "input", "filter")
         x_dims = _dims4(x, "input", "(batch, height, width, channels)")
-        w_dims = _dims4(w, "filter", "(height, width, in_channels, out_channels)")
+        w_dims = _dims4(w, "filter", self.filter_layout())
         _check_channels(x_dims, w_dims, "depthwise" if self.depthwise else "conv2d")
         hw = _spatial_out(x_dims[1:3], w_dims[:2], window["strides"], window["padding"],
                           window["explicit_paddings"], window["dilations"], "filter")
@@ -186,7 +195,7 @@ class _ConvBackpropInput(_Conv):
         _size_vector(sizes, "input_sizes")
         _require_float(dy, "out_backprop")
         _same_dtype(dy, w, "out_backprop", "filter")
-        w_dims = _dims4(w, "filter", "(height, width, in_channels, out_channels)")
+        w_dims = _dims4(w, "filter", self.filter_layout())
         dy_dims = _dims4(dy, "out_backprop", "(batch, height, width, channels)")
         dims = _known_sizes(static_input_sizes, "input_sizes")
         dims[0], dims[3] = _merge(dims[0], dy_dims[0]), _merge(dims[3], w_dims[2])
