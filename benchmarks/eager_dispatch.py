@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import tenseur as tf
 from tenseur import eager
-from tenseur.eager.function import function
+from tenseur.eager import function
 
 try:
     import torch

@@ -4,7 +4,7 @@ import pytest
 
 import tenseur as tf
 import tenseur.eager as eager
-from tenseur.eager.function import function
+from tenseur.eager import function
 
 
 def test_retracing_rules(eager_ctx):

@@ -6,7 +6,7 @@ import pytest
 
 import tenseur as tf
 import tenseur.eager as eager
-from tenseur.eager.function import function
+from tenseur.eager import function
 
 OPTIMIZERS = {
     "GradientDescent": lambda: tf.train.GradientDescentOptimizer(0.1),
