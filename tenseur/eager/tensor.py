@@ -199,7 +199,7 @@ class EagerTensor(Tensor):
     def __str__(self) -> str:
         return f"tf.Tensor({np.asarray(self.numpy())}, shape={self.shape}, dtype={self.dtype.name})"
 
-    def _fresh(self) -> "EagerTensor":
+    def _fresh(self) -> EagerTensor:
         """Another tensor with this value (values are immutable, so it is shared)."""
         return EagerTensor(self._value, self.dtype)
 

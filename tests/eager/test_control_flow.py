@@ -5,8 +5,8 @@ import pytest
 
 import tenseur as tf
 import tenseur.eager as eager
-from tenseur.eager.control_flow import cond, while_loop
 from tenseur.eager import function
+from tenseur.eager.control_flow import cond, while_loop
 from tenseur.testing import run_forward_case, run_gradient_case
 
 from .cases_control import CASES
