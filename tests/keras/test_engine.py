@@ -20,7 +20,7 @@ def slides_mlp():
 
 def test_slides_mlp_builds_with_keras_names_and_counts():
     model = slides_mlp()
-    assert [layer.name for layer in model.layers] == ["input", "dense", "dense_1", "dense_2", "dense_3"]
+    assert [layer.name for layer in model.layers] == ["input_layer", "dense", "dense_1", "dense_2", "dense_3"]
     assert model.count_params() == 784 * 64 + 64 + 64 * 32 + 32 + 32 * 16 + 16 + 16 * 10 + 10
     assert [w.name for w in model.layers[1].weights] == ["dense/kernel:0", "dense/bias:0"]
     assert model.output_shape == (None, 10)
@@ -74,7 +74,7 @@ def test_config_round_trip_is_json_and_rebuilds_same_predictions():
     rebuilt.set_weights(model.get_weights())
     data = np.random.default_rng(1).uniform(size=(3, 784)).astype(np.float32)
     np.testing.assert_allclose(rebuilt.predict(data), model.predict(data), rtol=1e-6)
-    assert config["input_layers"] == ["input", 0, 0]
+    assert config["input_layers"] == ["input_layer", 0, 0]
 
 
 def test_sequential_add_list_and_config():
@@ -138,3 +138,18 @@ def test_nested_model_as_layer_and_shared_layers():
                                                  np.zeros((2, 3)) @ shared.get_weights()[0]
                                                  + shared.get_weights()[1]), rtol=1e-5)
     assert len(outer.weights) == 4 and [l.name for l in outer.layers].count("shared") == 1
+
+
+def test_layers_are_listed_in_keras_depth_order():
+    # A residual block: Keras lists the main branch first, then same-depth layers by the
+    # order a walk from the output meets them (shortcut before main at equal depth).
+    x = keras.Input(shape=(4,))
+    shortcut = Dense(4, name="b_0_conv")(x)
+    main = Dense(4, name="b_1_conv")(x)
+    main = Dense(4, name="b_2_conv")(main)
+    shortcut = keras.layers.Activation("linear", name="b_0_bn")(shortcut)
+    main = keras.layers.Activation("linear", name="b_2_bn")(main)
+    out = keras.layers.Add(name="b_add")([shortcut, main])
+    model = keras.Model(x, out)
+    assert [layer.name for layer in model.layers] == [
+        "input_layer", "b_1_conv", "b_0_conv", "b_2_conv", "b_0_bn", "b_2_bn", "b_add"]

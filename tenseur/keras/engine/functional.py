@@ -233,11 +233,39 @@ class Functional(Model):
             visit(t)
         for t in self.outputs:
             visit(t)
-        layers = []
-        for node in order:
-            if node.layer not in layers:
-                layers.append(node.layer)
-        return order, layers
+        return order, self._layers_in_keras_order(order)
+
+    def _layers_in_keras_order(self, order) -> list:
+        """Layers sorted as Keras lists them: by depth from the outputs (inputs first), ties
+        by the order a walk from the outputs first meets them."""
+        first_seen: dict = {}
+
+        def walk(tensor):
+            layer, node_index, _ = tensor._keras_history
+            if layer in first_seen:
+                return
+            first_seen[layer] = len(first_seen)
+            node = layer._inbound_nodes[node_index]
+            if id(tensor) not in {id(t) for t in self.inputs}:
+                for t in node.input_tensors:
+                    walk(t)
+        for t in self.outputs:
+            walk(t)
+        for t in self.inputs:
+            walk(t)
+        node_depth: dict = {}
+        layer_depth: dict = {}
+        for node in reversed(order):
+            depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(node.layer, 0))
+            layer_depth[node.layer] = depth
+            node_depth[id(node)] = depth
+            for parent in node.parent_nodes:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+        # Inputs come first even when an input feeds only a late layer (as Keras).
+        inputs = [t._keras_history[0] for t in self.inputs]
+        rest = sorted((layer for layer in layer_depth if layer not in inputs),
+                      key=lambda layer: (-layer_depth[layer], first_seen.get(layer, 0)))
+        return inputs + rest
 
     @property
     def layers(self) -> list:

@@ -18,7 +18,7 @@ class InputLayer(Layer):
                  sparse=False, name=None, ragged=False, batch_input_shape=None, batch_shape=None,
                  optional=False, **kwargs):
         if name is None:
-            name = backend.unique_object_name("input")
+            name = backend.unique_object_name("input_layer")   # Keras 3's automatic name
         batch_shape = batch_shape or batch_input_shape
         if batch_shape is None and input_shape is not None:
             batch_shape = (batch_size,) + tuple(input_shape)
