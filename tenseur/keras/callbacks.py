@@ -685,3 +685,11 @@ __all__ = [
     "ReduceLROnPlateau",
     "TerminateOnNaN",
 ]
+
+
+def __getattr__(name):
+    # The TensorBoard callback lives in its own module (it needs the `board` extra).
+    if name == "TensorBoard":
+        from .callbacks_tensorboard import TensorBoard
+        return TensorBoard
+    raise AttributeError(f"module 'tenseur.keras.callbacks' has no attribute {name!r}")
