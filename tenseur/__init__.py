@@ -36,6 +36,9 @@ from .ops.variables import *  # noqa: F401,F403
 from .ops.init_ops import *  # noqa: F401,F403
 from .ops.variable_scope import *  # noqa: F401,F403
 from .autodiff.gradients import gradients  # noqa: F401
+from .eager import (ConcreteFunction, EagerTensor, Function, GradientTape,  # noqa: F401
+                    UnconnectedGradients, cond, eager_mode, enable_eager_execution,
+                    executing_eagerly, function, graph_mode, init_scope, while_loop)
 from .ops import nn_ops as _nn_ops  # noqa: F401  (registers the tf.nn op types)
 
 from .ops import variables as _variables
@@ -44,7 +47,8 @@ del _variables
 
 # Submodules imported on first use, so `import tenseur` stays fast (`tf.nn`, `tf.train`...).
 _LAZY_SUBMODULES = {"nn", "train", "contrib", "data", "layers", "keras", "summary", "examples",
-                    "testing", "losses", "initializers", "metrics", "compiler", "backend"}
+                    "testing", "losses", "initializers", "metrics", "compiler", "backend",
+                    "config"}
 
 
 def __getattr__(name):

@@ -168,6 +168,8 @@ def constant_op(value, dtype=None, shape=None, name=None) -> Tensor:
         else:
             raise ShapeError(f"constant: value has {array.size} elements, which cannot make "
                              f"shape {shape}.")
+    if isinstance(value, np.ndarray) and np.shares_memory(array, value):
+        array = array.copy()        # the graph keeps its own read-only copy, not the caller's
     array.flags.writeable = False
     return apply_op("Const", value=array, dtype=dtype, name=name or "Const")
 

@@ -149,3 +149,11 @@ def test_session_run_nested_fetches():
     assert out["pair"] == Pair(1.0, 2.0)
     assert out["list"] == [2.0, (1.0,)]
     assert out["op"] is None
+
+
+def test_constant_copies_the_callers_array():
+    value = np.array([1.0, 2.0], dtype=np.float32)
+    c = tf.constant(value)
+    value[0] = 5.0                      # still writable, and the constant is unaffected
+    with tf.Session() as sess:
+        assert sess.run(c).tolist() == [1.0, 2.0]

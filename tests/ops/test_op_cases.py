@@ -27,6 +27,7 @@ COVERED_ELSEWHERE = {
     "RandomStandardNormal", "TruncatedNormal", "RandomUniform", "RandomShuffle",
     "ScalarSummary", "HistogramSummary", "ImageSummary", "TensorSummaryV2",
     "MergeSummary",                           # tests/summary/
+    "If", "While", "WhileGrad",               # tests/eager/cases_control.py
 }
 
 
