@@ -69,8 +69,8 @@ def train(data_dir=None, epochs=10, limit=None, batch_size=430, learning_rate=0.
                 batch = order[i:i + batch_size]
                 _, batch_loss, batch_correct = sess.run(
                     [train_op, loss, correct], {x: images[batch], y: labels[batch]})
-                total_loss += batch_loss * len(batch)
-                total_correct += batch_correct
+                total_loss += float(batch_loss) * len(batch)
+                total_correct += float(batch_correct)
             record = {"loss": total_loss / len(images), "acc": total_correct / len(images),
                       "val_acc": accuracy(sess, x, out, val_images, val_labels),
                       "seconds": time.perf_counter() - start}
