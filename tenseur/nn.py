@@ -17,10 +17,10 @@ from .ops.nn_ops import (batch_normalization, bias_add, dropout, elu, gelu, in_t
                          softmax_cross_entropy_with_logits, softmax_cross_entropy_with_logits_v2,
                          softsign, sparse_softmax_cross_entropy_with_logits, swish, top_k,
                          weighted_cross_entropy_with_logits, xw_plus_b)
-
 from .ops.batch_norm_ops import fused_batch_norm
-from .ops.conv_ops import (conv1d, conv2d, conv2d_backprop_filter, conv2d_backprop_input,
-                           conv2d_transpose, depthwise_conv2d, depthwise_conv2d_native,
+from .ops.conv_ops import (atrous_conv2d, conv1d, conv2d, conv2d_backprop_filter,
+                           conv2d_backprop_input, conv2d_transpose, convolution,
+                           depthwise_conv2d, depthwise_conv2d_native,
                            depthwise_conv2d_native_backprop_filter,
                            depthwise_conv2d_native_backprop_input, separable_conv2d)
 from .ops.pooling_ops import avg_pool, avg_pool2d, max_pool, max_pool2d, pool
@@ -33,6 +33,7 @@ __all__ = [
     "bias_add", "xw_plus_b", "dropout",
     # convolution and pooling (NHWC; NCHW through data_format)
     "conv2d", "conv2d_transpose", "conv2d_backprop_input", "conv2d_backprop_filter", "conv1d",
+    "atrous_conv2d", "convolution",
     "depthwise_conv2d", "depthwise_conv2d_native", "depthwise_conv2d_native_backprop_input",
     "depthwise_conv2d_native_backprop_filter", "separable_conv2d",
     "max_pool", "max_pool2d", "avg_pool", "avg_pool2d", "pool",

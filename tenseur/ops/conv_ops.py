@@ -32,7 +32,8 @@ from .registry import OpDef, apply_op, convert_to_tensor, register_op
 __all__ = [
     "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "conv2d_transpose",
     "depthwise_conv2d", "depthwise_conv2d_native", "depthwise_conv2d_native_backprop_input",
-    "depthwise_conv2d_native_backprop_filter", "separable_conv2d", "conv1d",
+    "depthwise_conv2d_native_backprop_filter", "separable_conv2d", "conv1d", "atrous_conv2d",
+    "convolution",
 ]
 
 _WINDOW_ATTRS = {"strides": (1, 1, 1, 1), "padding": "VALID", "explicit_paddings": (),
@@ -723,3 +724,35 @@ def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu
         if fmt == "NCHW":
             return transpose(squeeze(y, [1]), (0, 2, 1), name=scope)
         return squeeze(y, [1], name=scope)
+
+
+def atrous_conv2d(value, filters, rate, padding, name=None):
+    """Dilated ("atrous") 2-D convolution, stride 1: conv2d with dilations=rate (TF 1.x name).
+
+    Example:
+        >>> h = tenseur.nn.atrous_conv2d(x, w, rate=2, padding="SAME")
+    """
+    return conv2d(value, filters, 1, padding, dilations=rate, name=name or "atrous_conv2d")
+
+
+def convolution(input, filter=None, padding=None, strides=None, dilation_rate=None, name=None,
+                data_format=None, filters=None, dilations=None):
+    """N-D convolution for N = 1 or 2 (tf.nn.convolution): conv1d or conv2d, picked by the
+    filter's rank; strides and dilation_rate are lists of N ints (default all 1).
+
+    Raises:
+        NotImplementedError: 3-D convolution.
+    """
+    filter = convert_to_tensor(filter if filter is not None else filters)
+    dilation_rate = dilation_rate if dilation_rate is not None else dilations
+    rank = filter.shape.ndims
+    if rank == 4:
+        return conv2d(input, filter, list(strides or [1, 1]), padding,
+                      data_format=data_format or "NHWC", dilations=list(dilation_rate or [1, 1]),
+                      name=name or "convolution")
+    if rank == 3:
+        return conv1d(input, filter, list(strides or [1])[0], padding,
+                      data_format=data_format or "NWC",
+                      dilations=list(dilation_rate or [1])[0], name=name or "convolution")
+    raise NotImplementedError(f"convolution: only 1-D and 2-D convolutions (filters of rank 3 "
+                              f"or 4), got a filter of shape {filter.shape}.")
