@@ -40,6 +40,9 @@ from .eager import (ConcreteFunction, EagerTensor, Function, GradientTape,  # no
                     UnconnectedGradients, cond, eager_mode, enable_eager_execution,
                     executing_eagerly, function, graph_mode, init_scope, while_loop)
 from .ops import nn_ops as _nn_ops  # noqa: F401  (registers the tf.nn op types)
+from .ops import batch_norm_ops as _batch_norm_ops  # noqa: F401  (registers conv, pooling
+from .ops import conv_ops as _conv_ops  # noqa: F401        and batch-norm op types, so
+from .ops import pooling_ops as _pooling_ops  # noqa: F401  imported graphs can run them)
 
 from .ops import variables as _variables
 _variables._install_operators()
