@@ -5,9 +5,18 @@ building on first call (`build(input_shape)` creates weights with `add_weight`),
 the `InputSpec`, calling `call` inside the layer's name scope, wrapping errors with the
 layer's class, name and input shapes, and recording a `Node` when called on symbolic Keras
 tensors so `Model(inputs, outputs)` can walk the graph of layer calls.
+
+In eager mode the same path runs on values: weights are eager Variables, `call` runs op by op
+and returns eager tensors. Keras tensors made there live in the backend's symbolic graph
+(`backend.symbolic_graph()`), which `__call__` enters to record a call on them. Losses added
+by an eager call (activity regularization) are those of the latest call: the outermost layer
+call clears them first, as Keras does; weight regularization is kept as a function of the
+weights, evaluated whenever `losses` is read.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import inspect
 
 import numpy as np
@@ -74,6 +83,26 @@ class InputSpec:
 # runs only the updates built on its own inputs.
 _UPDATE_FRAMES: list[list] = []
 
+# How many eager `Layer.__call__` are in progress: the outermost one clears the losses of the
+# previous call.
+_EAGER_CALL_DEPTH = [0]
+
+
+def _regularization_loss(regularizer, variable, scope):
+    """A weight's regularization loss now (eager mode keeps this function, not a tensor)."""
+    with tf.name_scope(scope):
+        return regularizer(variable)
+
+
+def symbolic_graph_of(flat):
+    """The backend's symbolic graph when `flat` holds its tensors (Keras tensors made in
+    eager mode, or placeholders a model is built on there)."""
+    for t in flat:
+        if isinstance(t, tf.Tensor) and not isinstance(t, tf.EagerTensor) \
+                and backend.is_symbolic_graph(t.graph):
+            return t.graph
+    return None
+
 
 class Node:
     """One call of a layer on symbolic inputs: which tensors went in and came out."""
@@ -138,6 +167,7 @@ class Layer:
         self._trainable_weights: list = []
         self._non_trainable_weights: list = []
         self._losses: list = []
+        self._call_losses: list = []      # eager mode: the losses of the latest call
         self._updates: list = []
         self._inbound_nodes: list = []
         self._initial_weights = kwargs.get("weights")
@@ -179,8 +209,14 @@ class Layer:
             self._non_trainable_weights.append(variable)
         regularizer = regularizers.get(regularizer)
         if regularizer is not None:
-            with graph.name_scope(None), graph.name_scope(f"{self.name}/{name}/Regularizer"):
-                self._losses.append(regularizer(variable))
+            scope = f"{self.name}/{name}/Regularizer"
+            if backend.eager_context():
+                # Eagerly a tensor would be a value frozen now: keep how to compute it.
+                self._losses.append(functools.partial(_regularization_loss, regularizer,
+                                                      variable, scope))
+            else:
+                with graph.name_scope(None), graph.name_scope(scope):
+                    self._losses.append(regularizer(variable))
         return variable
 
     @property
@@ -259,20 +295,54 @@ class Layer:
     # -- losses and updates ------------------------------------------------------------------
 
     def add_loss(self, loss, inputs=None) -> None:
-        self._losses.extend(loss if isinstance(loss, (list, tuple)) else [loss])
+        """Adds loss tensors (or zero-argument functions returning one) to `losses`.
+
+        In eager mode a tensor added while the layer is called belongs to that call (the next
+        call replaces it); a function is kept and evaluated each time `losses` is read.
+        """
+        losses = list(loss) if isinstance(loss, (list, tuple)) else [loss]
+        if not backend.eager_context():
+            self._losses.extend(x() if callable(x) else x for x in losses)
+            return
+        if backend.is_symbolic_graph(tf.get_default_graph()):
+            # Recorded while a model is described symbolically: every eager call of the
+            # model computes it again.
+            losses = [x for x in losses if callable(x)]
+        self._losses.extend(x for x in losses if callable(x))
+        self._call_losses.extend(x for x in losses if not callable(x))
 
     def add_update(self, updates, inputs=None) -> None:
+        """Registers updates (ops, or `(variable, new value)` pairs) run by training steps.
+
+        In eager mode an update has run already when it is added; a pair is assigned now.
+        """
         updates = list(updates) if isinstance(updates, (list, tuple)) else [updates]
+        if backend.eager_context():
+            if not backend.is_symbolic_graph(tf.get_default_graph()):
+                for update in updates:
+                    if isinstance(update, tuple):
+                        variable, value = update
+                        variable.assign(value)
+            return
         self._updates.extend(updates)
         for frame in _UPDATE_FRAMES:
             frame.extend(updates)
 
+    def _loss_entries(self) -> list:
+        out = list(self._losses) + list(self._call_losses)
+        for layer in self._sublayers():
+            out += [x for x in layer._loss_entries() if all(x is not y for y in out)]
+        return out
+
     @property
     def losses(self) -> list:
-        out = list(self._losses)
+        """The losses of this layer and its sublayers (regularization, `add_loss`)."""
+        return [x() if callable(x) else x for x in self._loss_entries()]
+
+    def _clear_call_losses(self) -> None:
+        self._call_losses = []
         for layer in self._sublayers():
-            out += [x for x in layer.losses if x not in out]
-        return out
+            layer._clear_call_losses()
 
     @property
     def updates(self) -> list:
@@ -304,14 +374,28 @@ class Layer:
     def __call__(self, inputs, *args, **kwargs):
         inputs = self._convert_inputs(inputs)
         flat = flatten(inputs)
+        # Keras tensors made in eager mode: the call is recorded in their graph (weights are
+        # still built eagerly, outside it).
+        symbolic = symbolic_graph_of(flat)
         if not self.built:
             self._maybe_build(inputs)
         self._check_input_spec(flat)
         if "training" in kwargs and not self._call_accepts("training"):
             kwargs.pop("training")
+        outermost_eager = (symbolic is None and _EAGER_CALL_DEPTH[0] == 0
+                           and backend.eager_context())
+        if outermost_eager:
+            self._clear_call_losses()
+        with symbolic.as_default() if symbolic is not None else contextlib.nullcontext():
+            return self._call_in_graph(inputs, flat, outermost_eager, args, kwargs)
+
+    def _call_in_graph(self, inputs, flat, outermost_eager, args, kwargs):
+        """`__call__` once the layer is built, in the graph where its ops go."""
         graph = tf.get_default_graph()
         frame: list = []
         _UPDATE_FRAMES.append(frame)
+        if outermost_eager:
+            _EAGER_CALL_DEPTH[0] += 1
         try:
             with graph.name_scope(self.name):
                 outputs = self.call(inputs, *args, **kwargs)
@@ -320,6 +404,8 @@ class Layer:
                             f"{shape_of(inputs)}: {exc.message}", hint=exc.hint) from None
         finally:
             _UPDATE_FRAMES.pop()
+            if outermost_eager:
+                _EAGER_CALL_DEPTH[0] -= 1
         if outputs is None:
             raise TypeError(f"{type(self).__name__} '{self.name}': call() returned None; it must "
                             f"return the output tensor(s).")

@@ -1,5 +1,6 @@
 """What `compile` fixes, per model output: its loss, loss weight and metrics, the layout its
-targets must have, and the graph of one step (`StepGraph`) that `fit`/`evaluate` run.
+targets must have, and one step of `fit`/`evaluate`: a graph (`StepGraph`) in graph mode, an
+`EagerStep` for a model built in eager mode; both compute the same losses and metrics.
 
 Losses and metrics are given the Keras ways: one for every output, a list in output order, or
 a dict keyed by output name. "accuracy"/"acc" (and "crossentropy"/"ce") become the binary,
@@ -242,6 +243,56 @@ def attach_metrics(outputs, metrics, weighted_metrics):
                 target.append((name, metric))
 
 
+# -- losses and metric statistics of a step ------------------------------------------------
+
+def step_losses(model, outputs, y_preds, targets, sample_weights):
+    """(total loss, per-output losses, their names) of one step, as tenseur ops: the weighted
+    losses of the outputs that have a loss and targets, plus the model's regularization
+    losses. Per-output losses are listed only for models with several outputs."""
+    terms, output_losses, names = [], [], []
+    for output, y_pred, y_true, weights in zip(outputs, y_preds, targets, sample_weights):
+        if output.loss is None or y_true is None:
+            continue
+        with tf.name_scope(output.name + "_loss"):
+            loss = output.loss
+            if isinstance(loss, losses_module.Loss):
+                values, reduction = loss.call(y_true, y_pred), loss.reduction
+            else:
+                values, reduction = loss(y_true, y_pred), "sum_over_batch_size"
+            value = losses_module.reduce_weighted(values, weights, reduction)
+            if value.shape.ndims:
+                value = tf.reduce_mean(value)
+        output_losses.append(value)
+        names.append(f"{output.name}_loss")
+        terms.append(value if output.weight == 1.0 else value * output.weight)
+    regularization = [t for t in model.losses if t is not None]
+    if regularization:
+        terms.append(tf.add_n([tf.cast(t, backend.floatx()) for t in regularization]))
+    if not terms:
+        raise ValueError(f"Model '{model.name}' has no loss to optimize: pass `loss` to "
+                         f"compile() (e.g. loss='categorical_crossentropy').")
+    total = terms[0] if len(terms) == 1 else tf.add_n(terms)
+    if len(outputs) == 1:
+        return total, [], []
+    return total, output_losses, names
+
+
+def metric_statistics(outputs, y_preds, targets, sample_weights) -> list:
+    """(log name, Metric, its batch-statistics tensors) for every metric of the outputs that
+    have targets."""
+    stats = []
+    for output, y_pred, y_true, weights in zip(outputs, y_preds, targets, sample_weights):
+        if y_true is None:
+            continue
+        for group, weighted in ((output.metrics, False), (output.weighted_metrics, True)):
+            for name, metric in group:
+                with tf.name_scope(name):
+                    tensors = metric.batch_statistics(
+                        y_true, y_pred, sample_weight=weights if weighted else None)
+                stats.append((name, metric, list(tensors)))
+    return stats
+
+
 # -- the graph of one step -----------------------------------------------------------------
 
 class StepGraph:
@@ -269,54 +320,22 @@ class StepGraph:
                 self.sample_weights.append(tf.placeholder(backend.floatx(), shape=[None],
                                                           name=f"{output.name}_sample_weights"))
             self.learning_phase = backend.learning_phase()
+            y_preds = [output.tensor for output in outputs]
             with graph.name_scope("loss"):
-                self.total_loss, self.output_losses, self.output_loss_names = self._losses()
+                self.total_loss, self.output_losses, self.output_loss_names = step_losses(
+                    model, outputs, y_preds, self.targets, self.sample_weights)
             with graph.name_scope("metrics"):
-                self.metric_stats = self._metric_statistics()
+                self.metric_stats = metric_statistics(outputs, y_preds, self.targets,
+                                                      self.sample_weights)
+        self.metrics = [(name, metric) for name, metric, _ in self.metric_stats]
         self.test_fetches = [self.total_loss] + self.output_losses + [
             t for _, _, stats in self.metric_stats for t in stats]
         self._train_op = None
 
-    def _losses(self):
-        terms, output_losses, names = [], [], []
-        for output, y_true, weights in zip(self.outputs, self.targets, self.sample_weights):
-            if output.loss is None or y_true is None:
-                continue
-            with tf.name_scope(output.name + "_loss"):
-                loss = output.loss
-                if isinstance(loss, losses_module.Loss):
-                    values, reduction = loss.call(y_true, output.tensor), loss.reduction
-                else:
-                    values, reduction = loss(y_true, output.tensor), "sum_over_batch_size"
-                value = losses_module.reduce_weighted(values, weights, reduction)
-                if value.shape.ndims:
-                    value = tf.reduce_mean(value)
-            output_losses.append(value)
-            names.append(f"{output.name}_loss")
-            terms.append(value if output.weight == 1.0 else value * output.weight)
-        regularization = [t for t in self.model.losses if t is not None]
-        if regularization:
-            terms.append(tf.add_n([tf.cast(t, backend.floatx()) for t in regularization]))
-        if not terms:
-            raise ValueError(f"Model '{self.model.name}' has no loss to optimize: pass `loss` to "
-                             f"compile() (e.g. loss='categorical_crossentropy').")
-        total = terms[0] if len(terms) == 1 else tf.add_n(terms)
-        if len(self.outputs) == 1:
-            return total, [], []
-        return total, output_losses, names
-
-    def _metric_statistics(self):
-        stats = []
-        for output, y_true, weights in zip(self.outputs, self.targets, self.sample_weights):
-            if y_true is None:
-                continue
-            for group, weighted in ((output.metrics, False), (output.weighted_metrics, True)):
-                for name, metric in group:
-                    with tf.name_scope(name):
-                        tensors = metric.batch_statistics(
-                            y_true, output.tensor, sample_weight=weights if weighted else None)
-                    stats.append((name, metric, list(tensors)))
-        return stats
+    def split(self, values):
+        """(losses, each metric's statistics) from the values of `test_fetches`."""
+        count = 1 + len(self.output_loss_names)
+        return values[:count], _split(values[count:], [len(t) for _, _, t in self.metric_stats])
 
     @property
     def train_op(self):
@@ -359,6 +378,86 @@ class StepGraph:
         return feed
 
 
+def _split(values, sizes) -> list:
+    out, position = [], 0
+    for size in sizes:
+        out.append(values[position:position + size])
+        position += size
+    return out
+
+
+# -- the step of eager mode -----------------------------------------------------------------
+
+class EagerStep:
+    """One step of fit/evaluate for a model built in eager mode.
+
+    It computes what `StepGraph` computes — the losses, each metric's batch statistics and,
+    when training, the optimizer's update — on the values of one batch: the model is called
+    on them (`training=True` under a GradientTape, then `optimizer.apply_gradients` on the
+    tape's gradients; BatchNormalization updates its statistics during that call). With
+    `run_eagerly=True` the step runs op by op, for debugging; otherwise it is a
+    `tenseur.function`, traced once per batch shape and replayed.
+
+    Args:
+        model, outputs: the model and its `CompiledOutput`s. has_targets: for each output,
+            whether the batches give targets for it. run_eagerly: op by op, or traced.
+    """
+
+    def __init__(self, model, outputs, has_targets, run_eagerly):
+        self.model, self.outputs = model, outputs
+        self.output_loss_names = ([f"{o.name}_loss" for o, has in zip(outputs, has_targets)
+                                   if has and o.loss is not None] if len(outputs) > 1 else [])
+        self.metrics = [(name, metric) for output, has in zip(outputs, has_targets) if has
+                        for group in (output.metrics, output.weighted_metrics)
+                        for name, metric in group]
+        self._metric_sizes = None
+        self._train = self._train_step if run_eagerly else tf.function(self._train_step)
+        self._test = self._test_step if run_eagerly else tf.function(self._test_step)
+
+    def run(self, xs, ys, sample_weights, training):
+        """Runs the step on one batch; returns (losses, each metric's statistics) as NumPy."""
+        size = len(xs[0]) if xs else len(next(y for y in ys if y is not None))
+        weights = [None if y is None else (w if w is not None else _ones(size))
+                   for y, w in zip(ys, sample_weights)]
+        with tf.eager_mode():
+            values = (self._train if training else self._test)(list(xs), list(ys), weights)
+            values = [np.asarray(v.numpy()) for v in values]
+        count = 1 + len(self.output_loss_names)
+        return values[:count], _split(values[count:], self._metric_sizes)
+
+    def _forward(self, xs, ys, weights, training):
+        y_preds = self.model(xs[0] if len(xs) == 1 else list(xs), training=training)
+        y_preds = list(y_preds) if isinstance(y_preds, (list, tuple)) else [y_preds]
+        with tf.name_scope("loss"):
+            total, output_losses, _ = step_losses(self.model, self.outputs, y_preds, ys,
+                                                  weights)
+        return y_preds, [total] + output_losses
+
+    def _results(self, y_preds, losses, ys, weights) -> list:
+        with tf.name_scope("metrics"):
+            stats = metric_statistics(self.outputs, y_preds, ys, weights)
+        self._metric_sizes = [len(tensors) for _, _, tensors in stats]
+        return losses + [t for _, _, tensors in stats for t in tensors]
+
+    def _train_step(self, xs, ys, weights):
+        model = self.model
+        variables = model.trainable_weights
+        with tf.GradientTape() as tape:
+            y_preds, losses = self._forward(xs, ys, weights, True)
+        if variables:
+            grads = tape.gradient(losses[0], variables)
+            if all(g is None for g in grads):
+                raise ValueError(f"Model '{model.name}': no gradient flows from the loss to "
+                                 f"any trainable weight "
+                                 f"({', '.join(v.name for v in variables)}).")
+            model.optimizer.apply_gradients(zip(grads, variables))
+        return self._results(y_preds, losses, ys, weights)
+
+    def _test_step(self, xs, ys, weights):
+        y_preds, losses = self._forward(xs, ys, weights, False)
+        return self._results(y_preds, losses, ys, weights)
+
+
 _ONES: dict = {}
 
 
@@ -377,34 +476,32 @@ def _ones(size):
 class LogsTracker:
     """Running means of the loss(es) and the metrics' states over an epoch or an evaluation.
 
-    `merge(values, batch_size)` takes a step's fetched values (StepGraph order); `logs()`
-    returns the dict Keras logs: `loss`, per-output losses, then metrics, in compile order.
+    `merge(losses, metric_values, batch_size)` takes a step's values (a `StepGraph`'s
+    `split` or an `EagerStep`'s `run`); `logs()` returns the dict Keras logs: `loss`,
+    per-output losses, then metrics, in compile order.
     """
 
-    def __init__(self, step_graph):
-        self.loss_names = ["loss"] + step_graph.output_loss_names
-        self.metric_stats = step_graph.metric_stats
+    def __init__(self, step):
+        self.loss_names = ["loss"] + step.output_loss_names
+        self.metrics = step.metrics
         self.reset()
 
     def reset(self):
         self.loss_totals = [0.0] * len(self.loss_names)
         self.count = 0
-        for _, metric, _ in self.metric_stats:
+        for _, metric in self.metrics:
             metric.reset_state()
 
-    def merge(self, values, batch_size):
-        losses = values[:len(self.loss_names)]
+    def merge(self, losses, metric_values, batch_size):
         for i, value in enumerate(losses):
             self.loss_totals[i] += float(value) * batch_size
         self.count += batch_size
-        position = len(self.loss_names)
-        for _, metric, tensors in self.metric_stats:
-            metric.merge(values[position:position + len(tensors)])
-            position += len(tensors)
+        for (_, metric), values in zip(self.metrics, metric_values):
+            metric.merge(values)
 
     def logs(self) -> dict:
         count = self.count or 1
         out = {name: total / count for name, total in zip(self.loss_names, self.loss_totals)}
-        for name, metric, _ in self.metric_stats:
+        for name, metric in self.metrics:
             out[name] = metric.result()
         return out

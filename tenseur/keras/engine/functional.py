@@ -1,7 +1,8 @@
 """`Model`: a graph of layer calls from `inputs` to `outputs`, itself usable as a layer.
 
 `Model(inputs, outputs)` walks the Keras history of `outputs` back to `inputs`, ordering the
-nodes by depth; calling the model on new tensors replays those nodes. A subclass that
+nodes by depth; calling the model on new tensors replays those nodes (on eager tensors or
+NumPy arrays in eager mode: op by op, returning eager tensors). A subclass that
 overrides `call` (and passes no inputs/outputs) is a subclassed model: its layers are the
 Layer attributes set in `__init__`.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import tenseur as tf
 
 from .. import backend
-from .base_layer import Layer, flatten, pack_like, shape_of
+from .base_layer import Layer, flatten, pack_like, shape_of, symbolic_graph_of
 from .training import TrainingMixin
 
 
@@ -110,10 +111,21 @@ class Model(TrainingMixin, Layer):
             raise ValueError(f"Model '{self.name}': build() needs an input shape.")
         shapes = input_shape if isinstance(input_shape, list) and input_shape \
             and isinstance(input_shape[0], (list, tuple)) else [input_shape]
-        inputs = [tf.placeholder(self.dtype, shape=[None] + list(s[1:]),
-                                 name=f"{self.name}_build_input") for s in shapes]
+        with backend.symbolic_scope():
+            inputs = [tf.placeholder(self.dtype, shape=[None] + list(s[1:]),
+                                     name=f"{self.name}_build_input") for s in shapes]
         self.built = True
         self(inputs if len(inputs) > 1 else inputs[0])
+
+    def _maybe_build(self, inputs) -> None:
+        if not self._is_graph_network and backend.eager_context() \
+                and symbolic_graph_of(flatten(inputs)) is None:
+            # Called on values (eager mode, or a function traced there): the layers build as
+            # the call reaches them, as in Keras; `build` (a symbolic call) is left for
+            # fit/predict to ask for.
+            self.built = True
+            return
+        super()._maybe_build(inputs)
 
     def _set_graph_from_call(self, inputs, outputs) -> None:
         """A subclassed model called on Keras Inputs records them, so fit/predict can feed them."""

@@ -1,4 +1,5 @@
-"""`Input` / `InputLayer`: the entry points of a functional model (a placeholder)."""
+"""`Input` / `InputLayer`: the entry points of a functional model (a placeholder; in eager
+mode, a placeholder of Keras' symbolic graph, which describes the model without running)."""
 from __future__ import annotations
 
 import tenseur as tf
@@ -29,8 +30,8 @@ class InputLayer(Layer):
                                                     else None), **kwargs)
         self.built = True
         if input_tensor is None:
-            graph = tf.get_default_graph()
-            with graph.name_scope(None):
+            # In eager mode the placeholder goes to Keras' symbolic graph (backend).
+            with backend.symbolic_scope() as graph, graph.name_scope(None):
                 input_tensor = tf.placeholder(self.dtype, shape=list(batch_shape), name=self.name)
         else:
             batch_shape = backend.int_shape(input_tensor)

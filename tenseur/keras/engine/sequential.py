@@ -1,6 +1,8 @@
 """`Sequential`: a linear stack of layers, a Functional model built as layers are added."""
 from __future__ import annotations
 
+import numpy as np
+
 import tenseur as tf
 
 from .. import backend
@@ -105,13 +107,16 @@ class Sequential(Functional):
 
     def __call__(self, inputs, *args, **kwargs):
         if not self._is_graph_network:
-            self.build(backend.int_shape(inputs))
+            if isinstance(inputs, tf.Tensor) and not isinstance(inputs, tf.EagerTensor):
+                self.build(backend.int_shape(inputs))
+            else:
+                # Built from values (eager mode): for any batch size, as Keras.
+                self.build((None,) + tuple(np.shape(inputs)[1:]))
         return Model.__call__(self, inputs, *args, **kwargs)
 
     def _ensure_built_for(self, x) -> None:
         """Builds from data (`fit`/`predict` on a model without an input shape)."""
         if not self._is_graph_network:
-            import numpy as np
             self.build((None,) + np.asarray(x).shape[1:])
 
     def get_config(self) -> dict:

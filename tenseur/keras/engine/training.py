@@ -1,4 +1,4 @@
-"""`TrainingMixin`: compile / fit / evaluate / predict for `Model`, in graph mode.
+"""`TrainingMixin`: compile / fit / evaluate / predict for `Model`, in graph and eager mode.
 
 The mixin only relies on what `Model` provides: `inputs`, `outputs` (symbolic tensors in the
 model's graph), `trainable_weights`, `updates`, `losses`, and `keras.backend.get_session()`.
@@ -13,6 +13,11 @@ model's own updates (BatchNormalization's moving averages). Every batch is then 
 means shown in the progress bar and returned in the logs are kept in Python, weighted by batch
 size, so `evaluate` gives the metrics of the whole data, not a mean of batch means.
 
+A model built in eager mode (its weights are eager Variables) trains eagerly instead: each
+batch is one `EagerStep` — the model called on the batch under a GradientTape, the same
+losses and metric statistics, then `optimizer.apply_gradients` — traced once per batch shape
+into a `tenseur.function`, or run op by op with `compile(run_eagerly=True)` for debugging.
+
 Example:
     >>> model.compile(optimizer=keras.optimizers.SGD(learning_rate=5e-2),
     ...               loss="categorical_crossentropy", metrics=["accuracy"])
@@ -26,10 +31,13 @@ import warnings
 
 import numpy as np
 
+import tenseur as tf
+
 from .. import backend
 from . import data_adapter
 from .compile_utils import (
     CompiledOutput,
+    EagerStep,
     LogsTracker,
     StepGraph,
     attach_metrics,
@@ -54,6 +62,8 @@ class TrainingMixin:
         self._compile_config = None
         self._compiled_outputs = None
         self._step_graphs: dict = {}
+        self._eager_steps: dict = {}
+        self._predict_function = None
         self._on_batch_tracker = None
         self.run_eagerly = False
 
@@ -72,7 +82,10 @@ class TrainingMixin:
                 `keras.metrics` objects); per output as a list of lists or a dict.
             loss_weights: list or dict of scalars weighting each output's loss.
             weighted_metrics: metrics that take sample_weight / class_weight into account.
-            run_eagerly: accepted for compatibility; steps always run as a compiled graph.
+            run_eagerly: for a model built in eager mode, run fit/evaluate/predict op by op
+                (for debugging: Python breakpoints and prints inside `call` see values);
+                by default its steps are `tenseur.function`s. Graph-mode models always run
+                their steps as a graph (True is then an error).
         Raises:
             ValueError: an unknown optimizer, loss or metric name, or a loss/metric structure
                 that does not match the model's outputs.
@@ -92,8 +105,11 @@ class TrainingMixin:
                                 "weighted_metrics": weighted_metrics}
         self._compiled_outputs = None
         self._step_graphs = {}
+        self._eager_steps = {}
+        self._predict_function = None
         self._on_batch_tracker = None
         self._is_compiled = True
+        self._check_run_eagerly()
         from .. import losses as losses_module
         for leaf in _leaves(loss):
             if leaf is not None:
@@ -268,28 +284,62 @@ class TrainingMixin:
             self._step_graphs[specs] = graph
         return graph
 
+    def _eager_step(self, ys) -> EagerStep:
+        key = tuple(y is not None for y in ys)
+        step = self._eager_steps.get(key)
+        if step is None:
+            step = EagerStep(self, self._get_compiled_outputs(), key, self.run_eagerly)
+            self._eager_steps[key] = step
+        return step
+
+    def _built_eagerly(self) -> bool:
+        """Whether the model was built in eager mode (its weights are eager Variables and its
+        Keras tensors live in the backend's symbolic graph): its steps then run eagerly."""
+        return self.inputs is not None and backend.is_symbolic_graph(self.inputs[0].graph)
+
+    def _check_run_eagerly(self) -> None:
+        if self.run_eagerly and not (self._built_eagerly() if self.inputs is not None
+                                     else backend.eager_context()):
+            raise ValueError(f"Model '{self.name}': run_eagerly=True needs a model built in "
+                             f"eager mode (inside `with tenseur.eager_mode():` or after "
+                             f"tenseur.enable_eager_execution()); this one is built in graph "
+                             f"mode, where its steps run as a graph. Build and compile it in "
+                             f"eager mode, or leave run_eagerly unset.")
+
     def _session(self):
         with self.outputs[0].graph.as_default():
             return backend.get_session()
+
+    def _run_step(self, xs, ys, weights, training, cache):
+        """Runs one batch's step (graph mode: one Session.run of the step graph; a model
+        built eagerly: its EagerStep); returns (step, losses, metric statistics). `cache`
+        keeps the graph step's fetches and session between batches."""
+        if self._built_eagerly():
+            step = self._eager_step(ys)
+            return (step, *step.run(xs, ys, weights, training))
+        self._check_run_eagerly()
+        graph = self._step_graph(ys)
+        if cache.get("graph") is not graph:
+            cache["graph"] = graph
+            cache["fetches"] = ([graph.train_op] if training else []) + graph.test_fetches
+            cache["session"] = self._session()
+        values = cache["session"].run(cache["fetches"], graph.feed(xs, ys, weights, training))
+        return (graph, *graph.split(values[1:] if training else values))
 
     def _run_batches(self, batches, training, tracker_holder, callbacks, hook):
         """Runs every batch of one epoch (or one evaluation); returns the last logs."""
         begin = getattr(callbacks, f"on_{hook}_batch_begin")
         end = getattr(callbacks, f"on_{hook}_batch_end")
-        session, current = None, None
+        cache: dict = {}
         logs = {}
         for step, (xs, ys, weights) in enumerate(batches.epoch()):
-            graph = self._step_graph(ys)
-            if graph is not current:
-                current = graph
-                fetches = ([graph.train_op] if training else []) + graph.test_fetches
-                session = self._session()
-                if tracker_holder[0] is None:
-                    tracker_holder[0] = LogsTracker(graph)
             begin(step, {})
-            values = session.run(fetches, graph.feed(xs, ys, weights, training))
+            step_runner, losses, metric_values = self._run_step(xs, ys, weights, training,
+                                                                cache)
+            if tracker_holder[0] is None:
+                tracker_holder[0] = LogsTracker(step_runner)
             tracker = tracker_holder[0]
-            tracker.merge(values[1:] if training else values, len(xs[0]))
+            tracker.merge(losses, metric_values, len(xs[0]))
             logs = tracker.logs()
             end(step, logs)
             if training and self.stop_training:
@@ -466,20 +516,19 @@ class TrainingMixin:
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
             steps=count)
         callback_list.on_predict_begin()
-        chunks, session = [], None
+        chunks, run = [], None
         for step, batch in enumerate(batches):
             if self.inputs is None:
                 self._ensure_inputs(batch)
-            if session is None:
+            if run is None:
                 if self.inputs is None:
                     raise ValueError(f"Model '{self.name}' has no inputs yet: call it on data "
                                      f"or build it.")
-                session = self._session()
+                run = self._predict_runner()
             callback_list.on_predict_batch_begin(step)
             inputs = batch if isinstance(batch, list) else data_adapter.to_list(
                 batch, self._input_names(), "input", self.name)
-            feed = {t: a for t, a in zip(self.inputs, inputs)}
-            chunks.append(session.run(self.outputs, feed))
+            chunks.append(run(inputs))
             callback_list.on_predict_batch_end(step, {"outputs": chunks[-1]})
         callback_list.on_predict_end()
         if self.outputs is None:
@@ -522,13 +571,10 @@ class TrainingMixin:
     def _on_batch(self, x, y, sample_weight, class_weight, training, reset_metrics,
                   return_dict):
         xs, ys, weights = self._prepare(x, y, sample_weight, class_weight)
-        graph = self._step_graph(ys)
-        fetches = ([graph.train_op] if training else []) + graph.test_fetches
-        session = self._session()
-        values = session.run(fetches, graph.feed(xs, ys, weights, training))
+        step, losses, metric_values = self._run_step(xs, ys, weights, training, {})
         if reset_metrics or self._on_batch_tracker is None:
-            self._on_batch_tracker = LogsTracker(graph)
-        self._on_batch_tracker.merge(values[1:] if training else values, len(xs[0]))
+            self._on_batch_tracker = LogsTracker(step)
+        self._on_batch_tracker.merge(losses, metric_values, len(xs[0]))
         return _results(self._on_batch_tracker.logs(), return_dict)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
@@ -549,9 +595,32 @@ class TrainingMixin:
         if self.inputs is None:
             self._ensure_inputs(x)
         xs = data_adapter.to_list(x, self._input_names(), "input", self.name)
-        feed = {t: np.asarray(a) for t, a in zip(self.inputs, xs)}
-        outs = self._session().run(self.outputs, feed)
+        outs = self._predict_runner()([np.asarray(a) for a in xs])
         return outs[0] if len(outs) == 1 else outs
+
+    def _predict_runner(self):
+        """`run(input arrays)` -> output arrays: a Session.run of the outputs (graph mode), or
+        for a model built eagerly the model called with training=False (op by op with
+        run_eagerly=True, otherwise a traced `tenseur.function`)."""
+        if not self._built_eagerly():
+            self._check_run_eagerly()
+            session = self._session()
+            return lambda inputs: session.run(
+                self.outputs, {t: a for t, a in zip(self.inputs, inputs)})
+        if self._predict_function is None:
+            def predict_step(inputs):
+                outputs = self(inputs[0] if len(inputs) == 1 else list(inputs), training=False)
+                return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+            self._predict_function = (predict_step if self.run_eagerly
+                                      else tf.function(predict_step))
+        predict_function = self._predict_function
+
+        def run(inputs):
+            dtypes = [t.dtype.as_numpy_dtype for t in self.inputs]
+            with tf.eager_mode():
+                outputs = predict_function(data_adapter.as_arrays(inputs, dtypes))
+                return [np.asarray(o.numpy()) for o in outputs]
+        return run
 
 
 # -- helpers -------------------------------------------------------------------------------

@@ -41,11 +41,6 @@ def _resolve_axes(layer, axes, input_shape) -> list:
     return sorted(resolved)
 
 
-def _executing_eagerly() -> bool:
-    probe = getattr(tf, "executing_eagerly", None)     # public once eager mode is exported
-    return bool(probe and probe())
-
-
 class _Normalization(Layer):
     """What both normalisations share: axes, epsilon, and the gamma/beta options."""
 
@@ -150,7 +145,7 @@ class BatchNormalization(_Normalization):
     @trainable.setter
     def trainable(self, value):
         Layer.trainable.fset(self, value)
-        if self._trainable_flag is not None and not _executing_eagerly():
+        if self._trainable_flag is not None:
             with self._trainable_flag.graph.as_default():
                 backend.set_value(self._trainable_flag, bool(value))
 
@@ -182,8 +177,10 @@ class BatchNormalization(_Normalization):
                                          self._broadcast(self.gamma, rank), self.epsilon)
 
     def call(self, inputs, training=None):
-        if _executing_eagerly():
-            # Eagerly the mode is known now (Keras 3: training=None means inference), and an
+        if backend.eager_context() and not (isinstance(training, tf.Tensor)
+                                            and not isinstance(training, tf.EagerTensor)):
+            # Eagerly (or in a function traced in eager mode, which runs every update it
+            # holds) the mode is known now (Keras 3: training=None means inference), and an
             # update made here is made at once, so it is made only when training.
             if not (training is not None and bool(training) and self.trainable):
                 return self._normalize(inputs, self.moving_mean, self.moving_variance)

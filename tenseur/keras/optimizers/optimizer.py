@@ -1,10 +1,13 @@
-"""`Optimizer`: the base of the Keras optimizers, in graph mode on tenseur's ops.
+"""`Optimizer`: the base of the Keras optimizers, on tenseur's ops, in graph and eager mode.
 
 A Keras optimizer adds to the graph, once, the ops of one training step for a list of
 variables: `apply_gradients([(grad, var), ...])` returns the Operation that clips the
 gradients (`clipnorm`, `clipvalue`, `global_clipnorm`), applies `weight_decay`, updates every
 variable by its rule, projects variables through their constraints, and increments
-`iterations`. `fit` runs that Operation once per batch.
+`iterations`. `fit` runs that Operation once per batch. In eager mode the same code runs op
+by op: `apply_gradients` updates eager Variables at once (or, inside a `tenseur.function`,
+adds the updates to the function's graph), with the optimizer's variables created eagerly on
+first use.
 
 The learning rate lives in a variable, so callbacks change it between steps without touching
 the graph: `optimizer.learning_rate = 0.01`. A `LearningRateSchedule` is evaluated in the
@@ -17,6 +20,7 @@ variables (`update_step`).
 """
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import tenseur as tf
@@ -75,6 +79,7 @@ class Optimizer:
         self._lr_variable = None
         self._iterations = None
         self._graph = None
+        self._eager_variables = False       # built for eager Variables
         self._slots: dict[str, dict] = {}
         self._variables: list = []          # model variables the optimizer has seen
         self._own_variables: list = []      # iterations, learning rate, slots (in that order)
@@ -170,6 +175,7 @@ class Optimizer:
         with graph.as_default(), graph.name_scope(None):
             if not self.built:
                 self._graph = graph
+                self._eager_variables = backend.is_eager_variable(var_list[0])
                 self._iterations = self._add_variable(0, "iterations", tf.int64)
                 if not callable(self._learning_rate):
                     self._lr_variable = self._add_variable(float(self._learning_rate),
@@ -233,12 +239,17 @@ class Optimizer:
         variables = [v for _, v in pairs]
         self.build(variables)
         graph = self._graph
+        if self._eager_variables:
+            # Eager variables are updated where the code runs: now (eager mode), or in the
+            # graph of the function being traced.
+            graph = tf.get_default_graph()
+        eager = tf.executing_eagerly()
         with graph.as_default(), graph.name_scope(name or self.name):
             grads = self._clip_gradients(grads)
             lr = self._learning_rate_tensor()
             decay_ops = self._weight_decay_ops(variables, lr)
             self._step_ops = []
-            with graph.control_dependencies(decay_ops):
+            with _after(graph, decay_ops, eager):
                 new_values = self._update(grads, variables, lr)
             updates = list(decay_ops) + [new_values[v] for v in variables] + self._step_ops
             constrained = []
@@ -246,8 +257,11 @@ class Optimizer:
                 constraint = getattr(var, "constraint", None)
                 if constraint is not None:
                     constrained.append(var.assign(constraint(new_values[var])))
-            with graph.control_dependencies(updates + constrained):
+            with _after(graph, updates + constrained, eager):
                 step = self._iterations.assign_add(tf.constant(1, dtype=tf.int64))
+            if eager:
+                # Every update has run; Keras 3 returns the step counter.
+                return self._iterations
             return tf.group(*updates, *constrained, step, name="update")
 
     def apply(self, grads, trainable_variables):
@@ -255,14 +269,31 @@ class Optimizer:
         return self.apply_gradients(zip(grads, trainable_variables))
 
     def minimize(self, loss, var_list, tape=None):
-        """Adds the gradients of `loss` for `var_list` and the step applying them (graph mode).
+        """Computes the gradients of `loss` for `var_list` and applies them.
 
-        Returns:
-            The Operation running one step.
+        Graph mode: adds the gradient and update ops; returns the Operation running one step.
+        Eager mode: `loss` is a zero-argument function (called under a GradientTape), or a
+        tensor computed under `tape`; the step is taken now.
+
+        Raises:
+            ValueError: in eager mode, a loss tensor without the tape that recorded it.
         """
+        var_list_fn = var_list if callable(var_list) else None
+        if tf.executing_eagerly():
+            if callable(loss) and not isinstance(loss, tf.Tensor):
+                with tf.GradientTape() as loss_tape:
+                    loss = loss()
+                tape = loss_tape
+            elif tape is None:
+                raise ValueError(f"{type(self).__name__}.minimize: in eager mode `loss` must be "
+                                 f"a function returning the loss (it is called under a "
+                                 f"GradientTape), or pass the `tape` that computed it.")
+            var_list = list(var_list_fn() if var_list_fn else var_list)
+            grads = tape.gradient(loss, var_list)
+            return self.apply_gradients(zip(grads, var_list))
         if callable(loss) and not isinstance(loss, tf.Tensor):
             loss = loss()
-        var_list = list(var_list() if callable(var_list) else var_list)
+        var_list = list(var_list_fn() if var_list_fn else var_list)
         grads = tf.gradients(loss, var_list)
         return self.apply_gradients(zip(grads, var_list))
 
@@ -437,6 +468,13 @@ def _recording_class(tf_class):
         cls = type(f"Recording{tf_class.__name__}", (tf_class,), {"_apply_dense": _apply_dense})
         _RECORDING[tf_class] = cls
     return cls
+
+
+def _after(graph, control_inputs, eager):
+    """Ops made inside run after `control_inputs` (eagerly they run in program order)."""
+    if eager:
+        return contextlib.nullcontext()
+    return graph.control_dependencies(control_inputs)
 
 
 def _clip_by_norm(grad, clip_norm):
