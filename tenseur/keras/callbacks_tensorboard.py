@@ -53,7 +53,9 @@ class TensorBoard(Callback):
 
     def on_train_begin(self, logs=None):
         self._train_step = 0
-        if self.write_graph:
+        import tenseur as tf
+        # An eager model has no session graph: its steps are traced functions (not written).
+        if self.write_graph and not tf.executing_eagerly():
             from tenseur import summary
             from . import backend
             with self._writer("train").as_default():
