@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import backend
+from .. import compiler
 from .errors import FailedPreconditionError, GraphMismatchError, InvalidArgumentError, OpError
 from .graph import Graph, get_default_graph
 from .operation import Operation
@@ -64,16 +65,36 @@ class SessionState:
 class _Plan:
     """What one (fetches, feeds) pair runs: `steps[i]` = (kernel, input slots, kind, output
     slot(s)) for `ops[i]`, and `frees[i]` = the slots no later step reads (released at once,
-    so a step's peak memory is its live values, not every intermediate)."""
+    so a step's peak memory is its live values, not every intermediate). `ops[i]` is the
+    graph's Operation, or a `_StepInfo` for a step the compiler made (constants, fusions)."""
 
-    __slots__ = ("steps", "num_slots", "feeds", "fetch_slots", "ops", "frees")
+    __slots__ = ("steps", "num_slots", "feeds", "fetch_slots", "ops", "frees", "graph",
+                 "_runner")
 
-    def __init__(self, steps, num_slots, feeds, fetch_slots, ops, frees):
+    def __init__(self, steps, num_slots, feeds, fetch_slots, ops, frees, graph=None):
         self.steps, self.num_slots, self.feeds = steps, num_slots, feeds
         self.fetch_slots, self.ops, self.frees = fetch_slots, ops, frees
+        self.graph = graph
+        self._runner = None
+
+
+class _StepInfo:
+    """Names a step made by the compiler, for errors and benchmarks: `name`, `type`, and the
+    graph operations it stands for (`members`)."""
+
+    __slots__ = ("name", "type", "members")
+
+    def __init__(self, name, type, members=()):
+        self.name, self.type, self.members = name, type, tuple(members)
+
+    def __repr__(self) -> str:
+        return f"<plan step '{self.name}' type={self.type}>"
 
 
 _SINGLE, _MULTI, _NONE = 0, 1, 2
+# At most this many shape-specialized plans per (fetches, feeds) pair; more shapes share one
+# plan built for any shape.
+_MAX_SPECIALIZED = 8
 
 
 class BaseSession:
@@ -85,8 +106,10 @@ class BaseSession:
             raise TypeError(f"Session: graph must be a tenseur Graph, got {self._graph!r}.")
         self._state = SessionState()
         self._plans: dict = {}
+        self._families: dict = {}
         self._closed = False
         self._config = config
+        self._optimize = compiler.optimization_enabled(config)
         self._default_ctx = None
 
     @property
@@ -115,41 +138,63 @@ class BaseSession:
             raise RuntimeError("Attempted to use a closed Session.")
         leaves, rebuild = _flatten_fetches(fetches, self._graph)
         feed_items = self._normalise_feeds(feed_dict) if feed_dict else ()
-        key = (tuple(leaves), tuple(t for t, _ in feed_items))
-        plan = self._plans.get(key)
-        if plan is None:
-            plan = self._build_plan(leaves, [t for t, _ in feed_items])
-            self._plans[key] = plan
+        plan, arrays = self._plan_for(leaves, feed_items)
         values = [None] * plan.num_slots
-        for (tensor, slot, np_dtype, static_shape), (_, value) in zip(plan.feeds, feed_items):
-            values[slot] = _convert_feed(tensor, value, np_dtype, static_shape)
+        for (_, slot, _, _), array in zip(plan.feeds, arrays):
+            values[slot] = array
         self._execute(plan, values)
         return rebuild([_fetched(values[s]) if s is not None else None
                         for s in plan.fetch_slots])
 
+    def _plan_for(self, leaves, feed_items):
+        """(plan, converted feed arrays): the cached plan for these fetches, fed tensors and
+        fed shapes (plans are specialized to the fed arrays' shapes, up to _MAX_SPECIALIZED
+        shapes per fetches/feeds pair)."""
+        key = (tuple(leaves), tuple(t for t, _ in feed_items))
+        family = self._families.get(key)
+        if family is None:
+            family = self._families[key] = (
+                [(t.dtype.as_numpy_dtype, t.shape) for t, _ in feed_items], {})
+        specs, plans = family
+        arrays = [_convert_feed(t, value, np_dtype, static_shape)
+                  for (t, value), (np_dtype, static_shape) in zip(feed_items, specs)]
+        shapes = tuple([a.shape for a in arrays]) if self._optimize else None
+        plan = plans.get(shapes)
+        if plan is None:
+            if shapes is not None and len(plans) >= _MAX_SPECIALIZED:
+                shapes = None
+                plan = plans.get(None)
+            if plan is None:
+                plan = self._build_plan(leaves, list(key[1]), fed_shapes=shapes)
+                plans[shapes] = plan
+                self._plans[(key, shapes)] = plan
+        return plan, arrays
+
     def _execute(self, plan, values) -> None:
-        step = None
+        """Runs `plan.steps` over the value slots `values` (feeds set, fetches read after).
+
+        The steps run as one generated function of straight-line calls over local variables
+        (`_compile_steps`), made again whenever `plan.steps` is replaced (benchmarks wrap
+        kernels with timers that way)."""
+        runner = plan._runner
+        if runner is None or runner[0] is not plan.steps:
+            runner = plan._runner = (plan.steps, *_compile_steps(plan))
+        _, run, where = runner
         try:
-            for step, frees in zip(plan.steps, plan.frees):
-                fn, ins, kind, out = step
-                if kind == _SINGLE:
-                    values[out] = fn(*[values[i] for i in ins])
-                elif kind == _MULTI:
-                    for slot, value in zip(out, fn(*[values[i] for i in ins])):
-                        values[slot] = value
-                else:
-                    fn(*[values[i] for i in ins])
-                if frees:
-                    for slot in frees:
-                        values[slot] = None
+            run(values)
         except OpError as exc:
-            op = plan.ops[plan.steps.index(step)]
+            op = plan.ops[where[0]]
             if exc.node_name is None or exc.node_name != op.name:
                 exc.node_name = op.name
             raise
         except (ArithmeticError, ValueError, TypeError, IndexError, MemoryError) as exc:
-            op = plan.ops[plan.steps.index(step)]
-            shapes = ", ".join(str(getattr(values[i], "shape", "?")) for i in step[1])
+            fn, ins = plan.steps[where[0]][:2]
+            op, inputs = plan.ops[where[0]], [values[i] for i in ins]
+            locate = getattr(fn, "locate", None)       # a fused step: find the member op
+            found = locate(*inputs) if locate is not None else None
+            if found is not None:
+                op, exc, inputs = found
+            shapes = ", ".join(str(getattr(value, "shape", "?")) for value in inputs)
             raise InvalidArgumentError(
                 f"{op.type} '{op.name}' failed while running: {exc}\n  input shapes: ({shapes})",
                 node_name=op.name) from exc
@@ -171,7 +216,8 @@ class BaseSession:
         items.sort(key=lambda item: (item[0].op._id, item[0].value_index))
         return items
 
-    def _build_plan(self, leaves, fed) -> _Plan:
+    def _prune(self, leaves, fed) -> list:
+        """The operations the fetches need (stopping at fed tensors), in creation order."""
         fed_set = set(fed)
         needed: dict[int, Operation] = {}
         stack = [leaf.op if isinstance(leaf, Tensor) else leaf for leaf in leaves
@@ -183,27 +229,62 @@ class BaseSession:
             needed[op._id] = op
             stack.extend(t.op for t in op.inputs if t not in fed_set)
             stack.extend(op.control_inputs)
-        ops = [needed[i] for i in sorted(needed)]
-        slots: dict[Tensor, int] = {}
+        return [needed[i] for i in sorted(needed)]
 
-        def slot_of(t):
-            if t not in slots:
-                slots[t] = len(slots)
-            return slots[t]
+    def _plan_graph(self, fetches, feed_dict=None, optimize=True):
+        """The compiler's plan graph for `run(fetches, feed_dict)` (see compiler.describe_plan)."""
+        leaves, _ = _flatten_fetches(fetches, self._graph)
+        feed_items = self._normalise_feeds(feed_dict) if feed_dict else ()
+        fed = [t for t, _ in feed_items]
+        shapes = tuple(np.shape(v) for _, v in feed_items) if optimize else None
+        return compiler.optimize(self._prune(leaves, fed), leaves, fed,
+                                 backend.get_array_module(), self._state,
+                                 enabled=optimize, fed_shapes=shapes)
 
-        feeds = [(t, slot_of(t), t.dtype.as_numpy_dtype, t.shape) for t in fed]
+    def _build_plan(self, leaves, fed, fed_shapes=None) -> _Plan:
+        """Prunes the graph, runs the compiler passes (unless switched off), assigns value slots
+        and binds each remaining node to a callable."""
         xp = backend.get_array_module()
-        steps = []
-        for op in ops:
-            fn = op.op_def.bind(op, xp, self._state)
-            ins = tuple(slot_of(t) for t in op.inputs)
-            if len(op.outputs) == 1:
-                steps.append((fn, ins, _SINGLE, slot_of(op.outputs[0])))
-            elif op.outputs:
-                steps.append((fn, ins, _MULTI, tuple(slot_of(t) for t in op.outputs)))
+        graph = compiler.optimize(self._prune(leaves, fed), leaves, fed, xp, self._state,
+                                  enabled=self._optimize, fed_shapes=fed_shapes)
+        slots: dict = {}
+
+        def slot_of(value):
+            slot = slots.get(value)
+            if slot is None:
+                slot = slots[value] = len(slots)
+            return slot
+
+        feeds = [(t, slot_of(v), t.dtype.as_numpy_dtype, t.shape) for t, v in zip(fed, graph.fed)]
+        steps, ops = [], []
+        constants = {}
+        for node in graph.nodes:
+            for value in node.inputs:
+                if value.const is not None:
+                    constants.setdefault(value, None)
+        for fetch in graph.fetches:
+            if isinstance(fetch, compiler.Value) and fetch.const is not None:
+                constants.setdefault(fetch, None)
+        if constants:
+            arrays = tuple(xp.asarray(v.const) for v in constants)
+            if len(arrays) == 1:
+                steps.append((lambda a=arrays[0]: a, (), _SINGLE, slot_of(next(iter(constants)))))
+            else:
+                steps.append((lambda: arrays, (), _MULTI, tuple(slot_of(v) for v in constants)))
+            ops.append(_StepInfo("constants", "Const"))
+        for node in graph.nodes:
+            fn = node.bind(xp, self._state)
+            ins = tuple(slot_of(v) for v in node.inputs)
+            if len(node.outputs) == 1:
+                steps.append((fn, ins, _SINGLE, slot_of(node.outputs[0])))
+            elif node.outputs:
+                steps.append((fn, ins, _MULTI, tuple(slot_of(v) for v in node.outputs)))
             else:
                 steps.append((fn, ins, _NONE, None))
-        fetch_slots = [slot_of(leaf) if isinstance(leaf, Tensor) else None for leaf in leaves]
+            ops.append(node.op if node.op is not None
+                       else _StepInfo(node.name, node.type, node.members))
+        fetch_slots = [slot_of(f) if isinstance(f, compiler.Value) else None
+                       for f in graph.fetches]
         last_reader: dict[int, int] = {}
         for index, (_, ins, _, _) in enumerate(steps):
             for slot in ins:
@@ -213,13 +294,14 @@ class BaseSession:
         for slot, index in last_reader.items():
             if slot not in keep:
                 frees[index] += (slot,)
-        return _Plan(steps, len(slots), feeds, fetch_slots, ops, frees)
+        return _Plan(steps, len(slots), feeds, fetch_slots, ops, frees, graph)
 
     # -- lifetime ------------------------------------------------------------------------
 
     def close(self) -> None:
         self._closed = True
         self._plans.clear()
+        self._families.clear()
 
     def as_default(self):
         return _DefaultSession(self)
@@ -256,6 +338,49 @@ class InteractiveSession(BaseSession):
             ctx, self._interactive_ctx = self._interactive_ctx, None
             ctx.__exit__(None, None, None)
         super().close()
+
+
+def _compile_steps(plan):
+    """(run, where): `run(values)` executes the plan's steps as straight-line Python over local
+    variables (no per-step tuple unpacking, list indexing or loop bookkeeping), releasing each
+    value after its last reader; on an exception `where[0]` is the index of the failing step
+    and the slots its inputs came from hold their values again, for the error message."""
+    written = set()
+    for _, _, kind, out in plan.steps:
+        if kind == _SINGLE:
+            written.add(out)
+        elif kind == _MULTI:
+            written.update(out)
+    read = {slot for _, ins, _, _ in plan.steps for slot in ins}
+    env = {}
+    lines = ["def run(v):", "    i = 0", "    try:"]
+    fetched = sorted({s for s in plan.fetch_slots if s is not None})
+    body = [f"s{slot} = v[{slot}]" for slot in sorted((read | set(fetched)) - written)]
+    live_inputs = []
+    for index, ((fn, ins, kind, out), frees) in enumerate(zip(plan.steps, plan.frees)):
+        env[f"f{index}"] = fn
+        call = f"f{index}({', '.join(f's{slot}' for slot in ins)})"
+        body.append(f"i = {index}")
+        if kind == _SINGLE:
+            body.append(f"s{out} = {call}")
+        elif kind == _MULTI:
+            body.append(f"r = {call}")
+            body += [f"s{slot} = r[{k}]" for k, slot in enumerate(out)]
+        else:
+            body.append(call)
+        live_inputs.append(ins)
+        body += [f"s{slot} = None" for slot in frees]
+    body += [f"v[{slot}] = s{slot}" for slot in fetched]
+    lines += ["        " + line for line in body] or ["        pass"]
+    # On failure, put the failing step's inputs back into `v` so the message can show them.
+    lines += ["    except BaseException:", "        where[0] = i", "        here = locals()",
+              "        for slot in live[i]:", "            v[slot] = here.get(f's{slot}')",
+              "        raise"]
+    where = [0]
+    env.update(where=where, live=live_inputs)
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, "<tenseur plan>", "exec"), env)   # noqa: S102
+    return env["run"], where
 
 
 # -- default session -----------------------------------------------------------------------

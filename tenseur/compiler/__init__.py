@@ -1,0 +1,111 @@
+"""The graph compiler: passes over the pruned graph of one execution plan.
+
+`Session.run` builds a plan once per (fetches, feeds) pair, and per shapes of the fed arrays:
+it prunes the graph to what the fetches need, then hands the operations to `optimize`, which
+works on a plan-local copy (`ir.PlanGraph`; the user's Graph is never changed) and returns the
+nodes to bind, in order. The passes, in the order they run:
+
+1. shape specialization: the fed arrays' shapes are propagated through every op's `infer`;
+2. pass-through removal: identity, stop_gradient, no-op casts, unfed placeholder_with_default,
+   shape-preserving broadcasts and reshapes; readers read the source value;
+3. constant folding: pure ops on constants run once at plan time, shape queries of known
+   shapes become constants, selects on a constant condition become the chosen branch (so the
+   other branch is pruned: Keras' predict skips dropout and batch statistics), and exact
+   algebraic identities (x*1, x+0, x-0, x/1, a and True, a or False, a and False...) disappear;
+4. common-subexpression elimination: equal pure ops on equal inputs run once;
+5. dead-node elimination;
+6. fusion: elementwise chains, with the matmul or convolution feeding them, into one kernel.
+
+Switches: `tenseur.Session(config={"optimize": False})` or the environment variable
+`TENSEUR_OPTIMIZE=0` turn the passes off; `TENSEUR_PRINT_PLAN=1` prints each plan before and
+after them, and `describe_plan(sess, fetches, feed_dict)` returns that text.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import numpy as np
+
+from .fusion import fuse_elementwise
+from .ir import Node, PlanGraph, Value
+from .simplify import (eliminate_common_subexpressions, fold_absorbing, fold_constants,
+                       remove_pass_through, specialize_shapes)
+
+__all__ = ["optimize", "describe_plan", "optimization_enabled", "PlanGraph", "Node", "Value"]
+
+
+def optimization_enabled(config=None) -> bool:
+    """Whether the passes run for a session made with `config`: the config's "optimize"
+    entry when given, else the environment variable TENSEUR_OPTIMIZE (default on)."""
+    if isinstance(config, Mapping) and "optimize" in config:
+        return bool(config["optimize"])
+    if config is not None and hasattr(config, "optimize"):
+        return bool(config.optimize)
+    return os.environ.get("TENSEUR_OPTIMIZE", "1").strip().lower() not in ("0", "false", "no",
+                                                                           "off")
+
+
+def optimize(ops, leaves, fed, xp, ctx, *, enabled=True, fed_shapes=None) -> PlanGraph:
+    """The plan graph of the pruned `ops` (in execution order) for fetches `leaves` and fed
+    tensors `fed`, after the passes when `enabled`. `fed_shapes`: the shapes of the fed arrays
+    the plan will run with (None: any shape)."""
+    graph = PlanGraph(ops, leaves, fed)
+    printing = os.environ.get("TENSEUR_PRINT_PLAN", "") not in ("", "0")
+    if printing:
+        print(format_graph(graph, "before the passes"))
+    if enabled:
+        run_passes(graph, xp, ctx, fed_shapes)
+        if printing:
+            print(format_graph(graph, "after the passes"))
+    return graph
+
+
+def run_passes(graph: PlanGraph, xp, ctx, fed_shapes=None) -> None:
+    if fed_shapes is not None:
+        specialize_shapes(graph, fed_shapes)
+    remove_pass_through(graph)
+    fold_constants(graph, ctx, xp)
+    fold_absorbing(graph)
+    fold_constants(graph, ctx, xp)
+    remove_pass_through(graph)
+    eliminate_common_subexpressions(graph)
+    graph.eliminate_dead()
+    if xp is np:
+        fuse_elementwise(graph)
+
+
+def format_graph(graph: PlanGraph, title: str) -> str:
+    """The nodes of a plan graph, one per line: type, name, inputs -> outputs."""
+    names: dict = {}
+
+    def name(value):
+        if value.const is not None:
+            shown = np.array2string(value.const, threshold=4, edgeitems=1) \
+                if value.const.size <= 4 else f"{value.const.dtype}{list(value.const.shape)}"
+            return f"const {shown}"
+        return value.name or names.setdefault(value, f"%{len(names)}")
+
+    lines = [f"plan {title}: {len(graph.nodes)} nodes"]
+    for node in graph.nodes:
+        ins = ", ".join(name(v) for v in node.inputs)
+        outs = ", ".join(name(v) for v in node.outputs)
+        lines.append(f"  {node.type:24s} {node.name}  ({ins}) -> ({outs})")
+    fetched = ", ".join("None" if f is None else name(f) if isinstance(f, Value) else f.name
+                        for f in graph.fetches)
+    lines.append(f"  fetches: {fetched}")
+    if graph.stats:
+        lines.append("  " + ", ".join(f"{k}: {v}" for k, v in sorted(graph.stats.items())))
+    return "\n".join(lines)
+
+
+def describe_plan(sess, fetches, feed_dict=None) -> str:
+    """The plan `sess.run(fetches, feed_dict)` would run, before and after the passes.
+
+    Example:
+        >>> print(tenseur.compiler.describe_plan(sess, loss, {x: batch_x, y: batch_y}))
+    """
+    before = sess._plan_graph(fetches, feed_dict, optimize=False)
+    after = sess._plan_graph(fetches, feed_dict, optimize=True)
+    return format_graph(before, "before the passes") + "\n" + format_graph(after,
+                                                                          "after the passes")

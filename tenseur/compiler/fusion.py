@@ -1,0 +1,313 @@
+"""Fusion: chains of elementwise ops (with the matrix product or convolution that feeds them)
+become one generated Python function that evaluates them in order, writing each result over a
+temporary it owns (`out=`) instead of allocating a new array per op.
+
+The generated function calls the same NumPy ufuncs in the same order as the separate kernels,
+so its results are bit-for-bit those of the unfused plan; what it saves is the executor's
+dispatch per op and the allocation (and first touch) of every intermediate array.
+
+A node joins the group of a producer only when it is that producer's only reader and the
+producer's value is not fetched, so a group is a tree whose root's value is the only one that
+leaves it. In-place writes go only into arrays the group allocated itself, never into an input.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .ir import Node, PlanGraph, Value
+
+# Binary ops whose kernel is exactly `ufunc(x, y)` though they define their own kernel.
+_BINARY_UFUNCS = {"RealDiv": np.true_divide, "Maximum": np.maximum, "Minimum": np.minimum,
+                  "FloorDiv": np.floor_divide, "FloorMod": np.mod, "Pow": np.power}
+# Ops that may start a group: their result is a fresh array that nobody else holds.
+_FRESH_HEADS = frozenset(("MatMul",))
+# Ops that may start a group, whose result is checked at run time before being overwritten.
+_CHECKED_HEADS = frozenset(("Conv2D", "DepthwiseConv2dNative", "BatchMatMul"))
+
+
+def _elementwise_ufunc(node: Node):
+    """(ufunc, arity) when the node's kernel is exactly one NumPy ufunc call, else None."""
+    op_def = node.op_def
+    cls = type(op_def)
+    ufunc = getattr(cls, "ufunc", None)
+    if ufunc is not None:
+        qualname = getattr(cls.kernel, "__qualname__", "")
+        if qualname == "_Unary.kernel":
+            return ufunc, 1
+        if qualname == "_Binary.kernel":
+            return ufunc, 2
+    if node.type in _BINARY_UFUNCS:
+        return _BINARY_UFUNCS[node.type], 2
+    return None
+
+
+def _is_member(node: Node) -> bool:
+    """Whether a node can be part of an elementwise group (beyond being its head)."""
+    if node.op is None or node.stateful or node.control or node.pinned \
+            or len(node.outputs) != 1:
+        return False
+    out = node.outputs[0]
+    if out.rank is None or out.rank == 0 or out.dtype.name == "string":
+        return False
+    kind = node.type
+    if kind in ("Sigmoid", "Relu", "Select", "Cast", "SquaredDifference"):
+        return True
+    if kind == "BiasAdd":
+        return node.attrs.get("data_format") != "NCHW"
+    return _elementwise_ufunc(node) is not None
+
+
+def _is_head(node: Node) -> bool:
+    return (node.op is not None and not node.stateful and not node.control and not node.pinned
+            and len(node.outputs) == 1 and node.type in _FRESH_HEADS | _CHECKED_HEADS
+            and node.outputs[0].rank not in (None, 0))
+
+
+def fuse_elementwise(graph: PlanGraph) -> None:
+    """Groups elementwise chains (and their matmul/conv heads) into generated kernels."""
+    readers = graph.consumers()
+    fetched = graph.fetched_values()
+    group_of: dict = {}               # id(node) -> its group (a list of nodes)
+    for node in graph.nodes:
+        if _is_head(node):
+            group_of[id(node)] = [node]
+            continue
+        if not _is_member(node):
+            continue
+        group = [node]
+        for value in node.inputs:
+            producer = value.producer
+            if producer is None or value.const is not None or value.fed or value in fetched:
+                continue
+            if len(readers.get(value, ())) != 1 or readers[value][0] is not node:
+                continue
+            child = group_of.get(id(producer))
+            if child is None or child is group:
+                continue
+            group = child + group
+            for member in child:
+                group_of[id(member)] = group
+        for member in group:
+            group_of[id(member)] = group
+    groups = {}
+    for group in group_of.values():
+        if len(group) > 1:
+            groups[id(group[-1])] = group
+    if not groups:
+        return
+    members_of = {id(m) for g in groups.values() for m in g}
+    nodes = []
+    for node in graph.nodes:
+        group = groups.get(id(node))
+        if group is not None:
+            group.sort(key=lambda n: n.order)
+            nodes.append(_fused_node(group))
+            graph.count("ops fused", len(group))
+            graph.count("fused kernels")
+        elif id(node) not in members_of:
+            nodes.append(node)
+    graph.nodes = nodes
+
+
+def _fused_node(group):
+    root = group[-1]
+    inside = {v for m in group for v in m.outputs}
+    externals: list[Value] = []
+    for member in group:
+        for value in member.inputs:
+            if value not in inside and value.const is None and value not in externals:
+                externals.append(value)
+    types = "+".join(m.type for m in group)
+    node = Node(f"Fused[{types}]", root.name, externals, list(root.outputs),
+                members=[m.op for m in group], order=root.order)
+    node.make = lambda xp, ctx: _compile(group, externals, xp, ctx)
+    for value in root.outputs:
+        value.producer = node
+    return node
+
+
+# -- code generation ---------------------------------------------------------------------------
+
+class _Emitter:
+    def __init__(self, group, externals, xp, ctx):
+        self.lines: list[str] = []
+        self.env: dict = {"np": np}
+        self.names: dict = {}         # Value -> variable name
+        self.owned: dict = {}         # variable name -> True or a run-time condition
+        self.xp, self.ctx = xp, ctx
+        for i, value in enumerate(externals):
+            self.names[value] = f"a{i}"
+        self.args = [f"a{i}" for i in range(len(externals))]
+        self.count = 0
+
+    def name_of(self, value: Value) -> str:
+        name = self.names.get(value)
+        if name is None:
+            name = f"c{len(self.env)}"
+            self.env[name] = value.const
+            self.names[value] = name
+        return name
+
+    def fresh(self) -> str:
+        self.count += 1
+        return f"t{self.count}"
+
+    def bind(self, obj, prefix="k") -> str:
+        name = f"{prefix}{len(self.env)}"
+        self.env[name] = obj
+        return name
+
+
+def _compile(group, externals, xp, ctx):
+    em = _Emitter(group, externals, xp, ctx)
+    for member in group:
+        _emit(em, member)
+    result = em.names[group[-1].outputs[0]]
+    source = (f"def fused({', '.join(em.args)}):\n    "
+              + "\n    ".join(em.lines) + f"\n    return {result}\n")
+    exec(compile(source, f"<fused {group[-1].name}>", "exec"), em.env)   # noqa: S102
+    fn = em.env["fused"]
+    fn.source = source
+    fn.locate = lambda *args: _locate(group, externals, args, xp, ctx)
+    return fn
+
+
+def _locate(group, externals, args, xp, ctx):
+    """(operation, exception, input arrays) of the first member whose own kernel fails on
+    these inputs, or None: errors name the op of the graph, as without fusion."""
+    env = dict(zip(externals, args))
+    for member in group:
+        inputs = [env[v] if v in env else v.const for v in member.inputs]
+        try:
+            env[member.outputs[0]] = member.bind(xp, ctx)(*inputs)
+        except Exception as exc:    # noqa: BLE001 - reported by the session
+            return member.op, exc, inputs
+    return None
+
+
+def _inplace_target(em: _Emitter, node: Node):
+    """(variable, condition) of an owned operand the result may overwrite, or None: same dtype,
+    and every other operand broadcasts into its shape (proved statically, or checked)."""
+    out = node.outputs[0]
+    for value in node.inputs:
+        name = em.names.get(value)
+        ownership = em.owned.get(name)
+        if ownership is None or value.dtype != out.dtype or value.rank != out.rank:
+            continue
+        conditions = [] if ownership is True else [ownership]
+        possible = True
+        for other in node.inputs:
+            if other is value:
+                continue
+            check = _broadcasts_into(other, value)
+            if check is False:
+                possible = False
+                break
+            if check is not True:
+                conditions.append(f"{em.name_of(other)}.shape == {name}.shape")
+        if possible:
+            return name, " and ".join(conditions)
+    return None
+
+
+def _broadcasts_into(other: Value, target: Value):
+    """True when `other` provably broadcasts into `target`'s shape, False when it provably
+    does not (or cannot be told), "check" when equal shapes must be checked at run time."""
+    if other.rank is None or target.rank is None or other.rank > target.rank:
+        return False
+    if other.const is not None and other.const.size == 1:
+        return True
+    tdims = target.shape.dims[target.rank - other.rank:]
+    proved = True
+    for d_other, d_target in zip(other.shape.dims, tdims):
+        if d_other == 1 or d_other is not None and d_other == d_target:
+            continue
+        if other.rank != target.rank:
+            return False
+        proved = False
+    return True if proved else "check"
+
+
+def _call(em: _Emitter, node: Node, func: str, args: list[str]) -> None:
+    """Emits `result = func(*args)`, in place into an owned operand when that is safe."""
+    out = node.outputs[0]
+    target = _inplace_target(em, node)
+    result = em.fresh()
+    call = f"{func}({', '.join(args)}"
+    if target is None:
+        em.lines.append(f"{result} = {call})")
+        em.owned[result] = True
+    else:
+        name, condition = target
+        if condition:
+            em.lines.append(f"{result} = {call}, out={name}) if {condition} else {call})")
+        else:
+            em.lines.append(f"{result} = {call}, out={name})")
+        em.owned[result] = True
+        em.owned.pop(name, None)
+    em.names[out] = result
+
+
+def _emit(em: _Emitter, node: Node) -> None:
+    kind = node.type
+    args = [em.name_of(v) for v in node.inputs]
+    out = node.outputs[0]
+    if kind in _FRESH_HEADS or kind in _CHECKED_HEADS:
+        kernel = em.bind(node.bind(em.xp, em.ctx))
+        result = em.fresh()
+        em.lines.append(f"{result} = {kernel}({', '.join(args)})")
+        if kind in _FRESH_HEADS:
+            em.owned[result] = True
+        else:
+            inputs = " and ".join(f"{result} is not {a}" for a in args)
+            em.owned[result] = f"({result}.base is None and {result}.flags.writeable and {inputs})"
+        em.names[out] = result
+        return
+    if kind == "Relu":
+        _call(em, node, "np.maximum", args + ["0"])
+        return
+    if kind == "BiasAdd":
+        _call(em, node, "np.add", args)
+        return
+    if kind == "Cast":
+        result = em.fresh()
+        dtype = em.bind(np.dtype(out.dtype.as_numpy_dtype), "d")
+        em.lines.append(f"{result} = {args[0]}.astype({dtype})")
+        em.owned[result] = True
+        em.names[out] = result
+        return
+    if kind == "Select":
+        result = em.fresh()
+        em.lines.append(f"{result} = np.where({', '.join(args)})")
+        em.owned[result] = True
+        em.names[out] = result
+        return
+    if kind == "SquaredDifference":
+        _call(em, node, "np.subtract", args)
+        name = em.names[out]
+        em.lines.append(f"np.multiply({name}, {name}, out={name})")
+        return
+    if kind == "Sigmoid":
+        _emit_sigmoid(em, node, args[0])
+        return
+    ufunc, _ = _elementwise_ufunc(node)
+    _call(em, node, em.bind(ufunc, "u"), args)
+
+
+def _emit_sigmoid(em: _Emitter, node: Node, x: str) -> None:
+    """The Sigmoid kernel's formula, where(x >= 0, 1 / (1 + z), z / (1 + z)) with
+    z = exp(-|x|), computing 1 + z once and reusing z's array (the same operations on the
+    same operands as the kernel, so the same bits)."""
+    out = node.outputs[0]
+    z, d, a, r = em.fresh(), em.fresh(), em.fresh(), em.fresh()
+    em.lines.append(f"{z} = np.abs({x})")
+    em.lines.append(f"np.negative({z}, out={z})")
+    em.lines.append(f"np.exp({z}, out={z})")
+    em.lines.append(f"{d} = 1 + {z}")
+    em.lines.append(f"{a} = np.true_divide(1, {d})")
+    em.lines.append(f"np.true_divide({z}, {d}, out={z})")
+    em.lines.append(f"{r} = np.where({x} >= 0, {a}, {z})")
+    if out.dtype.as_numpy_dtype != node.inputs[0].dtype.as_numpy_dtype:
+        em.lines.append(f"{r} = {r}.astype({em.bind(np.dtype(out.dtype.as_numpy_dtype), 'd')})")
+    em.owned[r] = True
+    em.names[out] = r
