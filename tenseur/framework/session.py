@@ -294,7 +294,7 @@ class BaseSession:
         for slot, index in last_reader.items():
             if slot not in keep:
                 frees[index] += (slot,)
-        return _Plan(steps, len(slots), feeds, fetch_slots, ops, frees, graph)
+        return _Plan(tuple(steps), len(slots), feeds, fetch_slots, ops, frees, graph)
 
     # -- lifetime ------------------------------------------------------------------------
 

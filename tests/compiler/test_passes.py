@@ -239,3 +239,21 @@ def test_describe_plan_and_print_plan(monkeypatch, capsys):
     printed = capsys.readouterr().out
     assert "plan before the passes: 2 nodes" in printed
     assert "plan after the passes: 1 nodes" in printed
+
+
+def test_relu_gradient_select_keeps_the_bits_of_where():
+    y = tf.placeholder(tf.float32, [None, 6])
+    g = tf.placeholder(tf.float32, [None, 6])
+    g2 = tf.placeholder(tf.float32, [None, 6])
+    grads = [tf.where(tf.greater(y, 0.0), g * 1.5, tf.constant(0.0)),
+             tf.where(tf.less_equal(y, 0.0), tf.constant(0.0) + tf.zeros([6]), g2 * 1.5)]
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(4, 6)).astype(np.float32)
+    values[0, :4] = [np.nan, -1.0, np.inf, -np.inf]
+    feed = {y: np.where(rng.normal(size=(4, 6)) > 0, 1.0, 0.0).astype(np.float32), g: values}
+    feed[y][0, :4] = 0.0
+    feed[g2] = -values
+    (opt, got), (_, want) = run_both(grads, feed)
+    assert step_types(opt) == ["Fused[Greater+Mul+Select]", "Fused[LessEqual+Mul+Select]"]
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a.view(np.uint32), b.view(np.uint32))
