@@ -28,8 +28,21 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	OPENBLAS_NUM_THREADS=1 $(PY) -m pytest -q -n 2 --durations=15
 
-bench: $(VENV)/.installed
-	$(PY) benchmarks/mlp_step.py
+# `make bench` compares tenseur with PyTorch, TensorFlow/Keras and JAX (benchmarks/compare.py)
+# in a separate venv holding the rivals; a rival that fails to install is skipped with a note.
+BENCH_VENV := .venv-bench
+BENCH_ARGS ?= --threads 1,2
+
+$(BENCH_VENV)/.installed:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip numpy
+	$(BENCH_VENV)/bin/pip install --quiet torch==2.13.0 || echo "note: PyTorch did not install; compare.py skips it"
+	$(BENCH_VENV)/bin/pip install --quiet tensorflow-cpu || echo "note: TensorFlow did not install; compare.py skips it"
+	$(BENCH_VENV)/bin/pip install --quiet "jax[cpu]" || echo "note: JAX did not install; compare.py skips it"
+	touch $@
+
+bench: $(BENCH_VENV)/.installed
+	TENSEUR_DATA_DIR=$(TENSEUR_DATA_DIR) $(BENCH_VENV)/bin/python benchmarks/compare.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -177,9 +177,7 @@ def torch_contender(workload, weights, data, compiled):
     from torch import nn
     torch.manual_seed(0)
     if workload == "resnet50":
-        import torchvision
-        model = torchvision.models.resnet50(weights=None).eval()
-        model = model.to(memory_format=torch.channels_last)
+        model = torch_resnet50().eval().to(memory_format=torch.channels_last)
         forward = torch.compile(model) if compiled else model
 
         def infer(images, labels):
@@ -241,6 +239,38 @@ def torch_contender(workload, weights, data, compiled):
         with torch.no_grad():
             return model(to_input(images)).numpy()
     return train, predict
+
+
+def torch_resnet50():
+    """ResNet50 v1.5 as torchvision's (written out here: torchvision builds do not always
+    match the installed torch)."""
+    from torch import nn
+
+    class Bottleneck(nn.Module):
+        def __init__(self, cin, width, stride):
+            super().__init__()
+            cout = width * 4
+            self.body = nn.Sequential(
+                nn.Conv2d(cin, width, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(),
+                nn.Conv2d(width, width, 3, stride, 1, bias=False), nn.BatchNorm2d(width),
+                nn.ReLU(), nn.Conv2d(width, cout, 1, bias=False), nn.BatchNorm2d(cout))
+            self.shortcut = (nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
+                                           nn.BatchNorm2d(cout))
+                             if stride != 1 or cin != cout else nn.Identity())
+            self.relu = nn.ReLU()
+
+        def forward(self, x):
+            return self.relu(self.body(x) + self.shortcut(x))
+
+    layers = [nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+              nn.MaxPool2d(3, 2, 1)]
+    cin = 64
+    for width, blocks, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
+        for k in range(blocks):
+            layers.append(Bottleneck(cin, width, stride if k == 0 else 1))
+            cin = width * 4
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2048, 1000), nn.Softmax(-1)]
+    return nn.Sequential(*layers)
 
 
 class Nhwc:

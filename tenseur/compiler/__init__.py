@@ -14,7 +14,9 @@ nodes to bind, in order. The passes, in the order they run:
    algebraic identities (x*1, x+0, x-0, x/1, a and True, a or False, a and False...) disappear;
 4. common-subexpression elimination: equal pure ops on equal inputs run once;
 5. dead-node elimination;
-6. fusion: elementwise chains, with the matmul or convolution feeding them, into one kernel.
+6. fusion: elementwise chains, with the matmul or convolution feeding them, into one kernel;
+7. scheduling (`schedule.mark_async`): heavy steps whose value is read later start on a
+   helper thread when BLAS runs single-threaded (inter-op parallelism).
 
 Switches: `tenseur.Session(config={"optimize": False})` or the environment variable
 `TENSEUR_OPTIMIZE=0` turn the passes off; `TENSEUR_PRINT_PLAN=1` prints each plan before and
@@ -29,10 +31,12 @@ import numpy as np
 
 from .fusion import fuse_elementwise
 from .ir import Node, PlanGraph, Value
+from .schedule import inter_op_threads, mark_async
 from .simplify import (eliminate_common_subexpressions, fold_absorbing, fold_constants,
                        remove_pass_through, specialize_shapes)
 
-__all__ = ["optimize", "describe_plan", "optimization_enabled", "PlanGraph", "Node", "Value"]
+__all__ = ["optimize", "describe_plan", "optimization_enabled", "inter_op_threads",
+           "mark_async", "PlanGraph", "Node", "Value"]
 
 
 def optimization_enabled(config=None) -> bool:

@@ -242,7 +242,7 @@ def eliminate_common_subexpressions(graph: PlanGraph) -> None:
     kept = []
     for node in graph.nodes:
         node.inputs = [_canonical_const(graph, constants, graph.find(v)) for v in node.inputs]
-        if _removable(node) and node.op is not None:
+        if _removable(node) and node.op is not None and node.inputs:
             key = _node_key(node)
             if key is not None:
                 first = seen.get(key)

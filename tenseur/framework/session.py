@@ -69,12 +69,14 @@ class _Plan:
     graph's Operation, or a `_StepInfo` for a step the compiler made (constants, fusions)."""
 
     __slots__ = ("steps", "num_slots", "feeds", "fetch_slots", "ops", "frees", "graph",
-                 "_runner")
+                 "async_steps", "_runner")
 
-    def __init__(self, steps, num_slots, feeds, fetch_slots, ops, frees, graph=None):
+    def __init__(self, steps, num_slots, feeds, fetch_slots, ops, frees, graph=None,
+                 async_steps=frozenset()):
         self.steps, self.num_slots, self.feeds = steps, num_slots, feeds
         self.fetch_slots, self.ops, self.frees = fetch_slots, ops, frees
         self.graph = graph
+        self.async_steps = async_steps      # steps started on the helper thread
         self._runner = None
 
 
@@ -110,6 +112,7 @@ class BaseSession:
         self._closed = False
         self._config = config
         self._optimize = compiler.optimization_enabled(config)
+        self._inter_op = compiler.inter_op_threads(config) if self._optimize else 1
         self._default_ctx = None
 
     @property
@@ -265,6 +268,7 @@ class BaseSession:
         for fetch in graph.fetches:
             if isinstance(fetch, compiler.Value) and fetch.const is not None:
                 constants.setdefault(fetch, None)
+        async_nodes = compiler.mark_async(graph) if self._inter_op > 1 and xp is np else ()
         if constants:
             arrays = tuple(xp.asarray(v.const) for v in constants)
             if len(arrays) == 1:
@@ -294,7 +298,9 @@ class BaseSession:
         for slot, index in last_reader.items():
             if slot not in keep:
                 frees[index] += (slot,)
-        return _Plan(tuple(steps), len(slots), feeds, fetch_slots, ops, frees, graph)
+        offset = len(steps) - len(graph.nodes)           # the constants' step comes first
+        return _Plan(tuple(steps), len(slots), feeds, fetch_slots, ops, frees, graph,
+                     frozenset(index + offset for index in async_nodes))
 
     # -- lifetime ------------------------------------------------------------------------
 
@@ -357,11 +363,25 @@ def _compile_steps(plan):
     fetched = sorted({s for s in plan.fetch_slots if s is not None})
     body = [f"s{slot} = v[{slot}]" for slot in sorted((read | set(fetched)) - written)]
     live_inputs = []
+    pending: dict = {}           # slot of a value being computed on the helper thread -> step
+    async_steps = getattr(plan, "async_steps", ()) or ()
+
+    def join(slots):
+        for slot in slots:
+            index = pending.pop(slot, None)
+            if index is not None:
+                body.extend([f"i = {index}", f"s{slot} = s{slot}.result()"])
+
     for index, ((fn, ins, kind, out), frees) in enumerate(zip(plan.steps, plan.frees)):
         env[f"f{index}"] = fn
-        call = f"f{index}({', '.join(f's{slot}' for slot in ins)})"
+        join(ins)
+        args = ", ".join(f"s{slot}" for slot in ins)
+        call = f"f{index}({args})"
         body.append(f"i = {index}")
-        if kind == _SINGLE:
+        if kind == _SINGLE and index in async_steps:
+            body.append(f"s{out} = submit(f{index}{', ' if ins else ''}{args})")
+            pending[out] = index
+        elif kind == _SINGLE:
             body.append(f"s{out} = {call}")
         elif kind == _MULTI:
             body.append(f"r = {call}")
@@ -370,6 +390,7 @@ def _compile_steps(plan):
             body.append(call)
         live_inputs.append(ins)
         body += [f"s{slot} = None" for slot in frees]
+    join(list(pending))
     body += [f"v[{slot}] = s{slot}" for slot in fetched]
     lines += ["        " + line for line in body] or ["        pass"]
     # On failure, put the failing step's inputs back into `v` so the message can show them.
@@ -377,10 +398,22 @@ def _compile_steps(plan):
               "        for slot in live[i]:", "            v[slot] = here.get(f's{slot}')",
               "        raise"]
     where = [0]
-    env.update(where=where, live=live_inputs)
+    env.update(where=where, live=live_inputs,
+               submit=_helper_thread().submit if async_steps else None)
     source = "\n".join(lines) + "\n"
     exec(compile(source, "<tenseur plan>", "exec"), env)   # noqa: S102
     return env["run"], where
+
+
+_helper = []
+
+
+def _helper_thread():
+    """The one worker thread running the plans' asynchronous steps (made on first use)."""
+    if not _helper:
+        from concurrent.futures import ThreadPoolExecutor
+        _helper.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="tenseur-inter-op"))
+    return _helper[0]
 
 
 # -- default session -----------------------------------------------------------------------

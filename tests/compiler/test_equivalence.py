@@ -202,3 +202,28 @@ def _eager_function_steps(steps=5):
 def test_traced_eager_function(monkeypatch):
     optimised, plain = _with_and_without(monkeypatch, _eager_function_steps)
     _assert_same(optimised, plain)
+
+
+def test_keras_predict_skips_dropout_and_batch_statistics():
+    keras.backend.clear_session()
+    inputs = keras.Input(shape=(12,))
+    h = keras.layers.Dense(8, activation="relu")(inputs)
+    h = keras.layers.Dropout(0.5)(h)
+    h = keras.layers.BatchNormalization()(h)
+    model = keras.Model(inputs, keras.layers.Dense(3)(h))
+    model.compile(optimizer="sgd", loss="mse")
+    images = np.random.default_rng(0).normal(size=(10, 12)).astype(np.float32)
+    model.predict(images, batch_size=10)
+    sess = keras.backend.get_session()
+    predict_plans = [plan for ((_, fed), _), plan in sess._plans.items() if fed]
+    assert predict_plans          # (the initializers' plan feeds nothing)
+    for plan in predict_plans:
+        types = [getattr(op, "type", "") for op in plan.ops]
+        members = [m.type for op in plan.ops for m in getattr(op, "members", ())]
+        assert "RandomUniform" not in types + members
+        assert "Mean" not in types + members            # no batch moments
+    model.fit(images, np.zeros((10, 3), np.float32), batch_size=10, epochs=1, verbose=0)
+    trained = [plan for ((_, fed), _), plan in sess._plans.items()
+               if fed and plan not in predict_plans]
+    assert any("RandomUniform" in [getattr(op, "type", "") for op in p.ops] for p in trained)
+    keras.backend.clear_session()

@@ -241,19 +241,22 @@ def test_describe_plan_and_print_plan(monkeypatch, capsys):
     assert "plan after the passes: 1 nodes" in printed
 
 
-def test_relu_gradient_select_keeps_the_bits_of_where():
-    y = tf.placeholder(tf.float32, [None, 6])
-    g = tf.placeholder(tf.float32, [None, 6])
-    g2 = tf.placeholder(tf.float32, [None, 6])
-    grads = [tf.where(tf.greater(y, 0.0), g * 1.5, tf.constant(0.0)),
-             tf.where(tf.less_equal(y, 0.0), tf.constant(0.0) + tf.zeros([6]), g2 * 1.5)]
-    rng = np.random.default_rng(0)
-    values = rng.normal(size=(4, 6)).astype(np.float32)
-    values[0, :4] = [np.nan, -1.0, np.inf, -np.inf]
-    feed = {y: np.where(rng.normal(size=(4, 6)) > 0, 1.0, 0.0).astype(np.float32), g: values}
-    feed[y][0, :4] = 0.0
-    feed[g2] = -values
-    (opt, got), (_, want) = run_both(grads, feed)
-    assert step_types(opt) == ["Fused[Greater+Mul+Select]", "Fused[LessEqual+Mul+Select]"]
-    for a, b in zip(got, want):
-        np.testing.assert_array_equal(a.view(np.uint32), b.view(np.uint32))
+def test_heavy_steps_run_on_the_helper_thread_with_the_same_results(monkeypatch):
+    from tenseur.compiler import schedule
+    monkeypatch.setattr(schedule, "MIN_FLOPS", 1.0)      # every product counts as heavy
+    x = tf.placeholder(tf.float32, [None, 8])
+    w1 = tf.Variable(np.random.default_rng(0).normal(size=(8, 6)).astype(np.float32))
+    w2 = tf.Variable(np.random.default_rng(1).normal(size=(6, 4)).astype(np.float32))
+    loss = tf.reduce_sum(tf.tanh(tf.matmul(tf.tanh(tf.matmul(x, w1)), w2)) ** 2)
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+    batch = {x: np.random.default_rng(2).normal(size=(5, 8)).astype(np.float32)}
+    results = []
+    for threads in (2, 1):
+        sess = tf.Session(config={"inter_op_threads": threads})
+        sess.run(tf.global_variables_initializer())
+        losses = [sess.run([loss, train], batch)[0] for _ in range(4)]
+        plan = plan_of(sess, [loss, train], batch)
+        assert bool(plan.async_steps) == (threads == 2)
+        results.append(losses + sess.run([w1, w2]))
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
