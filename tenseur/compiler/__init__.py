@@ -32,8 +32,13 @@ import numpy as np
 from .fusion import fuse_elementwise
 from .ir import Node, PlanGraph, Value
 from .schedule import inter_op_threads, mark_async
-from .simplify import (eliminate_common_subexpressions, fold_absorbing, fold_constants,
-                       remove_pass_through, specialize_shapes)
+from .simplify import (
+    eliminate_common_subexpressions,
+    fold_absorbing,
+    fold_constants,
+    remove_pass_through,
+    specialize_shapes,
+)
 
 __all__ = ["optimize", "describe_plan", "optimization_enabled", "inter_op_threads",
            "mark_async", "PlanGraph", "Node", "Value"]

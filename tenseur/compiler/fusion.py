@@ -177,7 +177,7 @@ def _locate(group, externals, args, xp, ctx):
     these inputs, or None: errors name the op of the graph, as without fusion."""
     env = dict(zip(externals, args))
     for member in group:
-        inputs = [env[v] if v in env else v.const for v in member.inputs]
+        inputs = [env.get(v, v.const) for v in member.inputs]
         try:
             env[member.outputs[0]] = member.bind(xp, ctx)(*inputs)
         except Exception as exc:    # noqa: BLE001 - reported by the session

@@ -53,7 +53,7 @@ def flops(node: Node) -> float:
         return 0.0
     try:
         if kind == "MatMul":
-            a, b = ins[0], ins[1]
+            a = ins[0]
             inner = a.shape.dims[-1] if not node_attr(node, "transpose_a") else a.shape.dims[-2]
             return 2.0 * _size(out) * inner
         if kind in _CONV_FORWARD:

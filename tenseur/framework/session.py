@@ -1,10 +1,12 @@
 """`Session`: runs parts of a graph. Holds the values of variables and random streams.
 
 `run(fetches, feed_dict)` flattens the fetches, then looks up an execution plan cached by
-(fetched elements, fed tensors). A plan is built once: prune the graph to what the fetches
-need (stopping at fed tensors), order the kernels (creation order is a topological order),
-assign each tensor a value slot and bind each op's kernel to a plain callable. Running a plan
-is one loop over those callables, so a training loop pays for graph traversal once.
+(fetched elements, fed tensors, shapes of the fed arrays). A plan is built once: prune the graph
+to what the fetches need (stopping at fed tensors), hand the pruned operations to the compiler
+(`tenseur.compiler`: folding, CSE, fusion... on a plan-local copy, specialized to the fed
+shapes), assign each value a slot and bind each remaining node to a plain callable. Running a
+plan is one generated function calling those callables in order, so a training loop pays for
+graph traversal once.
 """
 from __future__ import annotations
 
@@ -13,8 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .. import backend
-from .. import compiler
+from .. import backend, compiler
 from .errors import FailedPreconditionError, GraphMismatchError, InvalidArgumentError, OpError
 from .graph import Graph, get_default_graph
 from .operation import Operation
@@ -195,12 +196,13 @@ class BaseSession:
             op, inputs = plan.ops[where[0]], [values[i] for i in ins]
             locate = getattr(fn, "locate", None)       # a fused step: find the member op
             found = locate(*inputs) if locate is not None else None
+            error = exc
             if found is not None:
-                op, exc, inputs = found
+                op, error, inputs = found
             shapes = ", ".join(str(getattr(value, "shape", "?")) for value in inputs)
             raise InvalidArgumentError(
-                f"{op.type} '{op.name}' failed while running: {exc}\n  input shapes: ({shapes})",
-                node_name=op.name) from exc
+                f"{op.type} '{op.name}' failed while running: {error}\n  input shapes: ({shapes})",
+                node_name=op.name) from error
 
     def _normalise_feeds(self, feed_dict):
         if not isinstance(feed_dict, Mapping):

@@ -67,7 +67,7 @@ def test_slides_mlp_training_steps(monkeypatch):
 def _cnn_steps(steps=3, batch=8):
     import cnn_tf
     tf.set_random_seed(0)
-    x, y, logits, out, loss = cnn_tf.build_model()
+    x, y, _, out, loss = cnn_tf.build_model()
     train_op = tf.train.GradientDescentOptimizer(0.05).minimize(loss)
     rng = np.random.default_rng(1)
     results = []

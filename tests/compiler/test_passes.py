@@ -75,7 +75,7 @@ def test_shape_queries_fold_when_the_shape_is_known():
     y = tf.cast(tf.shape(x), tf.float32) * tf.cast(tf.size(x), tf.float32) \
         + tf.cast(tf.rank(x), tf.float32)
     feed = {x: np.zeros((4, 3), np.float32)}
-    (opt, got), (plain, want) = run_both(y, feed)
+    (opt, got), (_, want) = run_both(y, feed)
     assert not {"Shape", "Size", "Rank"} & set(op_types(opt))
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(got, [50.0, 38.0])
