@@ -118,7 +118,10 @@ def _fused_node(group):
             if value not in inside and value.const is None and value not in externals:
                 externals.append(value)
     types = "+".join(m.type for m in group)
-    node = Node(f"Fused[{types}]", root.name, externals, list(root.outputs),
+    # Named after the matrix product or convolution that heads it, if any (the op a profile
+    # looks for: "conv2d/Conv2D"), else after the op whose value it computes.
+    name = group[0].name if _is_head(group[0]) else root.name
+    node = Node(f"Fused[{types}]", name, externals, list(root.outputs),
                 members=[m.op for m in group], order=root.order)
     node.make = lambda xp, ctx: _compile(group, externals, xp, ctx)
     for value in root.outputs:
