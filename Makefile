@@ -31,7 +31,7 @@ test: $(VENV)/.installed-test
 # `make bench` compares tenseur with PyTorch, TensorFlow/Keras and JAX (benchmarks/compare.py)
 # in a separate venv holding the rivals; a rival that fails to install is skipped with a note.
 BENCH_VENV := .venv-bench
-BENCH_ARGS ?= --threads 1,2
+BENCH_ARGS ?= --threads 1
 
 $(BENCH_VENV)/.installed:
 	$(PYTHON) -m venv $(BENCH_VENV)
