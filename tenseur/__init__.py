@@ -23,6 +23,7 @@ from .framework.graph import (Graph, GraphKeys, add_to_collection, add_to_collec
                               get_default_graph, name_scope, reset_default_graph)
 from .framework.operation import Operation  # noqa: F401
 from .framework.session import InteractiveSession, Session, get_default_session  # noqa: F401
+from .framework import nest  # noqa: F401
 from .framework.shapes import TensorShape  # noqa: F401
 from .framework.tensor import Tensor, TensorSpec  # noqa: F401
 

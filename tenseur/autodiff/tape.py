@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import enum
 
+from ..framework.nest import flatten, pack_sequence_as  # noqa: F401  (re-exported)
 from ..framework.tensor import Tensor
 from ..ops import array_ops
 from ..ops.registry import NOT_DIFFERENTIABLE, apply_op, executing_eagerly, get_op_def
@@ -525,34 +526,3 @@ def _one_hot_rows(target, index):
     value = np.zeros([shape[0], int(np.prod(shape[1:], dtype=int))], target.dtype.as_numpy_dtype)
     value[:, index] = 1
     return array_ops.constant(value.reshape(shape), dtype=target.dtype)
-
-
-# -- nested structures (lists, tuples, dicts) -------------------------------------------------
-
-def flatten(structure) -> list:
-    """The leaves of nested lists, tuples and dicts (dicts in sorted key order), in order."""
-    if isinstance(structure, dict):
-        return [leaf for key in sorted(structure) for leaf in flatten(structure[key])]
-    if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in flatten(item)]
-    return [structure]
-
-
-def pack_sequence_as(structure, flat):
-    """`flat` (the leaves) put back in the shape of `structure`."""
-    leaves = iter(flat)
-
-    def build(s):
-        if isinstance(s, dict):
-            built = {key: build(s[key]) for key in sorted(s)}
-            return type(s)((key, built[key]) for key in s) if type(s) is not dict else \
-                {key: built[key] for key in s}
-        if isinstance(s, (list, tuple)):
-            items = [build(item) for item in s]
-            if isinstance(s, tuple) and hasattr(s, "_fields"):
-                return type(s)(*items)
-            return type(s)(items)
-        return next(leaves)
-
-    return build(structure)
-

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autodiff.gradients import gradients
-from ..autodiff.tape import flatten, pack_sequence_as
+from ..framework.nest import flatten, pack_sequence_as
 from ..framework.errors import DTypeError, ShapeError
 from ..framework.graph import get_default_graph
 from ..framework.session import BaseSession

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..autodiff import tape as tape_module
 from ..autodiff.gradients import gradients
-from ..autodiff.tape import flatten, pack_sequence_as
+from ..framework.nest import flatten, pack_sequence_as
 from ..framework.errors import GraphMismatchError
 from ..framework.graph import get_default_graph
 from ..framework.operation import Operation

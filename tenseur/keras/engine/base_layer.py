@@ -29,27 +29,9 @@ from .. import backend
 
 # -- nested structures ------------------------------------------------------------------------
 
-def flatten(structure) -> list:
-    """The leaves of nested lists/tuples/dicts (dict values in key order)."""
-    if isinstance(structure, dict):
-        return [leaf for key in sorted(structure) for leaf in flatten(structure[key])]
-    if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in flatten(item)]
-    return [structure]
-
-
-def pack_like(structure, leaves):
-    """Rebuilds `structure` with `leaves` (the inverse of `flatten`)."""
-    leaves = iter(leaves)
-
-    def build(s):
-        if isinstance(s, dict):
-            return {key: build(s[key]) for key in sorted(s)}
-        if isinstance(s, (list, tuple)):
-            return type(s)(build(item) for item in s) if not hasattr(s, "_fields") \
-                else type(s)(*[build(item) for item in s])
-        return next(leaves)
-    return build(structure)
+# Nested structures: the one implementation, `tf.nest` (dicts in sorted key order).
+flatten = tf.nest.flatten
+pack_like = tf.nest.pack_sequence_as
 
 
 def shape_of(tensors):
