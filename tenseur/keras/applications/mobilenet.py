@@ -20,7 +20,7 @@ import warnings
 from .. import backend, layers
 from ..engine.functional import Model
 from . import imagenet_utils
-from .pretrained import KERAS_APPLICATIONS_URL, check_weights_argument, load_weights_argument
+from .pretrained import KERAS_APPLICATIONS_URL, check_model_arguments, load_weights_argument
 
 BASE_WEIGHTS_URL = KERAS_APPLICATIONS_URL + "mobilenet/"
 _ALPHA_TEXT = {1.0: "1_0", 0.75: "7_5", 0.50: "5_0", 0.25: "2_5"}
@@ -57,10 +57,7 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
     Raises:
         ValueError: an invalid argument. PretrainedFileNotFoundError: no ImageNet file.
     """
-    check_weights_argument(weights)
-    if weights == "imagenet" and include_top and classes != 1000:
-        raise ValueError(f"MobileNet: if using `weights='imagenet'` with `include_top=True`, "
-                         f"`classes` should be 1000. Received classes={classes}")
+    check_model_arguments("MobileNet", weights, include_top, classes)
     imagenet_utils.validate_pooling(pooling, "MobileNet")
     channels_first = backend.image_data_format() == "channels_first"
     default_size = 224

@@ -219,3 +219,12 @@ def load_weights_argument(model, weights, file_name: str, url: str, md5: str | N
             and path.endswith((".keras", ".weights.h5")):
         report = model.load_weights(path)
     _check_report(model, report, path)
+
+
+def check_model_arguments(model_name, weights, include_top, classes) -> None:
+    """The checks every application shares: the `weights` value, and 1000 classes when
+    ImageNet weights come with the top."""
+    check_weights_argument(weights)
+    if weights == "imagenet" and include_top and classes != 1000:
+        raise ValueError(f"{model_name}: if using `weights='imagenet'` with `include_top=True`, "
+                         f"`classes` should be 1000. Received classes={classes}")

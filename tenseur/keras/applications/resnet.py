@@ -19,7 +19,7 @@ from __future__ import annotations
 from .. import backend, layers
 from ..engine.functional import Model
 from . import imagenet_utils
-from .pretrained import KERAS_APPLICATIONS_URL, check_weights_argument, load_weights_argument
+from .pretrained import KERAS_APPLICATIONS_URL, check_model_arguments, load_weights_argument
 
 BASE_WEIGHTS_URL = KERAS_APPLICATIONS_URL + "resnet/"
 # md5 of Keras' files: (with the top, without).
@@ -35,11 +35,7 @@ def ResNet(stack_fn, model_name="resnet", include_top=True, weights="imagenet",
            input_tensor=None, input_shape=None, pooling=None, classes=1000,
            classifier_activation="softmax", display_name="ResNet"):
     """Builds a ResNet "v1" whose residual stages are made by `stack_fn(x)` (see `ResNet50`)."""
-    check_weights_argument(weights)
-    if weights == "imagenet" and include_top and classes != 1000:
-        raise ValueError(f"{display_name}: if using `weights='imagenet'` with "
-                         f"`include_top=True`, `classes` should be 1000. Received "
-                         f"classes={classes}")
+    check_model_arguments(display_name, weights, include_top, classes)
     imagenet_utils.validate_pooling(pooling, display_name)
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=224, min_size=32, data_format=backend.image_data_format(),

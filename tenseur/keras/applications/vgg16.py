@@ -14,7 +14,7 @@ from __future__ import annotations
 from .. import backend, layers
 from ..engine.functional import Model
 from . import imagenet_utils
-from .pretrained import KERAS_APPLICATIONS_URL, check_weights_argument, load_weights_argument
+from .pretrained import KERAS_APPLICATIONS_URL, check_model_arguments, load_weights_argument
 
 WEIGHTS_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels.h5"
 WEIGHTS_FILE_NO_TOP = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
@@ -45,10 +45,7 @@ def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
     Raises:
         ValueError: an invalid argument. PretrainedFileNotFoundError: no ImageNet file.
     """
-    check_weights_argument(weights)
-    if weights == "imagenet" and include_top and classes != 1000:
-        raise ValueError(f"VGG16: if using `weights='imagenet'` with `include_top=True`, "
-                         f"`classes` should be 1000. Received classes={classes}")
+    check_model_arguments("VGG16", weights, include_top, classes)
     imagenet_utils.validate_pooling(pooling, "VGG16")
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=224, min_size=32, data_format=backend.image_data_format(),
