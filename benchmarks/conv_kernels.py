@@ -30,7 +30,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from tenseur.ops import conv_kernels as ck  # noqa: E402
+from tenseur.ops import conv_kernels as ck
+from tenseur.ops import pool_kernels as pk  # noqa: E402
 
 CONV_LAYERS = [  # name, input (h, w, c), out channels
     ("conv1 3x3 1->32", (28, 28, 1), 32),
@@ -87,11 +88,11 @@ def tenseur_cases(batch: int) -> dict:
             ck.conv2d_backprop_filter(x, dy, s, (1, 1), "VALID")
     for name, (h, w, c) in POOL_LAYERS:
         x = np.maximum(rng.standard_normal((batch, h, w, c), dtype=np.float32), 0)  # post-ReLU
-        y = ck.max_pool(x, (2, 2), (2, 2), "VALID")
+        y = pk.max_pool(x, (2, 2), (2, 2), "VALID")
         dy = rng.standard_normal(y.shape, dtype=np.float32)
-        cases[name, "forward"] = x.size, lambda x=x: ck.max_pool(x, (2, 2), (2, 2), "VALID")
+        cases[name, "forward"] = x.size, lambda x=x: pk.max_pool(x, (2, 2), (2, 2), "VALID")
         cases[name, "grad"] = x.size, lambda x=x, y=y, dy=dy: \
-            ck.max_pool_grad(x, y, dy, (2, 2), (2, 2), "VALID")
+            pk.max_pool_grad(x, y, dy, (2, 2), (2, 2), "VALID")
     return cases
 
 

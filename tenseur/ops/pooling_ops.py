@@ -17,7 +17,7 @@ import numpy as np
 from ..framework.errors import DTypeError, ShapeError
 from ..framework.graph import name_scope
 from ..framework.tensor import TensorSpec
-from . import conv_kernels
+from . import conv_kernels, pool_kernels
 from .array_ops import transpose
 from .array_ops_indexing import expand_dims, squeeze
 from .conv_ops import (_data_format, _dims4, _from_nhwc, _hw_attr, _known_sizes, _merge,
@@ -77,7 +77,7 @@ class MaxPool(OpDef):
         return TensorSpec(_pool_out(x, **attrs), x.dtype)
 
     def kernel(self, xp, x, **attrs):
-        return conv_kernels.max_pool(x, *_pool_args(attrs))
+        return pool_kernels.max_pool(x, *_pool_args(attrs))
 
     def gradient(self, op, grad):
         return (apply_op("MaxPoolGrad", op.inputs[0], op.outputs[0], grad, **op.attrs),)
@@ -92,7 +92,7 @@ class MaxPoolGrad(_MaxPoolRoute):
     """
 
     def kernel(self, xp, x, y, grad, **attrs):
-        return conv_kernels.max_pool_grad(x, y, grad, *_pool_args(attrs))
+        return pool_kernels.max_pool_grad(x, y, grad, *_pool_args(attrs))
 
     def gradient(self, op, grad):
         x, y, _ = op.inputs
@@ -148,7 +148,7 @@ class AvgPool(OpDef):
         return TensorSpec(_pool_out(x, **attrs), x.dtype)
 
     def kernel(self, xp, x, **attrs):
-        return conv_kernels.avg_pool(x, *_pool_args(attrs))
+        return pool_kernels.avg_pool(x, *_pool_args(attrs))
 
     def gradient(self, op, grad):
         x = op.inputs[0]
@@ -178,7 +178,7 @@ class AvgPoolGrad(OpDef):
         return TensorSpec(dims, grad.dtype)
 
     def kernel(self, xp, sizes, grad, *, static_input_sizes, **attrs):
-        return conv_kernels.avg_pool_grad(tuple(int(d) for d in sizes), grad, *_pool_args(attrs))
+        return pool_kernels.avg_pool_grad(tuple(int(d) for d in sizes), grad, *_pool_args(attrs))
 
     def gradient(self, op, grad):
         pool_attrs = {k: op.attrs[k] for k in _POOL_ATTRS}

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tenseur.ops import conv_kernels as ck
+from tenseur.ops import pool_kernels as pk
 
 RNG_SEED = 20240611
 
@@ -408,9 +409,9 @@ POOL_CASES = [
 @pytest.mark.parametrize("x_shape, ksize, strides, padding", POOL_CASES)
 def test_pools_match_reference(x_shape, ksize, strides, padding):
     x = np.random.default_rng(RNG_SEED + 9).standard_normal(x_shape)
-    np.testing.assert_allclose(ck.max_pool(x, ksize, strides, padding),
+    np.testing.assert_allclose(pk.max_pool(x, ksize, strides, padding),
                                ref_pool(x, ksize, strides, padding, "max"), rtol=0, atol=0)
-    np.testing.assert_allclose(ck.avg_pool(x, ksize, strides, padding),
+    np.testing.assert_allclose(pk.avg_pool(x, ksize, strides, padding),
                                ref_pool(x, ksize, strides, padding, "avg"), rtol=1e-12,
                                atol=1e-12)
 
@@ -419,12 +420,12 @@ def test_pools_match_reference(x_shape, ksize, strides, padding):
 def test_pool_grads_match_reference_and_adjoint(x_shape, ksize, strides, padding):
     rng = np.random.default_rng(RNG_SEED + 10)
     x = rng.standard_normal(x_shape)
-    y = ck.max_pool(x, ksize, strides, padding)
+    y = pk.max_pool(x, ksize, strides, padding)
     dy = rng.standard_normal(y.shape)
-    np.testing.assert_allclose(ck.max_pool_grad(x, y, dy, ksize, strides, padding),
+    np.testing.assert_allclose(pk.max_pool_grad(x, y, dy, ksize, strides, padding),
                                ref_max_pool_grad(x, dy, ksize, strides, padding), atol=1e-12)
-    a = ck.avg_pool(x, ksize, strides, padding)
-    da = ck.avg_pool_grad(x.shape, dy, ksize, strides, padding)
+    a = pk.avg_pool(x, ksize, strides, padding)
+    da = pk.avg_pool_grad(x.shape, dy, ksize, strides, padding)
     np.testing.assert_allclose(np.vdot(x, da), np.vdot(a, dy), rtol=1e-10, atol=1e-12)
 
 
@@ -435,15 +436,15 @@ def test_pool_grads_match_reference_and_adjoint(x_shape, ksize, strides, padding
 def test_pool_grads_match_finite_differences(x_shape, ksize, strides, padding):
     rng = np.random.default_rng(RNG_SEED + 11)
     x = rng.permutation(np.prod(x_shape)).reshape(x_shape) * 0.01  # distinct: no ties
-    r = rng.standard_normal(ck.max_pool(x, ksize, strides, padding).shape)
-    y = ck.max_pool(x, ksize, strides, padding)
-    for kind, pool in (("max", ck.max_pool), ("avg", ck.avg_pool)):
+    r = rng.standard_normal(pk.max_pool(x, ksize, strides, padding).shape)
+    y = pk.max_pool(x, ksize, strides, padding)
+    for kind, pool in (("max", pk.max_pool), ("avg", pk.avg_pool)):
         numeric = central_difference_gradient(
             lambda pool=pool: float(np.sum(pool(x, ksize, strides, padding) * r)), x)
         if kind == "max":
-            got = ck.max_pool_grad(x, y, r, ksize, strides, padding)
+            got = pk.max_pool_grad(x, y, r, ksize, strides, padding)
         else:
-            got = ck.avg_pool_grad(x.shape, r, ksize, strides, padding)
+            got = pk.avg_pool_grad(x.shape, r, ksize, strides, padding)
         np.testing.assert_allclose(got, numeric, atol=1e-7)
 
 
@@ -451,8 +452,8 @@ def test_max_pool_grad_ties_go_to_first_max_in_row_major_order():
     """TensorFlow CPU: the first maximum in row-major window order gets the gradient."""
     x = np.array([[1.0, 5.0, 2.0, 2.0],
                   [5.0, 5.0, 2.0, 2.0]]).reshape(1, 2, 4, 1)
-    y = ck.max_pool(x, (2, 2), (2, 2), "VALID")
-    dx = ck.max_pool_grad(x, y, np.array([3.0, 7.0]).reshape(1, 1, 2, 1), (2, 2), (2, 2),
+    y = pk.max_pool(x, (2, 2), (2, 2), "VALID")
+    dx = pk.max_pool_grad(x, y, np.array([3.0, 7.0]).reshape(1, 1, 2, 1), (2, 2), (2, 2),
                           "VALID")
     np.testing.assert_array_equal(dx.reshape(2, 4), [[0, 3, 7, 0], [0, 0, 0, 0]])
 
@@ -462,28 +463,28 @@ def test_max_pool_grad_ties_with_overlapping_windows():
     x = rng.integers(0, 3, size=(2, 7, 7, 3)).astype(np.float64)  # many ties
     for ksize, strides, padding in [((3, 3), (1, 1), "SAME"), ((3, 2), (2, 1), "VALID"),
                                     ((2, 2), (2, 2), "SAME")]:
-        y = ck.max_pool(x, ksize, strides, padding)
+        y = pk.max_pool(x, ksize, strides, padding)
         dy = rng.standard_normal(y.shape)
-        np.testing.assert_allclose(ck.max_pool_grad(x, y, dy, ksize, strides, padding),
+        np.testing.assert_allclose(pk.max_pool_grad(x, y, dy, ksize, strides, padding),
                                    ref_max_pool_grad(x, dy, ksize, strides, padding),
                                    atol=1e-12)
 
 
 def test_max_pool_padding_never_wins():
     x = -np.ones((1, 3, 3, 1))  # every real cell is below the zero a padded cell would hold
-    assert np.all(ck.max_pool(x, (2, 2), (2, 2), "SAME") == -1)
-    dx = ck.max_pool_grad(x, ck.max_pool(x, (2, 2), (2, 2), "SAME"), np.ones((1, 2, 2, 1)),
+    assert np.all(pk.max_pool(x, (2, 2), (2, 2), "SAME") == -1)
+    dx = pk.max_pool_grad(x, pk.max_pool(x, (2, 2), (2, 2), "SAME"), np.ones((1, 2, 2, 1)),
                           (2, 2), (2, 2), "SAME")
     assert dx.sum() == 4
 
 
 def test_avg_pool_same_divides_by_real_cells():
     x = np.ones((1, 3, 3, 1))
-    np.testing.assert_array_equal(ck.avg_pool(x, (3, 3), (1, 1), "SAME"), np.ones((1, 3, 3, 1)))
+    np.testing.assert_array_equal(pk.avg_pool(x, (3, 3), (1, 1), "SAME"), np.ones((1, 3, 3, 1)))
     x = np.arange(9.0).reshape(1, 3, 3, 1)
-    y = ck.avg_pool(x, (2, 2), (2, 2), "SAME")  # windows {0,1,3,4}, {2,5}, {6,7}, {8}
+    y = pk.avg_pool(x, (2, 2), (2, 2), "SAME")  # windows {0,1,3,4}, {2,5}, {6,7}, {8}
     np.testing.assert_allclose(y.reshape(-1), [2.0, 3.5, 6.5, 8.0])
-    dx = ck.avg_pool_grad(x.shape, np.ones((1, 2, 2, 1)), (2, 2), (2, 2), "SAME")
+    dx = pk.avg_pool_grad(x.shape, np.ones((1, 2, 2, 1)), (2, 2), (2, 2), "SAME")
     np.testing.assert_allclose(dx.reshape(3, 3), [[.25, .25, .5], [.25, .25, .5], [.5, .5, 1]])
 
 
@@ -498,7 +499,7 @@ def test_float32_in_float32_out():
     wd = rng.standard_normal((3, 3, 3, 2)).astype(np.float32)
     y = ck.conv2d(x, w, (1, 1), "SAME")
     yd = ck.depthwise_conv2d(x, wd, (2, 2), "SAME")
-    p = ck.max_pool(x, (2, 2), (2, 2), "VALID")
+    p = pk.max_pool(x, (2, 2), (2, 2), "VALID")
     results = [
         y, ck.conv2d(x, w, (2, 2), "VALID"),
         ck.conv2d_backprop_input(y, w, x.shape, (1, 1), "SAME"),
@@ -506,9 +507,9 @@ def test_float32_in_float32_out():
         ck.conv2d_backprop_filter(x, y, w.shape, (1, 1), "SAME"),
         yd, ck.depthwise_conv2d_backprop_input(yd, wd, x.shape, (2, 2), "SAME"),
         ck.depthwise_conv2d_backprop_filter(x, yd, wd.shape, (2, 2), "SAME"),
-        p, ck.max_pool_grad(x, p, p, (2, 2), (2, 2), "VALID"),
-        ck.avg_pool(x, (3, 3), (2, 2), "SAME"),
-        ck.avg_pool_grad(x.shape, ck.avg_pool(x, (3, 3), (2, 2), "SAME"), (3, 3), (2, 2),
+        p, pk.max_pool_grad(x, p, p, (2, 2), (2, 2), "VALID"),
+        pk.avg_pool(x, (3, 3), (2, 2), "SAME"),
+        pk.avg_pool_grad(x.shape, pk.avg_pool(x, (3, 3), (2, 2), "SAME"), (3, 3), (2, 2),
                          "SAME"),
     ]
     assert [r.dtype for r in results] == [np.float32] * len(results)
@@ -543,7 +544,7 @@ def test_empty_output_is_explained():
     (lambda: ck.conv2d_backprop_input(np.zeros((1, 4, 4, 4)), np.zeros((3, 3, 3, 4)),
                                       (1, 5, 5, 3), (1, 1), "SAME"),
      r"dy must have the output's shape \(1, 5, 5, 4\)"),
-    (lambda: ck.max_pool(np.zeros((1, 5, 5, 1)), (2, 2), (2, 2), ((2, 0), (0, 0))),
+    (lambda: pk.max_pool(np.zeros((1, 5, 5, 1)), (2, 2), (2, 2), ((2, 0), (0, 0))),
      r"padding must be smaller than the window"),
 ])
 def test_argument_errors(call, match):
@@ -553,4 +554,4 @@ def test_argument_errors(call, match):
 
 def test_avg_pool_rejects_integers():
     with pytest.raises(TypeError, match="floating-point"):
-        ck.avg_pool(np.zeros((1, 4, 4, 1), np.int32), (2, 2), (2, 2), "VALID")
+        pk.avg_pool(np.zeros((1, 4, 4, 1), np.int32), (2, 2), (2, 2), "VALID")
