@@ -1,0 +1,166 @@
+"""How many threads tenseur's kernels use, and the BLAS library's own thread count.
+
+Large kernels use the cores in one of two ways, never both at once:
+- a single big matrix product runs on BLAS' threads (OpenBLAS in NumPy's wheels);
+- a kernel that splits its work over the batch (convolutions, large elementwise chains)
+  runs the pieces with `parallel_map` on a small pool of Python threads: NumPy releases the
+  GIL in BLAS calls, copies and ufunc loops, so the pieces really run side by side, copies and
+  elementwise passes included (which BLAS threads never parallelise). Inside such a region
+  BLAS is held to one thread, so the two pools never fight over the cores (OpenBLAS workers
+  busy-wait after a call: oversubscribed, a step can get ten times slower).
+
+The thread count is, first found: `tf.config.threading.set_intra_op_parallelism_threads(n)`,
+`$TENSEUR_NUM_THREADS`, `$OPENBLAS_NUM_THREADS`, `$OMP_NUM_THREADS`, the CPUs this process may
+run on. 1 means every kernel runs serially in the calling thread.
+"""
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+import threading
+from contextlib import contextmanager
+
+__all__ = ["intra_op_threads", "requested_intra_op_threads", "set_intra_op_threads", "parallel_map", "blas_threads",
+           "blas_thread_count"]
+
+_lock = threading.Lock()
+_requested: int | None = None      # set_intra_op_threads
+_pool = None                       # a concurrent.futures.ThreadPoolExecutor
+_pool_size = 0
+_blas = None                       # (get, set) ctypes functions, False when not found
+_in_region = threading.local()
+
+
+def _from_environment() -> int:
+    for var in ("TENSEUR_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(var, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def intra_op_threads() -> int:
+    """Threads a kernel may use (1: serial)."""
+    return _requested if _requested else _from_environment()
+
+
+def requested_intra_op_threads() -> int:
+    """The count set by `set_intra_op_threads`, 0 when none was (TensorFlow's getter)."""
+    return _requested or 0
+
+
+def set_intra_op_threads(count: int) -> None:
+    """Sets the threads kernels may use; 0 goes back to the default (environment, CPUs)."""
+    global _requested
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise ValueError(f"set_intra_op_parallelism_threads: expected a thread count >= 0 "
+                         f"(0 = default), got {count!r}.")
+    _requested = count or None
+
+
+def _blas_functions():
+    """(get_num_threads, set_num_threads) of the OpenBLAS NumPy uses, or None."""
+    global _blas
+    if _blas is None:
+        _blas = False
+        import numpy as np
+        base = os.path.dirname(os.path.dirname(np.__file__))
+        candidates = glob.glob(os.path.join(base, "numpy.libs", "*openblas*"))
+        candidates += glob.glob(os.path.join(os.path.dirname(np.__file__), ".dylibs",
+                                             "*openblas*"))
+        try:
+            with open("/proc/self/maps") as maps:
+                candidates += sorted({line.split()[-1] for line in maps
+                                      if "openblas" in line and line.split()[-1].startswith("/")})
+        except OSError:
+            pass
+        for path in candidates:
+            try:
+                lib = ctypes.CDLL(path)
+            except OSError:
+                continue
+            for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""),
+                                   ("openblas", "64_"), ("openblas", "")):
+                getter = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                setter = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                if getter is not None and setter is not None:
+                    getter.restype, setter.argtypes = ctypes.c_int, [ctypes.c_int]
+                    _blas = (getter, setter)
+                    break
+            if _blas:
+                break
+    return _blas or None
+
+
+def blas_thread_count() -> int | None:
+    """OpenBLAS' current thread count, or None when its library was not found."""
+    functions = _blas_functions()
+    return functions[0]() if functions else None
+
+
+@contextmanager
+def blas_threads(count: int):
+    """Holds OpenBLAS to `count` threads inside the block (a no-op without OpenBLAS)."""
+    functions = _blas_functions()
+    if functions is None:
+        yield
+        return
+    previous = functions[0]()
+    if previous != count:
+        functions[1](count)
+    try:
+        yield
+    finally:
+        if previous != count:
+            functions[1](previous)
+
+
+def _executor(size: int):
+    global _pool, _pool_size
+    from concurrent.futures import ThreadPoolExecutor   # only when a kernel goes parallel
+    with _lock:
+        if _pool is None or _pool_size < size:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="tenseur")
+            _pool_size = size
+        return _pool
+
+
+def parallel_map(fn, items, threads: int | None = None) -> list:
+    """[fn(item) for item in items], the items run on up to `threads` threads (default
+    `intra_op_threads()`) with BLAS held to one thread meanwhile; serial when one thread is
+    asked for, when there is one item, or when called from inside another parallel region.
+    The first exception raised by any item is raised here, after every item has finished."""
+    items = list(items)
+    threads = intra_op_threads() if threads is None else threads
+    if threads <= 1 or len(items) <= 1 or getattr(_in_region, "active", False):
+        return [fn(item) for item in items]
+    pool = _executor(threads - 1)
+
+    def run(item):
+        _in_region.active = True
+        try:
+            return fn(item)
+        finally:
+            _in_region.active = False
+
+    with blas_threads(1):
+        futures = [pool.submit(run, item) for item in items[1:]]
+        results, error = [], None
+        try:
+            results.append(run(items[0]))
+        except BaseException as exc:  # noqa: BLE001 - re-raised once the others finish
+            error = exc
+        for future in futures:
+            try:
+                results.append(future.result())
+            except BaseException as exc:  # noqa: BLE001
+                error = error or exc
+    if error is not None:
+        raise error
+    return results

@@ -1,0 +1,86 @@
+"""The thread policy: thread counts, BLAS held to one thread inside parallel regions."""
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import tenseur as tf
+from tenseur.backend import threads
+
+
+@pytest.fixture(autouse=True)
+def _default_threads():
+    yield
+    threads.set_intra_op_threads(0)
+
+
+def test_thread_count_follows_config_then_environment(monkeypatch):
+    monkeypatch.setenv("TENSEUR_NUM_THREADS", "3")
+    assert threads.intra_op_threads() == 3
+    assert tf.config.threading.get_intra_op_parallelism_threads() == 0   # TF: 0 = unset
+    tf.config.threading.set_intra_op_parallelism_threads(2)
+    assert threads.intra_op_threads() == 2
+    assert tf.config.threading.get_intra_op_parallelism_threads() == 2
+    tf.config.threading.set_intra_op_parallelism_threads(0)
+    monkeypatch.delenv("TENSEUR_NUM_THREADS")
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    assert threads.intra_op_threads() == 1
+    with pytest.raises(ValueError, match="thread count"):
+        tf.config.threading.set_intra_op_parallelism_threads(-1)
+
+
+def test_parallel_map_runs_items_on_several_threads_in_order():
+    seen = set()
+
+    def work(i):
+        seen.add(threading.get_ident())
+        time.sleep(0.05)
+        return i * i
+
+    assert threads.parallel_map(work, range(4), threads=2) == [0, 1, 4, 9]
+    assert len(seen) == 2
+
+
+def test_parallel_map_is_serial_with_one_thread_and_when_nested():
+    idents = set()
+
+    def inner(i):
+        idents.add(threading.get_ident())
+        return i
+
+    def outer(i):
+        return sum(threads.parallel_map(inner, range(3), threads=2))
+
+    assert threads.parallel_map(inner, range(3), threads=1) == [0, 1, 2]
+    assert idents == {threading.get_ident()}
+    assert threads.parallel_map(outer, range(2), threads=2) == [3, 3]
+
+
+def test_parallel_map_raises_the_first_error_after_all_items_finish():
+    done = []
+
+    def work(i):
+        if i == 1:
+            raise ValueError("item 1 failed")
+        time.sleep(0.02)
+        done.append(i)
+        return i
+
+    with pytest.raises(ValueError, match="item 1"):
+        threads.parallel_map(work, range(3), threads=2)
+    assert sorted(done) == [0, 2]
+
+
+def test_blas_is_held_to_one_thread_inside_a_parallel_region():
+    if threads.blas_thread_count() is None:
+        pytest.skip("NumPy's BLAS is not OpenBLAS here")
+    before = threads.blas_thread_count()
+    with threads.blas_threads(2):
+        counts = threads.parallel_map(lambda _: threads.blas_thread_count(), range(2),
+                                      threads=2)
+        assert threads.blas_thread_count() == 2
+    assert counts == [1, 1]
+    assert threads.blas_thread_count() == before
+    a = np.ones((64, 64), np.float32)
+    assert threads.parallel_map(lambda _: float((a @ a)[0, 0]), range(2), threads=2) == [64.0] * 2
