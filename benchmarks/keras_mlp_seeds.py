@@ -1,0 +1,104 @@
+"""examples/keras_mlp.py trained by tenseur or by real Keras 3, one seed, accuracy per epoch.
+
+The same program in both frameworks: 784-64-32-16-10, sigmoid hidden layers (each followed
+by Dropout(rate) when rate > 0), softmax output, SGD(learning_rate=5e-2), batch 128,
+categorical cross-entropy, `fit(..., validation_data=...)` with Keras' default shuffling.
+The same data in both: the MNIST files read by tenseur's loader (pixels * float32(1/255),
+the first 5,000 training images for validation, the other 55,000 for training, the 10,000
+test images for the test), so a gap between the two is the framework's, not the split's.
+
+Writes one line per epoch to --log: epoch, loss, accuracy, val_loss, val_accuracy,
+test accuracy (`predict` on the test set, argmax against the labels).
+
+Run (one at a time: each run takes a core for minutes):
+    OPENBLAS_NUM_THREADS=1 TENSEUR_DATA_DIR=/work/shared/data \
+        .venv/bin/python benchmarks/keras_mlp_seeds.py --framework tenseur --seed 0 \
+        --log /tmp/parity/tenseur_seed0.tsv
+    PYTHONPATH=. .venv-bench/bin/python benchmarks/keras_mlp_seeds.py --framework keras ...
+(the Keras run imports tenseur only for its MNIST loader, which needs nothing but NumPy).
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+
+def load_mnist(data_dir=None):
+    """(x_train, y_train), (x_val, y_val), (x_test, y_test): float32 pixels, one-hot labels."""
+    from tenseur.data.mnist import read_data_sets
+    mnist = read_data_sets(data_dir, one_hot=True)
+    return [(s.images.astype(np.float32), s.labels.astype(np.float32))
+            for s in (mnist.train, mnist.validation, mnist.test)]
+
+
+def build(keras, dropout, hidden=(64, 32, 16), n_classes=10):
+    layers = keras.layers
+    inputs = keras.Input(shape=(784,))
+    x = inputs
+    for size in hidden:
+        x = layers.Dense(size, activation="sigmoid")(x)
+        if dropout:
+            x = layers.Dropout(rate=dropout)(x)
+    outputs = layers.Dense(n_classes, activation="softmax")(x)
+    return keras.Model(inputs=inputs, outputs=outputs)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--framework", choices=("tenseur", "keras"), required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=200)
+    parser.add_argument("--dropout", type=float, default=0.5)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--learning-rate", type=float, default=5e-2)
+    parser.add_argument("--data", default=None)
+    parser.add_argument("--log", required=True)
+    args = parser.parse_args()
+
+    (x, y), (x_val, y_val), (x_test, y_test) = load_mnist(args.data)
+    if args.framework == "tenseur":
+        import tenseur as tf
+        from tenseur import keras
+        keras.backend.clear_session()
+        np.random.seed(args.seed)
+        tf.set_random_seed(args.seed)
+        version = "tenseur"
+    else:
+        os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+        import keras
+        keras.utils.set_random_seed(args.seed)
+        version = f"keras {keras.__version__} ({keras.backend.backend()})"
+    model = build(keras, args.dropout)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=args.learning_rate),
+                  loss="categorical_crossentropy", metrics=["accuracy"])
+    labels_test = np.argmax(y_test, 1)
+    log = open(args.log, "w", buffering=1)
+    log.write(f"# {version} seed={args.seed} dropout={args.dropout} epochs={args.epochs}\n")
+    log.write("epoch\tloss\taccuracy\tval_loss\tval_accuracy\ttest_accuracy\tseconds\n")
+    start = time.perf_counter()
+
+    def on_epoch_end(epoch, logs):
+        pred = model.predict(x_test, batch_size=args.batch_size, verbose=0)
+        test = float(np.mean(np.argmax(pred, 1) == labels_test))
+        log.write(f"{epoch + 1}\t{logs['loss']:.5f}\t{logs['accuracy']:.5f}\t"
+                  f"{logs['val_loss']:.5f}\t{logs['val_accuracy']:.5f}\t{test:.4f}\t"
+                  f"{time.perf_counter() - start:.0f}\n")
+
+    model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, verbose=0,
+              validation_data=(x_val, y_val),
+              callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)])
+    pred = model.predict(x_test, batch_size=args.batch_size, verbose=0)
+    test = float(np.mean(np.argmax(pred, 1) == labels_test))
+    log.write(f"# test accuracy {test:.4f} after {args.epochs} epochs, "
+              f"{(time.perf_counter() - start) / 60:.1f} min\n")
+    print(f"{version} seed {args.seed}: test accuracy {test:.4f}")
+
+
+if __name__ == "__main__":
+    main()
