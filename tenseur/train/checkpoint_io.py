@@ -14,9 +14,9 @@ A checkpoint is two files next to each other, named after its prefix (`model.ckp
   Keys are variable names (`layer1/W`); dtypes are tenseur dtype names of numeric or bool
   dtypes. The SHA-256 of each tensor's bytes is checked when it is read.
 
-Nothing here can execute code on load (no pickle), and every file is written the same way:
-to a hidden temporary name in the destination directory, flushed and fsynced, then renamed
-over the destination with `os.replace` (atomic on POSIX and Windows). A checkpoint's files are
+Nothing here can execute code on load (no pickle), and every file is written the same way
+(tenseur/framework/files.py): to a hidden temporary name in the destination directory,
+flushed and fsynced, then renamed over the destination with `os.replace`. A checkpoint's files are
 all written before the first rename, the `.index` renamed last; so an error while saving
 leaves no file of the new checkpoint and every older one intact. (Saving again under the same
 prefix has one window, between the renames of the data and the index, where a killed process
@@ -29,12 +29,12 @@ import contextlib
 import hashlib
 import json
 import os
-import uuid
 
 import numpy as np
 
 from ..framework import dtypes
 from ..framework.errors import NotFoundError, OpError
+from ..framework.files import AtomicFiles, write_file_atomically  # noqa: F401 - used by saver
 
 __all__ = ["CheckpointReader", "NewCheckpointReader", "checkpoint_exists", "remove_checkpoint",
            "DataLossError"]
@@ -71,79 +71,6 @@ def remove_checkpoint(checkpoint_prefix: str, meta_graph_suffix: str = "meta") -
 
 
 # -- atomic writing ------------------------------------------------------------------------
-
-class AtomicFiles:
-    """Files written under temporary names, then all renamed into place by `commit()`.
-
-    Example:
-        >>> files = AtomicFiles()
-        >>> try:
-        ...     with files.open("a.data") as f:
-        ...         f.write(b"...")
-        ...     files.commit()
-        ... finally:
-        ...     files.discard()        # removes the temporaries left by an error
-    """
-
-    def __init__(self):
-        self._staged: list[tuple[str, str]] = []     # (temporary, destination)
-
-    @contextlib.contextmanager
-    def open(self, path: str):
-        """A binary file to write; on a clean exit it is flushed and fsynced, not yet renamed."""
-        directory, base = os.path.split(os.path.abspath(path))
-        temporary = os.path.join(directory, f".{base}.tmp-{uuid.uuid4().hex[:12]}")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                     0o666)
-        self._staged.append((temporary, path))
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-
-    def commit(self) -> None:
-        """Renames every staged file into place, in the order they were opened."""
-        directories = set()
-        while self._staged:
-            temporary, path = self._staged[0]
-            os.replace(temporary, path)
-            self._staged.pop(0)
-            directories.add(os.path.dirname(os.path.abspath(path)))
-        for directory in directories:
-            _fsync_directory(directory)
-
-    def discard(self) -> None:
-        """Removes the temporaries not yet committed (after an error)."""
-        for temporary, _ in self._staged:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(temporary)
-        self._staged.clear()
-
-
-def write_file_atomically(path: str, content: bytes) -> None:
-    """Replaces `path` by `content` so that readers see the old or the new file, never a mix."""
-    files = AtomicFiles()
-    try:
-        with files.open(path) as f:
-            f.write(content)
-        files.commit()
-    finally:
-        files.discard()
-
-
-def _fsync_directory(directory: str) -> None:
-    """Makes a rename durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
 
 # -- writing -------------------------------------------------------------------------------
 
