@@ -1,7 +1,9 @@
 """Graph-mode training steps of the slides' MLP (784-64-32-16-10, sigmoid, SGD, batch 128).
 
-Prints microseconds per step and the share of the step spent outside kernels (executor
-overhead: Python dispatch, feeds, fetches). Run: python benchmarks/mlp_step.py [--steps N]
+Prints microseconds per step (median and fastest of 20 blocks of steps: the machine is shared,
+the fastest block is the least disturbed) and the share of the step spent outside kernels
+(executor overhead: Python dispatch, feeds, fetches). Run: python benchmarks/mlp_step.py
+[--steps N] [--fetch-loss] (the loss fetched with the update, as examples/mlp_tf.py does).
 """
 import argparse
 import os
@@ -33,7 +35,7 @@ def instrumented(plan):
     return spent
 
 
-def main(steps=2000, batch_size=128, seed=0):
+def main(steps=2000, batch_size=128, seed=0, fetch_loss=False, blocks=20):
     tf.reset_default_graph()
     tf.set_random_seed(seed)
     x, y, out, loss = build_model()
@@ -43,29 +45,36 @@ def main(steps=2000, batch_size=128, seed=0):
     labels = np.eye(10, dtype=np.float32)[rng.integers(0, 10, batch_size * 16)]
     batches = [(images[i:i + batch_size], labels[i:i + batch_size])
                for i in range(0, len(images), batch_size)]
+    fetches = [loss, train_op] if fetch_loss else train_op
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         for bx, by in batches:      # warm-up: plan built, caches filled
-            sess.run(train_op, {x: bx, y: by})
-        start = time.perf_counter()
-        for i in range(steps):
-            bx, by = batches[i % len(batches)]
-            sess.run(train_op, {x: bx, y: by})
-        per_step = (time.perf_counter() - start) / steps
+            sess.run(fetches, {x: bx, y: by})
+        block = max(steps // blocks, 1)
+        times = []
+        for b in range(blocks):
+            start = time.perf_counter()
+            for i in range(block):
+                bx, by = batches[i % len(batches)]
+                sess.run(fetches, {x: bx, y: by})
+            times.append((time.perf_counter() - start) / block)
+        per_step, fastest = float(np.median(times)), min(times)
         plan = max(sess._plans.values(), key=lambda p: len(p.ops))
         spent = instrumented(plan)
         start = time.perf_counter()
         for i in range(steps):
             bx, by = batches[i % len(batches)]
-            sess.run(train_op, {x: bx, y: by})
+            sess.run(fetches, {x: bx, y: by})
         instrumented_total = time.perf_counter() - start
         kernels = spent[0] / steps
         n_ops = len(plan.ops)
     overhead = max(instrumented_total / steps - kernels, 0.0) / (instrumented_total / steps)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"numpy {np.__version__}")
-    print(f"MLP 784-64-32-16-10 SGD batch {batch_size}: {per_step * 1e6:.0f} us/step "
-          f"({n_ops} ops in the plan), {55000 / batch_size * per_step:.2f} s/epoch of 55,000")
+    print(f"MLP 784-64-32-16-10 SGD batch {batch_size}: {per_step * 1e6:.0f} us/step median, "
+          f"{fastest * 1e6:.0f} fastest ({n_ops} ops in the plan), "
+          f"{55000 / batch_size * per_step:.2f} s/epoch of 55,000; load average "
+          f"{os.getloadavg()[0]:.2f}")
     print(f"kernels: {kernels * 1e6:.0f} us/step; outside kernels: {overhead:.0%} of the step")
     return per_step, overhead
 
@@ -73,4 +82,6 @@ def main(steps=2000, batch_size=128, seed=0):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=2000)
-    main(parser.parse_args().steps)
+    parser.add_argument("--fetch-loss", action="store_true")
+    args = parser.parse_args()
+    main(args.steps, fetch_loss=args.fetch_loss)

@@ -14,12 +14,19 @@ nodes to bind, in order. The passes, in the order they run:
    algebraic identities (x*1, x+0, x-0, x/1, a and True, a or False, a and False...) disappear;
 4. common-subexpression elimination: equal pure ops on equal inputs run once;
 5. dead-node elimination;
-6. fusion: elementwise chains, with the matmul or convolution feeding them, into one kernel;
-7. scheduling (`schedule.mark_async`): heavy steps whose value is read later start on a
+6. stable cross-entropy (`stable.py`): log(softmax(z)) and log(sigmoid(z)), log(1 - sigmoid(z))
+   become their stable forms, and the gradient through them its simple form
+   (g - p Σg for softmax). Exact in real arithmetic, not bitwise: results move by rounding
+   where the unfused plan is finite, and stay finite where it gives -inf or NaN. Every other
+   pass gives the unfused plan's results bit for bit;
+7. fusion: elementwise chains, with the matmul or convolution feeding them, into one kernel;
+8. scheduling (`schedule.mark_async`): heavy steps whose value is read later start on a
    helper thread when BLAS runs single-threaded (inter-op parallelism).
 
 Switches: `tenseur.Session(config={"optimize": False})` or the environment variable
-`TENSEUR_OPTIMIZE=0` turn the passes off; `TENSEUR_PRINT_PLAN=1` prints each plan before and
+`TENSEUR_OPTIMIZE=0` turn the passes off; `TENSEUR_DISABLE_PASSES=name,name` turns single
+passes off (names in `PASSES`: "pass_through", "constant_folding", "cse",
+"stable_cross_entropy", "fusion"); `TENSEUR_PRINT_PLAN=1` prints each plan before and
 after them, and `describe_plan(sess, fetches, feed_dict)` returns that text.
 """
 from __future__ import annotations
@@ -32,6 +39,7 @@ import numpy as np
 from .fusion import fuse_elementwise
 from .ir import Node, PlanGraph, Value
 from .schedule import inter_op_threads, mark_async
+from .stable import stabilize_cross_entropy
 from .simplify import (
     eliminate_common_subexpressions,
     fold_absorbing,
@@ -40,8 +48,22 @@ from .simplify import (
     specialize_shapes,
 )
 
-__all__ = ["optimize", "describe_plan", "optimization_enabled", "inter_op_threads",
-           "mark_async", "PlanGraph", "Node", "Value"]
+__all__ = ["optimize", "describe_plan", "optimization_enabled", "disabled_passes", "PASSES",
+           "inter_op_threads", "mark_async", "PlanGraph", "Node", "Value"]
+
+# The passes TENSEUR_DISABLE_PASSES can switch off one by one.
+PASSES = ("pass_through", "constant_folding", "cse", "stable_cross_entropy", "fusion")
+
+
+def disabled_passes() -> frozenset:
+    """The passes named in TENSEUR_DISABLE_PASSES (comma-separated), checked against PASSES."""
+    names = {n.strip() for n in os.environ.get("TENSEUR_DISABLE_PASSES", "").split(",")}
+    names.discard("")
+    unknown = names - set(PASSES)
+    if unknown:
+        raise ValueError(f"TENSEUR_DISABLE_PASSES names unknown passes {sorted(unknown)}; "
+                         f"the passes are {', '.join(PASSES)}.")
+    return frozenset(names)
 
 
 def optimization_enabled(config=None) -> bool:
@@ -71,16 +93,23 @@ def optimize(ops, leaves, fed, xp, ctx, *, enabled=True, fed_shapes=None) -> Pla
 
 
 def run_passes(graph: PlanGraph, xp, ctx, fed_shapes=None) -> None:
+    off = disabled_passes()
     if fed_shapes is not None:
         specialize_shapes(graph, fed_shapes)
-    remove_pass_through(graph)
-    fold_constants(graph, ctx, xp)
-    fold_absorbing(graph)
-    fold_constants(graph, ctx, xp)
-    remove_pass_through(graph)
-    eliminate_common_subexpressions(graph)
+    if "pass_through" not in off:
+        remove_pass_through(graph)
+    if "constant_folding" not in off:
+        fold_constants(graph, ctx, xp)
+        fold_absorbing(graph)
+        fold_constants(graph, ctx, xp)
+    if "pass_through" not in off:
+        remove_pass_through(graph)
+    if "cse" not in off:
+        eliminate_common_subexpressions(graph)
     graph.eliminate_dead()
-    if xp is np:
+    if xp is np and "stable_cross_entropy" not in off:
+        stabilize_cross_entropy(graph)
+    if xp is np and "fusion" not in off:
         fuse_elementwise(graph)
 
 

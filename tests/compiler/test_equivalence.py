@@ -3,8 +3,10 @@ Keras fit (with dropout and batch normalisation) and predict, the example models
 traced eager function, compared after N steps with the passes on and off.
 
 Fusion calls the same NumPy operations in the same order, and folding runs the same kernels,
-so the two runs agree bit for bit; the comparison allows a few ulps all the same (a change of
-kernel order that is exact in real arithmetic would not be a bug).
+so without the stable cross-entropy pass the two runs agree bit for bit (checked on the MLP).
+That pass is exact in real arithmetic, not bitwise (log-softmax for log(softmax), g - p Σg for
+its gradient): where it fires (the MLP, the binary perceptron) the comparison allows a
+tolerance, TOL, that a few ulps per step over N steps stays within.
 """
 import sys
 import warnings
@@ -62,6 +64,13 @@ def test_slides_mlp_training_steps(monkeypatch):
     (optimised, fewer), (plain, more) = _with_and_without(monkeypatch, _mlp_steps)
     _assert_same(optimised, plain)
     assert fewer < more * 0.6
+
+
+def test_slides_mlp_bit_for_bit_without_the_stable_cross_entropy_pass(monkeypatch):
+    monkeypatch.setenv("TENSEUR_DISABLE_PASSES", "stable_cross_entropy")
+    (optimised, _), (plain, _) = _with_and_without(monkeypatch, _mlp_steps)
+    for x, y in zip(optimised, plain):
+        np.testing.assert_array_equal(x, y)
 
 
 def _cnn_steps(steps=3, batch=8):
