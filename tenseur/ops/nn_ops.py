@@ -2,11 +2,11 @@
 normalisation helpers, dropout and top-k. Convolution and pooling live with the conv kernels.
 
 Primitives (one `OpDef` each: infer + NumPy kernel + gradient written with tenseur ops) are the
-ops TF 1.x users see as graph nodes or that need a stable kernel: Relu, Relu6, Elu, Selu,
-Softsign, LeakyRelu, BiasAdd, BiasAddGrad, Softmax, LogSoftmax, SoftmaxCrossEntropyWithLogits,
-SparseSoftmaxCrossEntropyWithLogits, L2Loss, InTopK, TopKV2. Everything else (swish, gelu,
-sigmoid cross-entropy, moments, batch_normalization, l2_normalize, dropout) is a Python function
-over ops, with no kernel or gradient of its own.
+ops TF 1.x users see as graph nodes or that need a stable or fast kernel: Relu, Relu6, Elu,
+Selu, Softsign, LeakyRelu, the backward kernel ReluGrad, BiasAdd, BiasAddGrad, Softmax,
+LogSoftmax, SoftmaxCrossEntropyWithLogits, SparseSoftmaxCrossEntropyWithLogits, L2Loss, InTopK,
+TopKV2. Everything else (swish, gelu, sigmoid cross-entropy, moments, batch_normalization,
+l2_normalize, dropout) is a Python function over ops, with no kernel or gradient of its own.
 """
 from __future__ import annotations
 
@@ -124,8 +124,9 @@ class Relu(_Activation):
         return xp.maximum(features, 0)
 
     def gradient(self, op, grad):
-        y = op.outputs[0]
-        return (where_(greater(y, _zero(y)), grad, _zero(grad)),)
+        # The output, not the input, decides (y > 0 exactly where x > 0), as TF: the input
+        # can then be freed after the forward pass.
+        return (relu_grad(grad, op.outputs[0]),)
 
 
 @register_op("Relu6")
@@ -197,6 +198,53 @@ class LeakyRelu(_Activation):
     def gradient(self, op, grad):
         x = op.inputs[0]
         return (where_(greater(x, _zero(x)), grad, grad * op.attrs["alpha"]),)
+
+
+class _ActivationGrad(OpDef):
+    """The backward kernel of an activation: `gradients` (dL/dy) and the tensor the
+    derivative is read from (features or outputs), of one dtype and shape, to dL/dx."""
+
+    inputs = ("gradients", "features")
+    integers_ok = False
+
+    def infer(self, gradients, features, **attrs):
+        if gradients.dtype != features.dtype:
+            raise DTypeError(f"gradients and features must have the same dtype, got "
+                             f"{gradients.dtype.name} and {features.dtype.name}.")
+        if not (features.dtype.is_floating
+                or self.integers_ok and features.dtype.is_integer):
+            raise DTypeError(f"features must be a floating-point tensor, got "
+                             f"{features.dtype.name}.")
+        if not gradients.shape.is_compatible_with(features.shape):
+            raise ShapeError(f"gradients and features must have the same shape, got "
+                             f"{gradients.shape} and {features.shape}.")
+        return TensorSpec(gradients.shape.merge_with(features.shape), features.dtype)
+
+
+@register_op("ReluGrad")
+class ReluGrad(_ActivationGrad):
+    """gradients · (features > 0), TF's ReluGrad (features is Relu's input or its output).
+
+    Like TF's kernel this multiplies, so a NaN or infinite gradient stays NaN where
+    features <= 0 (np.where would be 4-5x slower on a conv activation: its random mask
+    defeats branch prediction). Gradient: ReluGrad(grad, features) for gradients; features
+    get zeros (the derivative is piecewise constant in them, as TF).
+    """
+
+    integers_ok = True
+
+    def kernel(self, xp, gradients, features):
+        return gradients * (features > 0)
+
+    def gradient(self, op, grad):
+        features = op.inputs[1]
+        return relu_grad(grad, features), zeros_like(features)
+
+
+def relu_grad(gradients, features, name=None):
+    """The gradient of relu: `gradients` where `features` > 0, else 0 (TF's
+    gen_nn_ops.relu_grad); `features` may be relu's input or its output."""
+    return apply_op("ReluGrad", gradients, features, name=name or "ReluGrad")
 
 
 def relu(features, name=None):

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 import tenseur.nn as nn
-from tenseur.ops.nn_ops import bias_add_grad
+from tenseur.ops.nn_ops import bias_add_grad, relu_grad
 from tenseur.testing import OpCase
 
 rng = np.random.default_rng(2024)
@@ -88,6 +88,12 @@ _labels3 = rng.integers(0, 4, size=(2, 3))
 CASES = [
     # -- activations
     OpCase("Relu", nn.relu, [off_zero(3, 4)], lambda x: np.maximum(x, 0)),
+    OpCase("Relu/second-order", nn.relu, [off_zero(3, 4)], lambda x: np.maximum(x, 0),
+           second_order=True),
+    OpCase("ReluGrad", relu_grad, [u(3, 4), off_zero(3, 4)], lambda g, f: g * (f > 0),
+           second_order=True),
+    OpCase("ReluGrad/rank4", relu_grad, [u(2, 3, 3, 4), off_zero(2, 3, 3, 4)],
+           lambda g, f: np.where(f > 0, g, 0)),
     OpCase("Relu6", nn.relu6, [_relu6_in], lambda x: np.clip(x, 0, 6)),
     OpCase("Elu", nn.elu, [off_zero(3, 4)], elu_ref, second_order=True),
     OpCase("Selu", nn.selu, [off_zero(3, 4)],

@@ -6,6 +6,8 @@ import pytest
 import tenseur as tf
 import tenseur.nn as nn
 from tenseur.framework.errors import DTypeError, InvalidArgumentError, ShapeError
+from tenseur.ops import nn_ops
+from tenseur.ops.registry import get_op_def
 
 REQUIRED_EXPORTS = [
     "relu", "relu6", "elu", "selu", "softplus", "softsign", "leaky_relu", "sigmoid", "tanh",
@@ -33,6 +35,42 @@ def test_relu_gradient_is_exactly_zero_at_zero():
     x = tf.constant([-1.0, 0.0, 2.0])
     (grad,) = tf.gradients(tf.reduce_sum(nn.relu(x)), x)
     np.testing.assert_array_equal(run(grad), [0.0, 0.0, 1.0])
+
+
+def test_relu_gradient_is_one_relu_grad_reading_the_output():
+    x = tf.placeholder(tf.float32, [2, 3])
+    y = nn.relu(x)
+    (grad,) = tf.gradients(y, x)
+    assert grad.op.type == "ReluGrad"
+    assert grad.op.inputs[1] is y        # the output: x itself can be freed (as TF)
+
+
+def test_relu_grad_multiplies_like_tf():
+    # TF's kernel is gradients * (features > 0): a NaN or inf gradient at features <= 0
+    # stays NaN instead of being masked to 0; a finite one gives exactly 0 there.
+    grads = np.array([np.nan, np.inf, 5.0, np.nan, -3.0], np.float32)
+    features = np.array([-1.0, 0.0, 0.0, 2.0, -2.0], np.float32)
+    with np.errstate(invalid="ignore"):     # inf * 0
+        got = run(nn_ops.relu_grad(tf.constant(grads), tf.constant(features)))
+    np.testing.assert_array_equal(got, [np.nan, np.nan, 0.0, np.nan, 0.0])
+    assert got.dtype == np.float32
+
+
+def test_relu_grad_keeps_integer_dtypes_and_leaves_its_inputs_alone():
+    grads = np.array([[3, -4], [5, 6]], np.int32)
+    features = np.array([[1, 0], [-2, 7]], np.int32)
+    kernel = get_op_def("ReluGrad").kernel
+    got = kernel(np, grads, features)
+    np.testing.assert_array_equal(got, [[3, 0], [0, 6]])
+    assert got.dtype == np.int32 and got is not grads
+    np.testing.assert_array_equal(grads, [[3, -4], [5, 6]])
+
+
+def test_relu_grad_checks_dtypes_and_shapes():
+    with pytest.raises(DTypeError, match=r"ReluGrad.*float32 and float64"):
+        nn_ops.relu_grad(tf.zeros([2], tf.float32), tf.zeros([2], tf.float64))
+    with pytest.raises(ShapeError, match=r"ReluGrad.*\(2,\).*\(3,\)"):
+        nn_ops.relu_grad(tf.zeros([2]), tf.zeros([3]))
 
 
 def test_relu6_gradient_is_zero_at_both_kinks():
