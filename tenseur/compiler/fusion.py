@@ -298,19 +298,19 @@ def _emit(em: _Emitter, node: Node) -> None:
 
 
 def _emit_sigmoid(em: _Emitter, node: Node, x: str) -> None:
-    """The Sigmoid kernel's formula, where(x >= 0, 1 / (1 + z), z / (1 + z)) with
-    z = exp(-|x|), computing 1 + z once and reusing z's array (the same operations on the
-    same operands as the kernel, so the same bits)."""
+    """The Sigmoid kernel's formula, max(z, x >= 0) / (1 + z) with z = exp(-|x|), written over
+    z's array (the same operations on the same operands as the kernel, so the same bits)."""
     out = node.outputs[0]
-    z, d, a, r = em.fresh(), em.fresh(), em.fresh(), em.fresh()
+    z, d = em.fresh(), em.fresh()
     em.lines.append(f"{z} = np.abs({x})")
     em.lines.append(f"np.negative({z}, out={z})")
     em.lines.append(f"np.exp({z}, out={z})")
     em.lines.append(f"{d} = 1 + {z}")
-    em.lines.append(f"{a} = np.true_divide(1, {d})")
+    em.lines.append(f"np.maximum({z}, {x} >= 0, out={z})")
     em.lines.append(f"np.true_divide({z}, {d}, out={z})")
-    em.lines.append(f"{r} = np.where({x} >= 0, {a}, {z})")
+    r = z
     if out.dtype.as_numpy_dtype != node.inputs[0].dtype.as_numpy_dtype:
-        em.lines.append(f"{r} = {r}.astype({em.bind(np.dtype(out.dtype.as_numpy_dtype), 'd')})")
+        r = em.fresh()
+        em.lines.append(f"{r} = {z}.astype({em.bind(np.dtype(out.dtype.as_numpy_dtype), 'd')})")
     em.owned[r] = True
     em.names[out] = r
