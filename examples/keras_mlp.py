@@ -3,7 +3,7 @@
 The slides' code with its import changed (`keras.engine.Model`, `keras.optimizers.sgd(lr=...)`,
 metric "accuracy"). `--dropout 0.5` gives the workshop's variant (Dropout after each hidden
 layer). Prints Keras' progress bar per epoch, then the test accuracy.
-Run: python examples/keras_mlp.py [--epochs 140] [--dropout 0.5]
+Run: python examples/keras_mlp.py [--epochs 140] [--dropout 0.5] [--seed 0]
 """
 import argparse
 import time
@@ -58,5 +58,7 @@ if __name__ == "__main__":
     parser.add_argument("--dropout", type=float, default=0.0)
     parser.add_argument("--data", default=None)
     parser.add_argument("--verbose", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    main(args.epochs, dropout=args.dropout, data_dir=args.data, verbose=args.verbose)
+    main(args.epochs, dropout=args.dropout, data_dir=args.data, verbose=args.verbose,
+         seed=args.seed)
