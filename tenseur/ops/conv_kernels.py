@@ -1,7 +1,8 @@
 """NumPy kernels for 2-D convolution: arrays in, arrays out (pooling: pool_kernels.py).
 
 The op layer (`Conv2D`, `Conv2DBackpropInput`, `Conv2DBackpropFilter`,
-`DepthwiseConv2dNative` and its two backprops) wraps these functions; they know nothing of graphs or tensors.
+`DepthwiseConv2dNative` and its two backprops) wraps these functions; they know nothing of
+graphs or tensors.
 
 Layout: images are NHWC `(batch, height, width, channels)`, filters HWIO
 `(kh, kw, in_channels, out_channels)`, depthwise filters `(kh, kw, in_channels, multiplier)`.
@@ -25,15 +26,25 @@ CNN at batch 430):
   few input channels, it is col2im of dy @ W^T with one strided add per filter tap.
 Scratch buffers (padded blocks, patch matrices) come from a small per-thread cache keyed by
 shape, so repeated calls allocate only their outputs.
+
+Threads: with `intra_op_threads()` > 1, every kernel cuts its blocks into one contiguous share
+per thread (`_shares`) and runs the shares with `backend.threads.parallel_map`, each thread
+building its own patch matrices and calling BLAS (held to one thread) on its own blocks. The
+blocks are the serial ones, so forward and input gradients are bit-identical to the serial
+results; a filter gradient is the sum of the threads' partial sums taken in share order, the
+same bits on every run, differing from the serial sum only by rounding.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+from ..backend import threads as _threads
 
 __all__ = [
     "conv_output_size",
@@ -49,6 +60,20 @@ __all__ = [
 # copy and the product. Measured on the slides' 32->32 layer: 1 MiB 75 ms, 2-4 MiB 46 ms,
 # 8 MiB 52 ms, whole batch (280 MiB) 100 ms.
 _BLOCK_BYTES = 4 << 20
+# Below this many bytes of patch matrices in all, a kernel runs in the calling thread: a
+# hand-off to the pool and back costs 25-45 us on the 2-core machine, more under load.
+_PARALLEL_MIN_BYTES = 1 << 20
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+# Whole-image blocks come in multiples of this many: the CPUs this process may run on.
+_CPUS = _cpu_count()
 _MAX_SCRATCH = 8  # scratch buffers kept per thread (least recently used goes first)
 _MAX_SCRATCH_BYTES = 64 << 20  # larger ones (huge images) are not kept between calls
 
@@ -212,12 +237,18 @@ def _shape4(value, name: str, fn: str) -> tuple:
 def _blocks(batch: int, out_rows: int, row_bytes: int):
     """Split (batch, out_rows) into blocks of about _BLOCK_BYTES: (b0, b1, r0, r1).
 
-    Whole images are grouped while one image fits; a larger image is cut into row bands
-    (one image at a time, so each step still does a large vectorised piece of work).
+    Whole images are grouped while one image fits, in blocks of equal size whose count is
+    rounded up to a multiple of the CPUs (`_CPUS`), so that the default thread count splits
+    them evenly (`_shares`); a larger image is cut into row bands (one image at a time, so
+    each step still does a large vectorised piece of work). The blocks never depend on the
+    thread count: OpenBLAS rounds the last rows of a product differently from the others, so
+    a row's result depends on where its block ends, and equal blocks give equal results.
     """
     image_bytes = max(out_rows * row_bytes, 1)
     if image_bytes <= _BLOCK_BYTES:
-        per_block = max(_BLOCK_BYTES // image_bytes, 1)
+        count = _ceil_div(batch, max(_BLOCK_BYTES // image_bytes, 1))
+        count = min(_ceil_div(count, _CPUS) * _CPUS, batch)
+        per_block = _ceil_div(batch, max(count, 1))
         for b0 in range(0, batch, per_block):
             yield b0, min(batch, b0 + per_block), 0, out_rows
     else:
@@ -225,6 +256,49 @@ def _blocks(batch: int, out_rows: int, row_bytes: int):
         for b in range(batch):
             for r0 in range(0, out_rows, rows):
                 yield b, b + 1, r0, min(out_rows, r0 + rows)
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _shares(blocks: list, parts: int, whole_images: bool) -> list:
+    """The blocks cut into at most `parts` contiguous runs of about equal work, in order.
+
+    A block goes to the share its midpoint falls in (work = output pixels). With
+    `whole_images`, the row bands of one image stay in one share (col2im accumulates them on
+    one canvas), so the midpoint is counted in images instead.
+    """
+    if parts <= 1:
+        return [blocks]
+    if whole_images:
+        batch = blocks[-1][1]
+        midpoints = [(b0 + b1) / (2 * batch) for b0, b1, _, _ in blocks]
+    else:
+        work = [(b1 - b0) * (r1 - r0) for b0, b1, r0, r1 in blocks]
+        total, done, midpoints = sum(work), 0, []
+        for size in work:
+            midpoints.append((done + size / 2) / total)
+            done += size
+    shares = [[] for _ in range(parts)]
+    for block, midpoint in zip(blocks, midpoints):
+        shares[min(int(midpoint * parts), parts - 1)].append(block)
+    return [share for share in shares if share]
+
+
+def _run_shares(fn, blocks: list, parts: int, whole_images: bool = False) -> list:
+    """[fn(share) for each share of the blocks], the shares on `parts` threads at once."""
+    if parts <= 1:
+        return [fn(blocks)]
+    shares = _shares(blocks, parts, whole_images)
+    return _threads.parallel_map(fn, shares, threads=len(shares))
+
+
+def _parts(patch_bytes: int) -> int:
+    """Threads for a kernel whose patch matrices total `patch_bytes` (1: run serially)."""
+    if patch_bytes < _PARALLEL_MIN_BYTES:
+        return 1
+    return max(_threads.intra_op_threads(), 1)
 
 
 def _padded_band(x: np.ndarray, b0: int, b1: int, hp0: int, hp1: int, pt: int, pl: int,
@@ -297,10 +371,13 @@ def _im2col(band: np.ndarray, g: _Geometry, rows: int, max_rows: int) -> np.ndar
 
 
 def _conv_blocks(x_shape: tuple, g: _Geometry, itemsize: int) -> tuple:
+    """(blocks, rows of the largest patch matrix, threads to use) of a convolution."""
     k = g.kh * g.kw * x_shape[3]
-    blocks = list(_blocks(x_shape[0], g.oh, g.ow * k * itemsize))
+    row_bytes = g.ow * k * itemsize
+    parts = _parts(x_shape[0] * g.oh * row_bytes)
+    blocks = list(_blocks(x_shape[0], g.oh, row_bytes))
     max_rows = max((b1 - b0) * (r1 - r0) * g.ow for b0, b1, r0, r1 in blocks)
-    return blocks, max_rows
+    return blocks, max_rows, parts
 
 
 # ----------------------------------------------------------------------------------------
@@ -326,13 +403,17 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, g: _Geometry) -> np.ndarray:
     if g.kh == g.kw == g.sh == g.sw == 1 and g.pt == g.pb == g.pl == g.pr == 0:
         np.matmul(x.reshape(-1, cin), w_mat, out=y.reshape(-1, cout))  # 1x1: no patches
         return y
-    blocks, max_rows = _conv_blocks(x.shape, g, x.dtype.itemsize)
+    blocks, max_rows, parts = _conv_blocks(x.shape, g, x.dtype.itemsize)
     band_shape = _max_band_shape(x.shape, g, blocks)
-    for b0, b1, r0, r1 in blocks:
-        hp0, hp1 = _band_bounds(g, r0, r1)
-        band = _padded_band(x, b0, b1, hp0, hp1, g.pt, g.pl, g.pr, "band", band_shape)
-        cols = _im2col(band, g, r1 - r0, max_rows)
-        np.matmul(cols, w_mat, out=y[b0:b1, r0:r1].reshape(-1, cout))
+
+    def run(share):
+        for b0, b1, r0, r1 in share:
+            hp0, hp1 = _band_bounds(g, r0, r1)
+            band = _padded_band(x, b0, b1, hp0, hp1, g.pt, g.pl, g.pr, "band", band_shape)
+            cols = _im2col(band, g, r1 - r0, max_rows)
+            np.matmul(cols, w_mat, out=y[b0:b1, r0:r1].reshape(-1, cout))
+
+    _run_shares(run, blocks, parts)
     return y
 
 
@@ -432,27 +513,31 @@ def _col2im_backprop_input(dy: np.ndarray, w: np.ndarray, x_shape: tuple,
     cout = dy.shape[3]
     dx = np.empty(x_shape, dy.dtype)
     w_mat_t = w.reshape(-1, cout).T
-    blocks, max_rows = _conv_blocks(x_shape, g, dy.dtype.itemsize)
+    blocks, max_rows, parts = _conv_blocks(x_shape, g, dy.dtype.itemsize)
     b_max = max(b1 - b0 for b0, b1, _, _ in blocks)
     hp, wp = height + g.pt + g.pb, width + g.pl + g.pr
-    canvas = _scratch("canvas", (b_max, hp, wp, cin), dy.dtype)
     k = g.kh * g.kw * cin
-    for b0, b1, r0, r1 in blocks:
-        n, rows = b1 - b0, r1 - r0
-        acc = canvas[:n]
-        if r0 == 0:
-            acc[...] = 0
-        cols = _scratch("cols", (max_rows, k), dy.dtype)[:n * rows * g.ow]
-        np.matmul(dy[b0:b1, r0:r1].reshape(-1, cout), w_mat_t, out=cols)
-        patches = cols.reshape(n, rows, g.ow, g.kh, g.kw, cin)
-        for i in range(g.kh):
-            h0 = r0 * g.sh + i * g.dh
-            for j in range(g.kw):
-                w0 = j * g.dw
-                acc[:, h0:h0 + (rows - 1) * g.sh + 1:g.sh,
-                    w0:w0 + (g.ow - 1) * g.sw + 1:g.sw] += patches[:, :, :, i, j]
-        if r1 == g.oh:
-            dx[b0:b1] = acc[:, g.pt:g.pt + height, g.pl:g.pl + width]
+
+    def run(share):
+        canvas = _scratch("canvas", (b_max, hp, wp, cin), dy.dtype)  # this thread's
+        for b0, b1, r0, r1 in share:
+            n, rows = b1 - b0, r1 - r0
+            acc = canvas[:n]
+            if r0 == 0:
+                acc[...] = 0
+            cols = _scratch("cols", (max_rows, k), dy.dtype)[:n * rows * g.ow]
+            np.matmul(dy[b0:b1, r0:r1].reshape(-1, cout), w_mat_t, out=cols)
+            patches = cols.reshape(n, rows, g.ow, g.kh, g.kw, cin)
+            for i in range(g.kh):
+                h0 = r0 * g.sh + i * g.dh
+                for j in range(g.kw):
+                    w0 = j * g.dw
+                    acc[:, h0:h0 + (rows - 1) * g.sh + 1:g.sh,
+                        w0:w0 + (g.ow - 1) * g.sw + 1:g.sw] += patches[:, :, :, i, j]
+            if r1 == g.oh:
+                dx[b0:b1] = acc[:, g.pt:g.pt + height, g.pl:g.pl + width]
+
+    _run_shares(run, blocks, parts, whole_images=True)  # an image's bands share a canvas
     return dx
 
 
@@ -478,19 +563,33 @@ def conv2d_backprop_filter(x, dy, filter_shape, strides, padding,
     g = _geometry(fn, x.shape[1:3], w_shape[:2], strides, padding, dilations)
     cout = w_shape[3]
     _check_dy(fn, dy.shape, (x.shape[0], g.oh, g.ow, cout))
-    dw = np.zeros((g.kh * g.kw * x.shape[3], cout), x.dtype)
+    dw_shape = (g.kh * g.kw * x.shape[3], cout)
     if 0 in x.shape or 0 in dy.shape:
-        return dw.reshape(w_shape)
-    blocks, max_rows = _conv_blocks(x.shape, g, x.dtype.itemsize)
+        return np.zeros(w_shape, x.dtype)
+    blocks, max_rows, parts = _conv_blocks(x.shape, g, x.dtype.itemsize)
     band_shape = _max_band_shape(x.shape, g, blocks)
-    partial = np.empty_like(dw)
-    for b0, b1, r0, r1 in blocks:
-        hp0, hp1 = _band_bounds(g, r0, r1)
-        band = _padded_band(x, b0, b1, hp0, hp1, g.pt, g.pl, g.pr, "band", band_shape)
-        cols = _im2col(band, g, r1 - r0, max_rows)
-        np.matmul(cols.T, dy[b0:b1, r0:r1].reshape(-1, cout), out=partial)
-        dw += partial
-    return dw.reshape(w_shape)
+
+    def run(share):
+        dw = np.zeros(dw_shape, x.dtype)
+        partial = np.empty_like(dw)
+        for b0, b1, r0, r1 in share:
+            hp0, hp1 = _band_bounds(g, r0, r1)
+            band = _padded_band(x, b0, b1, hp0, hp1, g.pt, g.pl, g.pr, "band", band_shape)
+            cols = _im2col(band, g, r1 - r0, max_rows)
+            np.matmul(cols.T, dy[b0:b1, r0:r1].reshape(-1, cout), out=partial)
+            dw += partial
+        return dw
+
+    return _sum_in_order(_run_shares(run, blocks, parts)).reshape(w_shape)
+
+
+def _sum_in_order(partials: list) -> np.ndarray:
+    """Per-thread partial sums added in share order, never in order of completion, so a
+    result does not depend on the threads' timing."""
+    total = partials[0]
+    for partial in partials[1:]:
+        total += partial
+    return total
 
 
 # ----------------------------------------------------------------------------------------
@@ -506,12 +605,13 @@ def _check_depthwise(fn: str, x_shape: tuple, w_shape: tuple) -> None:
 
 
 def _depthwise_blocks(x_shape: tuple, g: _Geometry, multiplier: int, itemsize: int):
-    """Blocks, padded band shape and per-block product shape (n, rows, ow, c, m)."""
+    """Blocks, padded band shape, per-block product shape (n, rows, ow, c, m), threads."""
     row_bytes = g.ow * x_shape[3] * max(multiplier, 1) * itemsize * 2
+    parts = _parts(x_shape[0] * g.oh * row_bytes * g.kh * g.kw // 2)
     blocks = list(_blocks(x_shape[0], g.oh, row_bytes))
     band_shape = _max_band_shape(x_shape, g, blocks)
     rows_max = max(r1 - r0 for _, _, r0, r1 in blocks)
-    return blocks, band_shape, (band_shape[0], rows_max, g.ow, x_shape[3], multiplier)
+    return blocks, band_shape, (band_shape[0], rows_max, g.ow, x_shape[3], multiplier), parts
 
 
 def depthwise_conv2d(x, w, strides, padding, dilations=(1, 1)) -> np.ndarray:
@@ -537,17 +637,22 @@ def depthwise_conv2d(x, w, strides, padding, dilations=(1, 1)) -> np.ndarray:
     y = np.zeros((batch, g.oh, g.ow, channels, mult), x.dtype)
     if 0 in y.shape:
         return y.reshape(batch, g.oh, g.ow, channels * mult)
-    blocks, band_shape, tmp_shape = _depthwise_blocks(x.shape, g, mult, x.dtype.itemsize)
-    for b0, b1, r0, r1 in blocks:
-        hp0, hp1 = _band_bounds(g, r0, r1)
-        band = _padded_band(x, b0, b1, hp0, hp1, g.pt, g.pl, g.pr, "band", band_shape)
-        windows = _windows(band, g, r1 - r0)
-        out = y[b0:b1, r0:r1]
-        tmp = _scratch("dw_tmp", tmp_shape, x.dtype)[:b1 - b0, :r1 - r0]
-        for i in range(g.kh):
-            for j in range(g.kw):
-                np.multiply(windows[:, :, :, i, j, :, None], w[i, j], out=tmp)
-                out += tmp
+    blocks, band_shape, tmp_shape, parts = _depthwise_blocks(x.shape, g, mult,
+                                                             x.dtype.itemsize)
+
+    def run(share):
+        for b0, b1, r0, r1 in share:
+            hp0, hp1 = _band_bounds(g, r0, r1)
+            band = _padded_band(x, b0, b1, hp0, hp1, g.pt, g.pl, g.pr, "band", band_shape)
+            windows = _windows(band, g, r1 - r0)
+            out = y[b0:b1, r0:r1]
+            tmp = _scratch("dw_tmp", tmp_shape, x.dtype)[:b1 - b0, :r1 - r0]
+            for i in range(g.kh):
+                for j in range(g.kw):
+                    np.multiply(windows[:, :, :, i, j, :, None], w[i, j], out=tmp)
+                    out += tmp
+
+    _run_shares(run, blocks, parts)
     return y.reshape(batch, g.oh, g.ow, channels * mult)
 
 
@@ -578,27 +683,30 @@ def depthwise_conv2d_backprop_input(dy, w, input_shape, strides, padding,
     if 0 in x_shape or 0 in dy.shape:
         return dx
     grad = dy.reshape(batch, g.oh, g.ow, channels, mult)
-    blocks, _, tmp_shape = _depthwise_blocks(x_shape, g, mult, dy.dtype.itemsize)
-    b_max = tmp_shape[0]
-    canvas = _scratch("canvas", (b_max, height + g.pt + g.pb, width + g.pl + g.pr, channels),
-                      dy.dtype)
-    for b0, b1, r0, r1 in blocks:
-        n, rows = b1 - b0, r1 - r0
-        acc = canvas[:n]
-        if r0 == 0:
-            acc[...] = 0
-        block_grad = grad[b0:b1, r0:r1]
-        tmp = _scratch("dw_tmp", tmp_shape, dy.dtype)[:n, :rows]
-        for i in range(g.kh):
-            h0 = r0 * g.sh + i * g.dh
-            for j in range(g.kw):
-                w0 = j * g.dw
-                target = acc[:, h0:h0 + (rows - 1) * g.sh + 1:g.sh,
-                             w0:w0 + (g.ow - 1) * g.sw + 1:g.sw]
-                np.multiply(block_grad, w[i, j], out=tmp)
-                target += tmp[..., 0] if mult == 1 else tmp.sum(axis=-1)
-        if r1 == g.oh:
-            dx[b0:b1] = acc[:, g.pt:g.pt + height, g.pl:g.pl + width]
+    blocks, _, tmp_shape, parts = _depthwise_blocks(x_shape, g, mult, dy.dtype.itemsize)
+    canvas_shape = (tmp_shape[0], height + g.pt + g.pb, width + g.pl + g.pr, channels)
+
+    def run(share):
+        canvas = _scratch("canvas", canvas_shape, dy.dtype)  # this thread's
+        for b0, b1, r0, r1 in share:
+            n, rows = b1 - b0, r1 - r0
+            acc = canvas[:n]
+            if r0 == 0:
+                acc[...] = 0
+            block_grad = grad[b0:b1, r0:r1]
+            tmp = _scratch("dw_tmp", tmp_shape, dy.dtype)[:n, :rows]
+            for i in range(g.kh):
+                h0 = r0 * g.sh + i * g.dh
+                for j in range(g.kw):
+                    w0 = j * g.dw
+                    target = acc[:, h0:h0 + (rows - 1) * g.sh + 1:g.sh,
+                                 w0:w0 + (g.ow - 1) * g.sw + 1:g.sw]
+                    np.multiply(block_grad, w[i, j], out=tmp)
+                    target += tmp[..., 0] if mult == 1 else tmp.sum(axis=-1)
+            if r1 == g.oh:
+                dx[b0:b1] = acc[:, g.pt:g.pt + height, g.pl:g.pl + width]
+
+    _run_shares(run, blocks, parts, whole_images=True)  # an image's bands share a canvas
     return dx
 
 
@@ -625,17 +733,21 @@ def depthwise_conv2d_backprop_filter(x, dy, filter_shape, strides, padding,
     batch, _, _, channels = x.shape
     mult = w_shape[3]
     _check_dy(fn, dy.shape, (batch, g.oh, g.ow, channels * mult))
-    dw = np.zeros(w_shape, x.dtype)
     if 0 in x.shape or 0 in dy.shape:
-        return dw
+        return np.zeros(w_shape, x.dtype)
     grad = dy.reshape(batch, g.oh, g.ow, channels, mult)
-    blocks, band_shape, _ = _depthwise_blocks(x.shape, g, mult, x.dtype.itemsize)
-    for b0, b1, r0, r1 in blocks:
-        hp0, hp1 = _band_bounds(g, r0, r1)
-        band = _padded_band(x, b0, b1, hp0, hp1, g.pt, g.pl, g.pr, "band", band_shape)
-        windows = _windows(band, g, r1 - r0)
-        block_grad = grad[b0:b1, r0:r1]
-        for i in range(g.kh):
-            for j in range(g.kw):
-                dw[i, j] += np.einsum("nhwc,nhwcm->cm", windows[:, :, :, i, j], block_grad)
-    return dw
+    blocks, band_shape, _, parts = _depthwise_blocks(x.shape, g, mult, x.dtype.itemsize)
+
+    def run(share):
+        dw = np.zeros(w_shape, x.dtype)
+        for b0, b1, r0, r1 in share:
+            hp0, hp1 = _band_bounds(g, r0, r1)
+            band = _padded_band(x, b0, b1, hp0, hp1, g.pt, g.pl, g.pr, "band", band_shape)
+            windows = _windows(band, g, r1 - r0)
+            block_grad = grad[b0:b1, r0:r1]
+            for i in range(g.kh):
+                for j in range(g.kw):
+                    dw[i, j] += np.einsum("nhwc,nhwcm->cm", windows[:, :, :, i, j], block_grad)
+        return dw
+
+    return _sum_in_order(_run_shares(run, blocks, parts))
