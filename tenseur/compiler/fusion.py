@@ -22,7 +22,9 @@ _BINARY_UFUNCS = {"RealDiv": np.true_divide, "Maximum": np.maximum, "Minimum": n
 # Ops that may start a group: their result is a fresh array that nobody else holds.
 _FRESH_HEADS = frozenset(("MatMul",))
 # Ops that may start a group, whose result is checked at run time before being overwritten.
-_CHECKED_HEADS = frozenset(("Conv2D", "DepthwiseConv2dNative", "BatchMatMul"))
+# The backward kernels head the ReLU gradient that follows them (written over their result).
+_CHECKED_HEADS = frozenset(("Conv2D", "DepthwiseConv2dNative", "BatchMatMul",
+                            "Conv2DBackpropInput", "MaxPoolGrad"))
 
 
 def _elementwise_ufunc(node: Node):
@@ -50,7 +52,7 @@ def _is_member(node: Node) -> bool:
     if out.rank is None or out.rank == 0 or out.dtype.name == "string":
         return False
     kind = node.type
-    if kind in ("Sigmoid", "Relu", "Select", "Cast", "SquaredDifference"):
+    if kind in ("Sigmoid", "Relu", "ReluGrad", "Select", "Cast", "SquaredDifference"):
         return True
     if kind == "BiasAdd":
         return node.attrs.get("data_format") != "NCHW"
@@ -271,6 +273,12 @@ def _emit(em: _Emitter, node: Node) -> None:
         return
     if kind == "BiasAdd":
         _call(em, node, "np.add", args)
+        return
+    if kind == "ReluGrad":
+        # The ReluGrad kernel's gradients * (features > 0): a multiply by the mask.
+        mask = em.fresh()
+        em.lines.append(f"{mask} = {args[1]} > 0")
+        _call(em, node, "np.multiply", [args[0], mask])
         return
     if kind == "Cast":
         result = em.fresh()

@@ -188,6 +188,22 @@ def test_matmul_bias_add_activation_fuse():
     np.testing.assert_array_equal(got, want)
 
 
+def test_relu_gradient_joins_the_matmul_and_max_pool_gradient_it_follows():
+    rng = np.random.default_rng(3)
+    x = tf.placeholder(tf.float32, [4, 6, 6, 2])
+    w = tf.Variable(rng.normal(size=(18, 5)).astype(np.float32))
+    pooled = tf.nn.max_pool(tf.nn.relu(x), [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    hidden = tf.nn.relu(tf.matmul(tf.reshape(pooled, [4, 18]), w))
+    loss = tf.reduce_sum(tf.matmul(hidden, tf.ones([5, 1])) ** 2)
+    grads = tf.gradients(loss, [x, w])
+    feed = {x: rng.normal(size=(4, 6, 6, 2)).astype(np.float32)}
+    (opt, got), (_, want) = run_both(grads, feed)
+    fused = [t for t in step_types(opt) if "ReluGrad" in t]
+    assert "Fused[MaxPoolGrad+ReluGrad]" in fused and "Fused[MatMul+ReluGrad]" in fused
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_a_fetched_intermediate_is_not_fused_away():
     x = tf.placeholder(tf.float32, [None])
     mid = tf.exp(x)
