@@ -19,7 +19,8 @@ nodes to bind, in order. The passes, in the order they run:
    (g - p Σg for softmax). Exact in real arithmetic, not bitwise: results move by rounding
    where the unfused plan is finite, and stay finite where it gives -inf or NaN. Every other
    pass gives the unfused plan's results bit for bit;
-7. fusion: elementwise chains, with the matmul or convolution feeding them, into one kernel;
+7. fusion: elementwise chains (ReLU gradients included), with the matmul, convolution, input
+   or max-pool gradient feeding them, into one kernel;
 8. scheduling (`schedule.mark_async`): heavy steps whose value is read later start on a
    helper thread when BLAS runs single-threaded (inter-op parallelism).
 

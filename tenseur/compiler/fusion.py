@@ -6,6 +6,11 @@ The generated function calls the same NumPy ufuncs in the same order as the sepa
 so its results are bit-for-bit those of the unfused plan; what it saves is the executor's
 dispatch per op and the allocation (and first touch) of every intermediate array.
 
+Members: unary and binary ufunc ops, Sigmoid, Relu, ReluGrad, Select, Cast, SquaredDifference
+and NHWC BiasAdd. Heads: MatMul (always a fresh array), and convolutions, BatchMatMul,
+Conv2DBackpropInput and MaxPoolGrad (their result is overwritten only after a run-time check
+that the kernel returned an array of its own).
+
 A node joins the group of a producer only when it is that producer's only reader and the
 producer's value is not fetched, so a group is a tree whose root's value is the only one that
 leaves it. In-place writes go only into arrays the group allocated itself, never into an input.

@@ -127,7 +127,7 @@ def _softmax_grad_match(rw: _Rewriter, divide: Node, p: Value, axes):
 def _softmax(rw: _Rewriter, softmax: Node) -> None:
     z, p = softmax.inputs[0], softmax.outputs[0]
     axes = _axis_of(softmax.attrs.get("axis", -1), p.rank)
-    if axes is None or len(axes) != 1 or not p.fully_defined() and p.rank is None:
+    if axes is None or len(axes) != 1:
         return
     axis = axes[0]
     logs = [n for n in rw.readers_of(p, "Log") if n.inputs[0] is p]
