@@ -10,12 +10,20 @@ real, so nothing is ever padded for pooling. Windows that tile the image reduce 
 first. numba was measured for max pooling and not adopted: alone, a parallel kernel is 2-3x
 faster, but right after a BLAS call (where pooling sits in a network) OpenBLAS' idle workers
 still spin on both cores and it is no faster than NumPy; serially it is not clearly faster.
+
+The max-pooling gradient of tiling windows (2x2 stride 2 VALID, ...) never works tap by tap:
+a tap's view runs over only `channels` contiguous values, and NumPy's per-inner-loop cost
+then dominates (about 1 ns a value against 0.1-0.2 for a contiguous op). It works on image
+rows instead, y and dy repeated kw times along the width so that each lines up with the
+row it pools; see _tiled_max_pool_grad.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
+from ..backend import threads
 from .conv_kernels import (_as_array, _check_dy, _Geometry, _geometry, _pair, _same_dtype,
                            _shape4)
 
@@ -138,6 +146,8 @@ def max_pool_grad(x, y, dy, ksize, strides, padding) -> np.ndarray:
     expected = (x.shape[0], g.oh, g.ow, x.shape[3])
     _check_dy(fn, y.shape, expected)
     _check_dy(fn, dy.shape, expected)
+    if _tiles(g) and y.size:
+        return _tiled_max_pool_grad(x, y, dy, g)
     taps = list(_pool_taps(x.shape, g))
     disjoint = g.sh >= g.kh and g.sw >= g.kw  # each input in at most one window
     covered = _tiles(g) and x.shape[1:3] == (g.oh * g.kh, g.ow * g.kw)
@@ -156,6 +166,104 @@ def max_pool_grad(x, y, dy, ksize, strides, padding) -> np.ndarray:
         else:
             dx[src] += np.multiply(dy[out], is_max, out=routed[out])
     return dx
+
+
+# Pieces of about this many input values (1 MiB of float32): a piece's masks stay in cache
+# between the few passes over them, and pieces are what threads share out. Measured on the
+# CNN's 430x24x24x32 gradient: 2^16 values 19 ms, 2^18 14.5, 2^20 16, the whole batch 38.
+_PIECE_VALUES = 1 << 18
+
+
+def _window_rows(a: np.ndarray, g: _Geometry) -> np.ndarray:
+    """(batch, oh, kh, ow*kw*channels) view of `a` (NHWC) under tiling windows: [b, o, i] is
+    image row o*kh + i of the windows of output row o, one contiguous run (columns past the
+    last whole window left out)."""
+    s = a.strides
+    run = g.ow * g.kw * a.shape[3]
+    return as_strided(a, (a.shape[0], g.oh, g.kh, run), (s[0], g.kh * s[1], s[1], s[3]),
+                      writeable=a.flags.writeable)
+
+
+def _tiled_max_pool_grad(x, y, dy, g: _Geometry) -> np.ndarray:
+    """max_pool_grad for windows that tile the image, row by row.
+
+    For each piece of the batch: hits = (x == y repeated kw times) over whole window rows;
+    keep each window's first hit (_keep_first_hits); dx = hits * dy repeated the same way,
+    written once. Pieces run on `threads.parallel_map` (serial at one thread)."""
+    batch, channels = x.shape[0], x.shape[3]
+    if x.strides[3] != x.itemsize or x.strides[2] != channels * x.itemsize:
+        x = np.ascontiguousarray(x)           # a row's (width, channels) must be one run
+    covered = x.shape[1:3] == (g.oh * g.kh, g.ow * g.kw)
+    dx = np.empty_like(x) if covered else np.zeros_like(x)
+    x_rows, dx_rows = _window_rows(x, g), _window_rows(dx, g)
+    run = x_rows.shape[3]
+    images = max(1, _PIECE_VALUES // (g.oh * g.kh * run))
+    masks = _tap_masks(min(images, batch) * g.oh * g.kh * run, channels, g.kw)
+
+    def piece(start):
+        stop = min(start + images, batch)
+        y_run = np.repeat(y[start:stop], g.kw, axis=2).reshape(stop - start, g.oh, 1, run)
+        hits = np.equal(x_rows[start:stop], y_run)
+        _keep_first_hits(hits, channels, g.kw, masks)
+        dy_run = np.repeat(dy[start:stop], g.kw, axis=2).reshape(stop - start, g.oh, 1, run)
+        np.multiply(hits, dy_run, out=dx_rows[start:stop])
+
+    threads.parallel_map(piece, range(0, batch, images))
+    return dx
+
+
+def _tap_masks(size: int, channels: int, kw: int) -> list:
+    """For s = 1 .. kw-1, over `size` positions of window-row runs: (the positions with a tap
+    s to their left in the same window, those with one s to their right)."""
+    tap = np.tile(np.arange(kw * channels, dtype=np.int16) // channels, size // (kw * channels))
+    return [(tap >= s, tap <= kw - 1 - s) for s in range(1, kw)]
+
+
+def _neighbour_hits(flat: np.ndarray, channels: int, masks: list, side: int) -> np.ndarray:
+    """Whether the same window row holds a hit to the left (side 0) or right (side 1) of each
+    position: `flat` shifted by s taps (s*channels values), masked to the taps that have an
+    s-th neighbour on that side, for every s."""
+    size = flat.size
+    near = np.empty_like(flat)
+    for s, mask_pair in enumerate(masks, start=1):
+        shift, mask = s * channels, mask_pair[side]
+        if side == 0:
+            src, dst, valid = flat[:-shift], near[shift:], mask[shift:size]
+        else:
+            src, dst, valid = flat[shift:], near[:-shift], mask[:size - shift]
+        if s == 1:
+            np.logical_and(src, valid, out=dst)
+            if side == 0:
+                near[:shift] = False
+            else:
+                near[-shift:] = False
+        else:
+            dst |= src & valid
+    return near
+
+
+def _keep_first_hits(hits: np.ndarray, channels: int, kw: int, masks: list) -> None:
+    """hits: (pieces, oh, kh, run) C-contiguous, True where a cell equals its window's max.
+    Keeps in place only each window's first hit in row-major order, TensorFlow's tie rule:
+    a hit loses to one further left in its window row, and to any hit in an earlier row."""
+    kh = hits.shape[2]
+    flat = hits.reshape(-1)
+    if kw > 1:
+        left = _neighbour_hits(flat, channels, masks, 0)
+        if kh > 1:
+            # Whether each window row holds a hit at all, spread over the row's kw taps.
+            right = _neighbour_hits(flat, channels, masks, 1).reshape(hits.shape)
+            row_has = hits[:, :, :-1] | left.reshape(hits.shape)[:, :, :-1]
+            row_has |= right[:, :, :-1]
+        np.greater(flat, left, out=flat)          # hit and no hit to its left
+    else:
+        row_has = hits      # rows below are changed only after they are read as "above"
+    if kh > 1:
+        above = row_has[:, :, 0]
+        for i in range(1, kh):
+            np.greater(hits[:, :, i], above, out=hits[:, :, i])
+            if i < kh - 1:
+                above = above | row_has[:, :, i]
 
 
 def _real_counts(in_size: int, out_size: int, k: int, stride: int, pad: int) -> np.ndarray:

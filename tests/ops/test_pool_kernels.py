@@ -1,0 +1,172 @@
+"""max_pool_grad against a slow reference: TensorFlow's tie rule (the first maximum in
+row-major window order takes the gradient; a window whose maximum is NaN passes none), on the
+row-wise path for tiling windows and the tap-by-tap path for the rest, in pieces and threads.
+
+(The pooling tests of tests/ops/test_conv_kernels.py predate pool_kernels.py and stay there.)
+"""
+import numpy as np
+import pytest
+
+from tenseur.backend import threads
+from tenseur.ops import pool_kernels as pk
+
+
+def _out_and_pad(size, k, stride, padding):
+    """(out, before) of one spatial dimension, from TF's rules."""
+    if padding == "SAME":
+        out = -(-size // stride)
+        return out, max((out - 1) * stride + k - size, 0) // 2
+    return (size - k) // stride + 1, 0
+
+
+def ref_max_pool_grad(x, y, dy, ksize, strides, padding):
+    """Loops over windows and channels: dy goes to the first real cell equal to y."""
+    n, h, w, c = x.shape
+    oh, top = _out_and_pad(h, ksize[0], strides[0], padding)
+    ow, left = _out_and_pad(w, ksize[1], strides[1], padding)
+    dx = np.zeros_like(x)
+    for b in range(n):
+        for r in range(oh):
+            for col in range(ow):
+                for ch in range(c):
+                    for i in range(ksize[0]):
+                        row = r * strides[0] - top + i
+                        cells = [(row, r0) for r0 in range(col * strides[1] - left,
+                                                            col * strides[1] - left + ksize[1])]
+                        hit = next(((a, d) for a, d in cells if 0 <= a < h and 0 <= d < w
+                                    and x[b, a, d, ch] == y[b, r, col, ch]), None)
+                        if hit is not None:
+                            dx[b, hit[0], hit[1], ch] += dy[b, r, col, ch]
+                            break
+    return dx
+
+
+def _tied(rng, shape, dtype=np.float64):
+    """Values from {0, 1, 2}: most windows hold ties."""
+    return rng.integers(0, 3, size=shape).astype(dtype)
+
+
+def _check(x, ksize, strides, padding):
+    """max_pool_grad equals the reference: exactly where windows are disjoint; where they
+    overlap a cell's gradients may be added in another order."""
+    y = pk.max_pool(x, ksize, strides, padding)
+    dy = np.random.default_rng(1).standard_normal(y.shape).astype(x.dtype)
+    got = pk.max_pool_grad(x, y, dy, ksize, strides, padding)
+    assert got.dtype == x.dtype and got.shape == x.shape
+    expected = ref_max_pool_grad(x, y, dy, ksize, strides, padding)
+    if all(s >= k for s, k in zip(strides, ksize)):
+        np.testing.assert_array_equal(got, expected)
+    else:
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    return got
+
+
+@pytest.mark.parametrize("x_shape, ksize", [
+    ((3, 4, 6, 5), (2, 2)),
+    ((2, 5, 7, 3), (2, 2)),      # odd sizes: the last row and column are in no window
+    ((2, 6, 6, 8), (3, 3)),
+    ((2, 6, 6, 2), (3, 2)),      # not square
+    ((2, 4, 6, 3), (1, 3)),      # one row per window
+    ((2, 6, 4, 3), (2, 1)),      # one column per window
+    ((1, 3, 3, 32), (3, 3)),     # a single window per channel
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tiling_windows_route_ties_to_the_first_max(x_shape, ksize, dtype):
+    x = _tied(np.random.default_rng(sum(x_shape)), x_shape, dtype)
+    _check(x, ksize, ksize, "VALID")
+
+
+def test_tie_across_window_rows_goes_to_the_upper_row_even_if_further_right():
+    # Row-major order: (0, 1) comes before (1, 0).
+    x = np.array([[0.0, 4.0], [4.0, 4.0]]).reshape(1, 2, 2, 1)
+    dx = pk.max_pool_grad(x, np.full((1, 1, 1, 1), 4.0), np.full((1, 1, 1, 1), 3.0),
+                          (2, 2), (2, 2), "VALID")
+    np.testing.assert_array_equal(dx.reshape(2, 2), [[0, 3], [0, 0]])
+
+
+def test_relu_like_zeros_pass_one_gradient_per_window():
+    x = np.maximum(np.random.default_rng(3).standard_normal((4, 8, 8, 6)), 0)
+    dx = _check(x, (2, 2), (2, 2), "VALID")
+    assert np.count_nonzero(dx) == 4 * 4 * 4 * 6
+
+
+@pytest.mark.parametrize("ksize, strides, padding", [
+    ((2, 2), (2, 2), "VALID"),
+    ((2, 2), (2, 2), "SAME"),
+    ((3, 3), (1, 1), "SAME"),
+])
+def test_a_nan_window_passes_no_gradient(ksize, strides, padding):
+    x = _tied(np.random.default_rng(4), (2, 5, 6, 3))
+    x[0, 1, 1, 0] = x[1, 4, 5, 2] = np.nan
+    dx = _check(x, ksize, strides, padding)
+    y = pk.max_pool(x, ksize, strides, padding)
+    assert np.isnan(y).any() and not np.isnan(dx).any()
+
+
+@pytest.mark.parametrize("x_shape, ksize, strides, padding", [
+    ((2, 5, 5, 3), (2, 2), (2, 2), "SAME"),     # padded bottom/right
+    ((2, 7, 6, 3), (3, 3), (2, 2), "SAME"),     # overlapping windows
+    ((2, 6, 7, 2), (3, 2), (1, 1), "VALID"),    # overlapping windows
+    ((1, 9, 9, 2), (2, 2), (3, 3), "VALID"),    # stride > window: gaps
+])
+def test_padded_and_overlapping_windows_route_ties_to_the_first_max(x_shape, ksize, strides,
+                                                                     padding):
+    _check(_tied(np.random.default_rng(5), x_shape), ksize, strides, padding)
+
+
+@pytest.mark.parametrize("piece_values", [1, 50, 1 << 30])
+def test_pieces_of_the_batch_give_the_same_result(monkeypatch, piece_values):
+    # 1: one image a piece; 50: pieces of a few images and a short last one; 2^30: one piece.
+    monkeypatch.setattr(pk, "_PIECE_VALUES", piece_values)
+    _check(_tied(np.random.default_rng(6), (7, 4, 4, 3)), (2, 2), (2, 2), "VALID")
+
+
+def test_two_threads_give_the_serial_bits(monkeypatch):
+    monkeypatch.setattr(pk, "_PIECE_VALUES", 64)
+    rng = np.random.default_rng(7)
+    x = np.maximum(rng.standard_normal((16, 6, 6, 4)), 0).astype(np.float32)
+    y = pk.max_pool(x, (2, 2), (2, 2), "VALID")
+    dy = rng.standard_normal(y.shape).astype(np.float32)
+    threads.set_intra_op_threads(1)
+    try:
+        serial = pk.max_pool_grad(x, y, dy, (2, 2), (2, 2), "VALID")
+        threads.set_intra_op_threads(2)
+        parallel = pk.max_pool_grad(x, y, dy, (2, 2), (2, 2), "VALID")
+    finally:
+        threads.set_intra_op_threads(0)
+    np.testing.assert_array_equal(parallel, serial)
+    np.testing.assert_array_equal(serial, ref_max_pool_grad(x, y, dy, (2, 2), (2, 2), "VALID"))
+
+
+def test_inputs_are_read_not_written_and_dx_is_fresh():
+    rng = np.random.default_rng(8)
+    x = _tied(rng, (2, 4, 4, 3))
+    y = pk.max_pool(x, (2, 2), (2, 2), "VALID")
+    dy = rng.standard_normal(y.shape)
+    copies = [a.copy() for a in (x, y, dy)]
+    dx = pk.max_pool_grad(x, y, dy, (2, 2), (2, 2), "VALID")
+    for before, after in zip(copies, (x, y, dy)):
+        np.testing.assert_array_equal(before, after)
+    assert dx.base is None and dx.flags.writeable
+
+
+def test_non_contiguous_inputs():
+    rng = np.random.default_rng(9)
+    x = _tied(rng, (2, 3, 4, 6)).transpose(0, 3, 2, 1)       # (2, 6, 4, 3), a strided view
+    y = pk.max_pool(x, (2, 2), (2, 2), "VALID")
+    dy = rng.standard_normal(y.shape[:3] + (2 * y.shape[3],))[..., ::2]   # every other channel
+    assert not (x.flags.c_contiguous or dy.flags.c_contiguous)
+    np.testing.assert_array_equal(pk.max_pool_grad(x, y, dy, (2, 2), (2, 2), "VALID"),
+                                  ref_max_pool_grad(x, y, dy, (2, 2), (2, 2), "VALID"))
+
+
+def test_integer_inputs_keep_their_dtype():
+    x = _tied(np.random.default_rng(10), (2, 4, 4, 2), np.int32)
+    _check(x, (2, 2), (2, 2), "VALID")
+
+
+def test_empty_batch():
+    x = np.zeros((0, 4, 4, 3), np.float32)
+    dx = pk.max_pool_grad(x, np.zeros((0, 2, 2, 3), np.float32),
+                          np.zeros((0, 2, 2, 3), np.float32), (2, 2), (2, 2), "VALID")
+    assert dx.shape == x.shape and dx.dtype == np.float32
