@@ -81,7 +81,8 @@ class _Rewriter:
     def finish(self) -> None:
         if not self.replacements:
             return
-        self.graph.nodes = [self.replacements.get(id(n), n) for n in self.graph.nodes]
+        nodes = [self.replacements.get(id(n), n) for n in self.graph.nodes]
+        self.graph.nodes = [n for n in nodes if n is not None]
         self.graph.eliminate_dead()
 
 

@@ -177,3 +177,17 @@ def test_the_pass_can_be_switched_off_alone(monkeypatch):
     monkeypatch.setenv("TENSEUR_DISABLE_PASSES", "stable_cross_entropy,no_such_pass")
     with pytest.raises(ValueError, match="no_such_pass.*stable_cross_entropy"):
         compiler.disabled_passes()
+
+
+def test_two_logs_of_one_softmax_share_one_log_softmax(monkeypatch):
+    monkeypatch.setenv("TENSEUR_DISABLE_PASSES", "cse")      # keep the two Log nodes apart
+    z = tf.placeholder(tf.float32, (2, 3))
+    p = tf.nn.softmax(z)
+    a, b = tf.log(p), tf.log(p)
+    feed = {z: np.array([[0.0, 1.0, 2.0], [200.0, 0.0, -1.0]], np.float32)}
+    got, plan = _run(True, [a, b], feed)
+    assert step_types(plan).count("LogSoftmax") == 1 and "Log" not in step_types(plan)
+    expected = feed[z] - np.log(np.exp(feed[z] - feed[z].max(1, keepdims=True)).sum(
+        1, keepdims=True)) - feed[z].max(1, keepdims=True)
+    np.testing.assert_allclose(got[0], expected, rtol=1e-6)
+    np.testing.assert_array_equal(got[0], got[1])
