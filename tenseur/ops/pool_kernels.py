@@ -215,8 +215,9 @@ def _tiled_max_pool_grad(x, y, dy, g: _Geometry) -> np.ndarray:
 def _tap_masks(size: int, channels: int, kw: int) -> list:
     """For s = 1 .. kw-1, over `size` positions of window-row runs: (the positions with a tap
     s to their left in the same window, those with one s to their right)."""
-    tap = np.tile(np.arange(kw * channels, dtype=np.int16) // channels, size // (kw * channels))
-    return [(tap >= s, tap <= kw - 1 - s) for s in range(1, kw)]
+    tap = np.arange(kw * channels) // channels         # one window row; the runs repeat it
+    reps = size // (kw * channels)
+    return [(np.tile(tap >= s, reps), np.tile(tap <= kw - 1 - s, reps)) for s in range(1, kw)]
 
 
 def _neighbour_hits(flat: np.ndarray, channels: int, masks: list, side: int) -> np.ndarray:
