@@ -7,6 +7,7 @@ in float32), the loss is then inf or NaN (0 * -inf), and the gradient divides by
 This pass rewrites, matching op types and which value feeds which input (never names):
 
 - `Log(Softmax(z))` -> `LogSoftmax(z)` = (z - max) - log Σ exp(z - max): finite for finite z;
+  the loss's `Sum(y * log p, axis)` over it becomes one step;
 - the gradient of the pair, `Log_grad` h = g / p followed by `Softmax_grad`
   p * (h - Σ(h * p, axis, keepdims)), -> `g - p * Σ(g, axis, keepdims)`: two passes over the
   array instead of five, no division, finite where p underflows;
@@ -162,6 +163,7 @@ def _softmax(rw: _Rewriter, softmax: Node) -> None:
             rw.graph.replace(other.outputs[0], log_p)
             rw.replacements[id(other)] = None
         rw.graph.count("log(softmax) made stable", len(logs))
+        _cross_entropy_sum(rw, log_p, axes)
     if p_needed:
         source, mode = p, "probabilities"
     elif log_p is not None:
@@ -191,6 +193,36 @@ def _summer(axis):
             column = ones[(a.shape[-1], a.dtype)] = np.ones((a.shape[-1], 1), a.dtype)
         return np.matmul(a, column)
     return total
+
+
+def _cross_entropy_sum(rw: _Rewriter, log_p: Value, axes) -> None:
+    """Σ(y * log p, axis) over the class axis (the slides' loss before its minus sign) as one
+    step: the product, then the sum as a product with ones (`_summer`)."""
+    for mul in rw.readers_of(log_p, "Mul"):
+        if len(mul.inputs) != 2 or log_p not in mul.inputs:
+            continue
+        labels = mul.inputs[1] if mul.inputs[0] is log_p else mul.inputs[0]
+        product = mul.outputs[0]
+        total = rw.only_reader(product)
+        if total is None or total.type != "Sum" or labels.dtype != log_p.dtype \
+                or product.rank != log_p.rank or _axis_of(total.attrs.get("axis"),
+                                                          product.rank) != axes:
+            continue
+        node = Node("SoftmaxCrossEntropySum", total.name, [labels, log_p], list(total.outputs),
+                    members=[mul.op, total.op], order=total.order)
+        node.make = lambda xp, ctx, axis=axes[0], keep=bool(total.attrs.get("keepdims")): \
+            _cross_entropy_sum_kernel(axis, keep)
+        rw.replace_node(total, node)
+        rw.graph.count("cross-entropy sums fused")
+
+
+def _cross_entropy_sum_kernel(axis, keepdims):
+    total = _summer(axis)
+
+    def cross_entropy_sum(labels, log_p):
+        summed = total(labels * log_p)
+        return summed if keepdims else summed.squeeze(axis)
+    return cross_entropy_sum
 
 
 def _log_softmax_kernel(axis):

@@ -42,6 +42,7 @@ def test_softmax_log_becomes_log_softmax_and_the_gradient_its_simple_form():
     feed = {z: rng.normal(size=(4, 5)).astype(np.float32), y: _one_hot(rng, (4, 5))}
     (got, plan), (want, plain) = _run(True, [loss, grad], feed), _run(False, [loss, grad], feed)
     assert "LogSoftmax" in step_types(plan) and "SoftmaxLogGrad" in step_types(plan)
+    assert "SoftmaxCrossEntropySum" in step_types(plan)     # Σ y log p in one step
     # Softmax is computed once, from the log-probabilities; no division, no separate Log.
     assert "Softmax" not in step_types(plan)
     assert not any("RealDiv" in kind for kind in step_types(plan))
