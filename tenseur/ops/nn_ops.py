@@ -3,10 +3,11 @@ normalisation helpers, dropout and top-k. Convolution and pooling live with the 
 
 Primitives (one `OpDef` each: infer + NumPy kernel + gradient written with tenseur ops) are the
 ops TF 1.x users see as graph nodes or that need a stable or fast kernel: Relu, Relu6, Elu,
-Selu, Softsign, LeakyRelu, the backward kernel ReluGrad, BiasAdd, BiasAddGrad, Softmax,
-LogSoftmax, SoftmaxCrossEntropyWithLogits, SparseSoftmaxCrossEntropyWithLogits, L2Loss, InTopK,
-TopKV2. Everything else (swish, gelu, sigmoid cross-entropy, moments, batch_normalization,
-l2_normalize, dropout) is a Python function over ops, with no kernel or gradient of its own.
+Selu, Softsign, LeakyRelu, the backward kernels ReluGrad, Relu6Grad, EluGrad and LeakyReluGrad,
+BiasAdd, BiasAddGrad, Softmax, LogSoftmax, SoftmaxCrossEntropyWithLogits,
+SparseSoftmaxCrossEntropyWithLogits, L2Loss, InTopK, TopKV2. Everything else (swish, gelu,
+sigmoid cross-entropy, moments, batch_normalization, l2_normalize, dropout) is a Python function
+over ops, with no kernel or gradient of its own.
 """
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ from ..framework.tensor import Tensor, TensorSpec
 from .array_ops import _static_value, shape, stop_gradient, zeros_like
 from .math_ops import _norm_axes
 from .math_ops import abs as abs_
-from .math_ops import (add, cast, equal, erf, exp, floor, greater, greater_equal, less, log1p,
-                       logical_and, maximum, multiply, reduce_mean, reduce_sum, rsqrt, sigmoid,
-                       square, squared_difference, tanh, truediv, where_)
+from .math_ops import (add, cast, equal, erf, exp, floor, greater_equal, less, log1p, maximum,
+                       multiply, reduce_mean, reduce_sum, rsqrt, sigmoid, square,
+                       squared_difference, tanh, truediv, where_)
 from .random_ops import random_uniform
 from .registry import NOT_DIFFERENTIABLE, OpDef, apply_op, convert_to_tensor, register_op
 
@@ -139,9 +140,7 @@ class Relu6(_Activation):
         return xp.minimum(xp.maximum(features, 0), 6)
 
     def gradient(self, op, grad):
-        x = op.inputs[0]
-        inside = logical_and(greater(x, _zero(x)), less(x, convert_to_tensor(6, dtype=x.dtype)))
-        return (where_(inside, grad, _zero(grad)),)
+        return (relu6_grad(grad, op.outputs[0]),)     # 0 < y < 6 exactly where 0 < x < 6
 
 
 @register_op("Elu")
@@ -154,8 +153,7 @@ class Elu(_Activation):
         return xp.where(features > 0, features, xp.expm1(xp.minimum(features, 0)))
 
     def gradient(self, op, grad):
-        y = op.outputs[0]
-        return (where_(less(y, _zero(y)), grad * (y + 1), grad),)
+        return (elu_grad(grad, op.outputs[0]),)
 
 
 @register_op("Selu")
@@ -196,8 +194,7 @@ class LeakyRelu(_Activation):
         return xp.where(features > 0, features, features * features.dtype.type(alpha))
 
     def gradient(self, op, grad):
-        x = op.inputs[0]
-        return (where_(greater(x, _zero(x)), grad, grad * op.attrs["alpha"]),)
+        return (leaky_relu_grad(grad, op.inputs[0], alpha=op.attrs["alpha"]),)
 
 
 class _ActivationGrad(OpDef):
@@ -239,6 +236,77 @@ class ReluGrad(_ActivationGrad):
     def gradient(self, op, grad):
         features = op.inputs[1]
         return relu_grad(grad, features), zeros_like(features)
+
+
+@register_op("Relu6Grad")
+class Relu6Grad(_ActivationGrad):
+    """gradients · (0 < features < 6), TF's Relu6Grad (features: Relu6's input or output).
+    Gradient: Relu6Grad(grad, features); features get zeros."""
+
+    integers_ok = True
+
+    def kernel(self, xp, gradients, features):
+        return gradients * ((features > 0) & (features < 6))
+
+    def gradient(self, op, grad):
+        features = op.inputs[1]
+        return relu6_grad(grad, features), zeros_like(features)
+
+
+@register_op("EluGrad")
+class EluGrad(_ActivationGrad):
+    """gradients · (outputs + 1) where outputs < 0, else gradients: TF's EluGrad, from Elu's
+    output. Gradient: EluGrad(grad, outputs) for gradients, grad · gradients where
+    outputs < 0 (else 0) for outputs."""
+
+    inputs = ("gradients", "outputs")
+
+    def kernel(self, xp, gradients, outputs):
+        # fmin(y, 0) + 1 is y + 1 below 0 and exactly 1 elsewhere (NaN too, as TF's select):
+        # TF's bits without a select, which is slow on random masks.
+        return gradients * (xp.fmin(outputs, 0) + 1)
+
+    def gradient(self, op, grad):
+        gradients, outputs = op.inputs
+        negative = less(outputs, _zero(outputs))
+        return elu_grad(grad, outputs), where_(negative, grad * gradients, _zero(grad))
+
+
+@register_op("LeakyReluGrad")
+class LeakyReluGrad(_ActivationGrad):
+    """gradients where features > 0, else alpha · gradients: TF's LeakyReluGrad (features is
+    LeakyRelu's input). Gradient: LeakyReluGrad(grad, features); features get zeros."""
+
+    attrs = {"alpha": 0.2}
+
+    def kernel(self, xp, gradients, features, *, alpha):
+        alpha = features.dtype.type(alpha)
+        if 0 <= alpha <= 1:
+            # max(mask, alpha) is exactly 1 or alpha: TF's bits, without a slow select.
+            return gradients * xp.maximum(features > 0, alpha)
+        return xp.where(features > 0, gradients, gradients * alpha)
+
+    def gradient(self, op, grad):
+        features = op.inputs[1]
+        return (leaky_relu_grad(grad, features, alpha=op.attrs["alpha"]),
+                zeros_like(features))
+
+
+def relu6_grad(gradients, features, name=None):
+    """The gradient of relu6 (TF's gen_nn_ops.relu6_grad): `gradients` where
+    0 < `features` < 6, else 0."""
+    return apply_op("Relu6Grad", gradients, features, name=name or "Relu6Grad")
+
+
+def elu_grad(gradients, outputs, name=None):
+    """The gradient of elu from its outputs (TF's gen_nn_ops.elu_grad)."""
+    return apply_op("EluGrad", gradients, outputs, name=name or "EluGrad")
+
+
+def leaky_relu_grad(gradients, features, alpha=0.2, name=None):
+    """The gradient of leaky_relu (TF's gen_nn_ops.leaky_relu_grad)."""
+    return apply_op("LeakyReluGrad", gradients, features, alpha=float(alpha),
+                    name=name or "LeakyReluGrad")
 
 
 def relu_grad(gradients, features, name=None):

@@ -6,7 +6,8 @@ import math
 import numpy as np
 
 import tenseur.nn as nn
-from tenseur.ops.nn_ops import bias_add_grad, relu_grad
+from tenseur.ops.nn_ops import (bias_add_grad, elu_grad, leaky_relu_grad, relu6_grad,
+                                relu_grad)
 from tenseur.testing import OpCase
 
 rng = np.random.default_rng(2024)
@@ -80,6 +81,7 @@ def top_k_ref(x, k):
 
 
 _relu6_in = rng.choice([-1.5, -0.4, 0.3, 1.7, 4.2, 5.6, 6.5, 8.0], size=(3, 4))
+_elu_out = rng.choice([-0.9, -0.6, -0.3, 0.3, 1.2, 2.5], size=(3, 4))   # elu outputs, off 0
 _topk_in = rng.permutation(np.linspace(-2, 2, 24)).reshape(4, 6)   # distinct: no gradient ties
 _labels = rng.integers(0, 5, size=(4,))
 _extreme = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, 1000.0]])
@@ -94,14 +96,23 @@ CASES = [
            second_order=True),
     OpCase("ReluGrad/rank4", relu_grad, [u(2, 3, 3, 4), off_zero(2, 3, 3, 4)],
            lambda g, f: np.where(f > 0, g, 0)),
-    OpCase("Relu6", nn.relu6, [_relu6_in], lambda x: np.clip(x, 0, 6)),
+    OpCase("Relu6Grad", relu6_grad, [u(3, 4), _relu6_in],
+           lambda g, f: g * ((f > 0) & (f < 6)), second_order=True),
+    OpCase("EluGrad", elu_grad, [u(3, 4), _elu_out],
+           lambda g, y: np.where(y < 0, g * (y + 1), g), second_order=True),
+    OpCase("LeakyReluGrad", leaky_relu_grad, [u(3, 4), off_zero(3, 4)],
+           lambda g, f: np.where(f > 0, g, 0.2 * g), second_order=True),
+    OpCase("LeakyReluGrad/alpha>1", lambda g, f: leaky_relu_grad(g, f, alpha=1.5),
+           [u(3, 4), off_zero(3, 4)], lambda g, f: np.where(f > 0, g, 1.5 * g)),
+    OpCase("Relu6", nn.relu6, [_relu6_in], lambda x: np.clip(x, 0, 6), second_order=True),
     OpCase("Elu", nn.elu, [off_zero(3, 4)], elu_ref, second_order=True),
     OpCase("Selu", nn.selu, [off_zero(3, 4)],
            lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * (np.exp(np.minimum(x, 0)) - 1)),
            second_order=True),
     OpCase("Softsign", nn.softsign, [off_zero(3, 4)], lambda x: x / (1 + np.abs(x)),
            second_order=True),
-    OpCase("LeakyRelu", nn.leaky_relu, [off_zero(3, 4)], lambda x: np.where(x > 0, x, 0.2 * x)),
+    OpCase("LeakyRelu", nn.leaky_relu, [off_zero(3, 4)], lambda x: np.where(x > 0, x, 0.2 * x),
+           second_order=True),
     OpCase("LeakyRelu/alpha", lambda x: nn.leaky_relu(x, alpha=0.01), [off_zero(3, 4)],
            lambda x: np.where(x > 0, x, 0.01 * x)),
     OpCase("softplus", nn.softplus, [u(3, 4)], lambda x: np.log1p(np.exp(x))),

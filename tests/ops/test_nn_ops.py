@@ -85,6 +85,31 @@ def test_leaky_relu_gradient_at_zero_is_alpha():
     np.testing.assert_allclose(run(grad), [0.1, 0.1, 1.0])
 
 
+def test_activation_gradients_are_single_backward_ops():
+    x = tf.placeholder(tf.float32, [2, 3])
+    for fn, op_type, reads_output in ((nn.relu6, "Relu6Grad", True), (nn.elu, "EluGrad", True),
+                                      (nn.leaky_relu, "LeakyReluGrad", False)):
+        y = fn(x)
+        (grad,) = tf.gradients(y, x)
+        assert grad.op.type == op_type
+        assert grad.op.inputs[1] is (y if reads_output else x)
+
+
+def test_backward_kernels_give_tf_select_bits():
+    # TF's kernels select (features > 0 ? g : g * alpha, outputs < 0 ? g * (y + 1) : g);
+    # the select-free kernels must give the same bits, NaN features and outputs included.
+    rng = np.random.default_rng(11)
+    g = rng.standard_normal(1000).astype(np.float32)
+    f = rng.standard_normal(1000).astype(np.float32)
+    f[:3] = [np.nan, 0.0, -0.0]
+    y = np.where(f > 0, f, np.expm1(np.minimum(f, 0)))
+    leaky = get_op_def("LeakyReluGrad").kernel(np, g, f, alpha=0.3)
+    np.testing.assert_array_equal(leaky, np.where(f > 0, g, g * np.float32(0.3)))
+    elu = get_op_def("EluGrad").kernel(np, g, y)
+    np.testing.assert_array_equal(elu, np.where(y < 0, g * (y + 1), g))
+    assert leaky.dtype == elu.dtype == np.float32
+
+
 def test_selu_gradient_at_zero_takes_the_right_hand_slope():
     x = tf.constant([0.0])
     (grad,) = tf.gradients(nn.selu(x), x)
