@@ -172,6 +172,9 @@ def max_pool_grad(x, y, dy, ksize, strides, padding) -> np.ndarray:
 # between the few passes over them, and pieces are what threads share out. Measured on the
 # CNN's 430x24x24x32 gradient: 2^16 values 19 ms, 2^18 14.5, 2^20 16, the whole batch 38.
 _PIECE_VALUES = 1 << 18
+# Below this many input bytes a kernel stays in the calling thread (a hand-off to the pool
+# costs tens of microseconds).
+_PARALLEL_MIN_BYTES = 1 << 20
 
 
 def _window_rows(a: np.ndarray, g: _Geometry) -> np.ndarray:
@@ -189,7 +192,9 @@ def _tiled_max_pool_grad(x, y, dy, g: _Geometry) -> np.ndarray:
 
     For each piece of the batch: hits = (x == y repeated kw times) over whole window rows;
     keep each window's first hit (_keep_first_hits); dx = hits * dy repeated the same way,
-    written once. Pieces run on `threads.parallel_map` (serial at one thread)."""
+    written once. With several threads, each takes one contiguous share of the pieces
+    (`threads.parallel_map` runs the first share in the calling thread and waits on the
+    others, so one piece an item would leave the calling thread nearly idle)."""
     batch, channels = x.shape[0], x.shape[3]
     if x.strides[3] != x.itemsize or x.strides[2] != channels * x.itemsize:
         x = np.ascontiguousarray(x)           # a row's (width, channels) must be one run
@@ -208,7 +213,13 @@ def _tiled_max_pool_grad(x, y, dy, g: _Geometry) -> np.ndarray:
         dy_run = np.repeat(dy[start:stop], g.kw, axis=2).reshape(stop - start, g.oh, 1, run)
         np.multiply(hits, dy_run, out=dx_rows[start:stop])
 
-    threads.parallel_map(piece, range(0, batch, images))
+    starts = range(0, batch, images)
+    parts = threads.intra_op_threads() if x.nbytes >= _PARALLEL_MIN_BYTES else 1
+    parts = max(1, min(parts, len(starts)))
+    shares = [starts[len(starts) * k // parts:len(starts) * (k + 1) // parts]
+              for k in range(parts)]
+    threads.parallel_map(lambda share: [piece(start) for start in share], shares,
+                         threads=parts)
     return dx
 
 

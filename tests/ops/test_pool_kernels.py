@@ -123,6 +123,16 @@ def test_pieces_of_the_batch_give_the_same_result(monkeypatch, piece_values):
 
 def test_two_threads_give_the_serial_bits(monkeypatch):
     monkeypatch.setattr(pk, "_PIECE_VALUES", 64)
+    monkeypatch.setattr(pk, "_PARALLEL_MIN_BYTES", 0)
+    shares = []
+    parallel_map = threads.parallel_map
+
+    def recording_map(fn, items, threads=None):
+        items = list(items)
+        shares.append([len(share) for share in items])
+        return parallel_map(fn, items, threads=threads)
+
+    monkeypatch.setattr(pk.threads, "parallel_map", recording_map)
     rng = np.random.default_rng(7)
     x = np.maximum(rng.standard_normal((16, 6, 6, 4)), 0).astype(np.float32)
     y = pk.max_pool(x, (2, 2), (2, 2), "VALID")
@@ -134,6 +144,7 @@ def test_two_threads_give_the_serial_bits(monkeypatch):
         parallel = pk.max_pool_grad(x, y, dy, (2, 2), (2, 2), "VALID")
     finally:
         threads.set_intra_op_threads(0)
+    assert shares == [[16], [8, 8]]         # one piece an image; one share, then one a thread
     np.testing.assert_array_equal(parallel, serial)
     np.testing.assert_array_equal(serial, ref_max_pool_grad(x, y, dy, (2, 2), (2, 2), "VALID"))
 
