@@ -135,32 +135,42 @@ def parallel_map(fn, items, threads: int | None = None) -> list:
     """[fn(item) for item in items], the items run on up to `threads` threads (default
     `intra_op_threads()`) with BLAS held to one thread meanwhile; serial when one thread is
     asked for, when there is one item, or when called from inside another parallel region.
-    The first exception raised by any item is raised here, after every item has finished."""
+
+    The calling thread works too: every thread, the caller included, takes the next item not
+    yet started until none is left, so more items than threads balance themselves (pass a few
+    items per thread when their costs differ). The first exception raised by any item is
+    raised here, after every started item has finished; items not started are skipped."""
     items = list(items)
     threads = intra_op_threads() if threads is None else threads
     if threads <= 1 or len(items) <= 1 or getattr(_in_region, "active", False):
         return [fn(item) for item in items]
+    threads = min(threads, len(items))
     pool = _executor(threads - 1)
+    results: list = [None] * len(items)
+    errors: list = []
+    next_index = iter(range(len(items)))
+    take = threading.Lock()
 
-    def run(item):
+    def work():
         _in_region.active = True
         try:
-            return fn(item)
+            while not errors:
+                with take:
+                    i = next(next_index, None)
+                if i is None:
+                    return
+                try:
+                    results[i] = fn(items[i])
+                except BaseException as exc:  # noqa: BLE001 - re-raised by the caller
+                    errors.append((i, exc))
         finally:
             _in_region.active = False
 
     with blas_threads(1):
-        futures = [pool.submit(run, item) for item in items[1:]]
-        results, error = [], None
-        try:
-            results.append(run(items[0]))
-        except BaseException as exc:  # noqa: BLE001 - re-raised once the others finish
-            error = exc
+        futures = [pool.submit(work) for _ in range(threads - 1)]
+        work()
         for future in futures:
-            try:
-                results.append(future.result())
-            except BaseException as exc:  # noqa: BLE001
-                error = error or exc
-    if error is not None:
-        raise error
+            future.result()
+    if errors:
+        raise min(errors, key=lambda e: e[0])[1]
     return results
