@@ -10,7 +10,8 @@ test asks for threads; the serial results here are computed with one thread aske
 import numpy as np
 import pytest
 
-from tenseur.backend import threads
+import tenseur as tf
+from tenseur.backend import threads as backend_threads
 from tenseur.ops import conv_kernels as ck
 
 RNG_SEED = 20251125
@@ -19,7 +20,7 @@ RNG_SEED = 20251125
 @pytest.fixture(autouse=True)
 def _restore_threads():
     yield
-    threads.set_intra_op_threads(0)
+    backend_threads.set_intra_op_threads(0)
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def splits(monkeypatch):
     monkeypatch.setattr(ck, "_PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(ck, "_CPUS", 2)
     calls = []
-    original = threads.parallel_map
+    original = backend_threads.parallel_map
 
     def spy(fn, items, threads=None):
         items = list(items)
@@ -41,11 +42,11 @@ def splits(monkeypatch):
 
 
 def run_with(count, fn):
-    threads.set_intra_op_threads(count)
+    backend_threads.set_intra_op_threads(count)
     try:
         return fn()
     finally:
-        threads.set_intra_op_threads(0)
+        backend_threads.set_intra_op_threads(0)
 
 
 def conv_calls(x, w, strides, padding, dilations=(1, 1), seed=0):
@@ -155,13 +156,17 @@ def test_one_thread_never_enters_the_pool(splits):
 
 def test_small_kernels_stay_serial(monkeypatch):
     calls = []
-    monkeypatch.setattr(ck._threads, "parallel_map",
-                        lambda fn, items, threads=None: calls.append(items) or
-                        [fn(item) for item in items])
+
+    def spy(fn, items, threads=None):
+        calls.append(items)
+        return [fn(item) for item in items]
+
+    monkeypatch.setattr(ck._threads, "parallel_map", spy)
     x = np.ones((2, 5, 5, 2), np.float32)
     w = np.ones((3, 3, 2, 2), np.float32)
-    run_with(2, lambda: ck.conv2d(x, w, (1, 1), "SAME"))
+    y = run_with(2, lambda: ck.conv2d(x, w, (1, 1), "SAME"))
     assert calls == []
+    assert y[0, 2, 2, 0] == 18.0
 
 
 def test_blocks_do_not_depend_on_the_thread_count(monkeypatch):
@@ -183,3 +188,20 @@ def test_shares_are_contiguous_and_keep_an_images_bands_together():
     one_image = [(0, 1, r0, r0 + 2) for r0 in range(0, 8, 2)]
     assert len(ck._shares(one_image, 2, whole_images=True)) == 1
     assert [len(share) for share in ck._shares(one_image, 2, whole_images=False)] == [2, 2]
+
+
+def test_tf_config_thread_setting_reaches_the_kernels(splits):
+    rng = np.random.default_rng(RNG_SEED + 5)
+    x = rng.standard_normal((4, 10, 10, 6)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 6, 8)).astype(np.float32)
+    serial = run_with(1, lambda: ck.conv2d(x, w, (1, 1), "SAME"))
+    y_op = tf.nn.conv2d(tf.placeholder(tf.float32, x.shape), w, strides=[1, 1, 1, 1],
+                        padding="SAME")
+    tf.config.threading.set_intra_op_parallelism_threads(2)
+    try:
+        with tf.Session() as sess:
+            y = sess.run(y_op, {y_op.op.inputs[0]: x})
+    finally:
+        tf.config.threading.set_intra_op_parallelism_threads(0)
+    assert [len(items) for items in splits] == [2]
+    np.testing.assert_array_equal(y, serial)
