@@ -11,8 +11,8 @@ on the pixel values). On a loaded machine the fastest steps are the better estim
 one, so their ratio is printed too. Per-op times come from timing each kernel of the cached
 plan (the `instrumented` trick of benchmarks/mlp_step.py) in separate steps.
 
-Run: python benchmarks/cnn_epoch.py [--steps N] [--rounds R] [--threads T]
-(torch is optional: without it only tenseur is measured, with a note). --threads sets both
+Run: python benchmarks/cnn_epoch.py [--steps N] [--rounds R] [--threads T] [--no-torch]
+(torch is optional: without it, or with --no-torch, only tenseur is measured, with a note). --threads sets both
 frameworks' thread counts (OpenBLAS' through OPENBLAS_NUM_THREADS, read when NumPy loads, and
 torch.set_num_threads): on a machine loaded by other processes, spinning BLAS workers make the
 default thread count much slower than one thread.
@@ -165,13 +165,15 @@ def blas_name():
         return "unknown"
 
 
-def main(steps=5, rounds=3, op_steps=5, seed=0, threads=None):
+def main(steps=5, rounds=3, op_steps=5, seed=0, threads=None, with_torch=True):
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"numpy {np.__version__} ({blas_name()}, OPENBLAS_NUM_THREADS="
           f"{os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}), load average {load()}")
     batches = random_batches(seed)
     runners = [TenseurRunner(batches, seed)]
     try:
+        if not with_torch:
+            raise ImportError("--no-torch")
         import torch
         runners += [TorchRunner(batches, False, seed, threads),
                     TorchRunner(batches, True, seed, threads)]
@@ -229,5 +231,7 @@ if __name__ == "__main__":
     parser.add_argument("--op-steps", type=int, default=5, help="instrumented tenseur steps")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads of both frameworks (default: their own defaults)")
+    parser.add_argument("--no-torch", action="store_true", help="measure tenseur only")
     args = parser.parse_args()
-    main(args.steps, args.rounds, args.op_steps, threads=args.threads)
+    main(args.steps, args.rounds, args.op_steps, threads=args.threads,
+         with_torch=not args.no_torch)
