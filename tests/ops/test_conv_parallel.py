@@ -169,7 +169,7 @@ def test_small_kernels_stay_serial(monkeypatch):
     assert y[0, 2, 2, 0] == 18.0
 
 
-def test_blocks_do_not_depend_on_the_thread_count(monkeypatch):
+def test_blocks_are_even_and_a_multiple_of_the_cpus(monkeypatch):
     monkeypatch.setattr(ck, "_CPUS", 2)
     blocks = list(ck._blocks(430, 26, 26 * 9 * 4))   # the slides' first layer: 4 equal blocks
     assert [b1 - b0 for b0, b1, _, _ in blocks] == [108, 108, 108, 106]
