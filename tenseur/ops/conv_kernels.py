@@ -33,12 +33,15 @@ building its own patch matrices and calling BLAS (held to one thread) on its own
 blocks are the serial ones, so forward and input gradients are bit-identical to the serial
 results; a filter gradient is the sum of the threads' partial sums taken in share order, the
 same bits on every run, differing from the serial sum only by rounding. Measured on the 2-core
-EPYC at batch 430 while other jobs ran (load average 3-5; 2026-11-25):
+EPYC at batch 430 while two other jobs ran (load average 3-5; 2026-11-25):
 - the split is even and costs no extra work: for each of the CNN's nine kernels, each of the
-  two threads spends 48-56% of the serial CPU time (conv 32->32 forward 64 of 122 ms, input
+  two threads spends 49-57% of the serial CPU time (conv 32->32 forward 64 of 122 ms, input
   gradient 87 of 179, filter gradient 63 of 120; the 1->32 and 32->16 layers, 10-17 ms, too),
   so all three layers are split, the first one included; a hand-off to the pool and back
   costs 25-45 us, hence kernels with under `_PARALLEL_MIN_BYTES` of patches stay serial.
+  The wall-clock gain could not be shown then: with two other busy sessions the scheduler
+  (autogroups) left this process about one core, and two independent BLAS products ran only
+  1.02-1.11x faster on two threads than one after the other (the kernels: 0.9-1.0x).
 - two BLAS threads instead, the alternative: per block product (tenseur before this split)
   the 32->32 layer took 541/709/695 ms (forward/input/filter gradient, median) against
   192/239/191 split over two Python threads and 220/277/212 serial: OpenBLAS' second thread
