@@ -59,6 +59,11 @@ def main():
     parser.add_argument("--learning-rate", type=float, default=5e-2)
     parser.add_argument("--data", default=None)
     parser.add_argument("--log", required=True)
+    parser.add_argument("--order", choices=("fit", "fixed", "each-epoch"), default="fit",
+                        help="fit: fit's own shuffle=True; fixed: one NumPy permutation used "
+                             "every epoch (what real Keras 3 on TensorFlow does once "
+                             "keras.utils.set_random_seed is called); each-epoch: a new NumPy "
+                             "permutation every epoch, fed with shuffle=False")
     args = parser.parse_args()
 
     (x, y), (x_val, y_val), (x_test, y_test) = load_mnist(args.data)
@@ -79,7 +84,8 @@ def main():
                   loss="categorical_crossentropy", metrics=["accuracy"])
     labels_test = np.argmax(y_test, 1)
     log = open(args.log, "w", buffering=1)
-    log.write(f"# {version} seed={args.seed} dropout={args.dropout} epochs={args.epochs}\n")
+    log.write(f"# {version} seed={args.seed} dropout={args.dropout} epochs={args.epochs} "
+              f"order={args.order}\n")
     log.write("epoch\tloss\taccuracy\tval_loss\tval_accuracy\ttest_accuracy\tseconds\n")
     start = time.perf_counter()
 
@@ -90,9 +96,19 @@ def main():
                   f"{logs['val_loss']:.5f}\t{logs['val_accuracy']:.5f}\t{test:.4f}\t"
                   f"{time.perf_counter() - start:.0f}\n")
 
-    model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, verbose=0,
-              validation_data=(x_val, y_val),
-              callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)])
+    callbacks = [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)]
+    if args.order == "fit":
+        model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, verbose=0,
+                  validation_data=(x_val, y_val), callbacks=callbacks)
+    else:
+        rng = np.random.RandomState(args.seed)
+        order = rng.permutation(len(x))
+        for epoch in range(args.epochs):
+            if args.order == "each-epoch" and epoch:
+                order = rng.permutation(len(x))
+            model.fit(x[order], y[order], batch_size=args.batch_size, epochs=epoch + 1,
+                      initial_epoch=epoch, shuffle=False, verbose=0,
+                      validation_data=(x_val, y_val), callbacks=callbacks)
     pred = model.predict(x_test, batch_size=args.batch_size, verbose=0)
     test = float(np.mean(np.argmax(pred, 1) == labels_test))
     log.write(f"# test accuracy {test:.4f} after {args.epochs} epochs, "
