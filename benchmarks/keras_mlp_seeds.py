@@ -64,6 +64,10 @@ def main():
                              "every epoch (what real Keras 3 on TensorFlow does once "
                              "keras.utils.set_random_seed is called); each-epoch: a new NumPy "
                              "permutation every epoch, fed with shuffle=False")
+    parser.add_argument("--save-init", help="write the initial weights to this .npz")
+    parser.add_argument("--init", help="start from the weights of this .npz (e.g. the other "
+                        "framework's draw for the same seed) instead of this run's own draw; "
+                        "the dropout masks and batch order stay this seed's")
     args = parser.parse_args()
 
     (x, y), (x_val, y_val), (x_test, y_test) = load_mnist(args.data)
@@ -80,12 +84,19 @@ def main():
         keras.utils.set_random_seed(args.seed)
         version = f"keras {keras.__version__} ({keras.backend.backend()})"
     model = build(keras, args.dropout)
+    if args.save_init:
+        np.savez(args.save_init, *model.get_weights())
+    if args.init:
+        saved = np.load(args.init)
+        model.set_weights([saved[f"arr_{i}"] for i in range(len(saved.files))])
+    if args.epochs == 0:
+        return
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=args.learning_rate),
                   loss="categorical_crossentropy", metrics=["accuracy"])
     labels_test = np.argmax(y_test, 1)
     log = open(args.log, "w", buffering=1)
     log.write(f"# {version} seed={args.seed} dropout={args.dropout} epochs={args.epochs} "
-              f"order={args.order}\n")
+              f"order={args.order} init={args.init or 'own draw'}\n")
     log.write("epoch\tloss\taccuracy\tval_loss\tval_accuracy\ttest_accuracy\tseconds\n")
     start = time.perf_counter()
 
