@@ -30,6 +30,9 @@ _pool = None                       # a concurrent.futures.ThreadPoolExecutor
 _pool_size = 0
 _blas = None                       # (get, set) ctypes functions, False when not found
 _in_region = threading.local()
+_blas_default = None               # OpenBLAS' count before set_intra_op_threads changed it
+_holds = 0                         # parallel regions running now (they may overlap)
+_held_from = 0                     # OpenBLAS' count when the first of them began
 
 
 def _from_environment() -> int:
@@ -60,6 +63,13 @@ def set_intra_op_threads(count: int) -> None:
         raise ValueError(f"set_intra_op_parallelism_threads: expected a thread count >= 0 "
                          f"(0 = default), got {count!r}.")
     _requested = count or None
+    # TensorFlow's intra-op threads are every thread a kernel uses, its matrix library's too.
+    functions = _blas_functions()
+    if functions is not None:
+        global _blas_default
+        if _blas_default is None:
+            _blas_default = functions[0]()
+        functions[1](count or _blas_default)
 
 
 def _blas_functions():
@@ -103,8 +113,33 @@ def blas_thread_count() -> int | None:
 
 
 @contextmanager
+def _single_threaded_blas():
+    """Holds OpenBLAS to one thread while any parallel region runs; regions started from
+    several threads at once overlap safely (the count is restored when the last one ends)."""
+    global _holds, _held_from
+    functions = _blas_functions()
+    if functions is None:
+        yield
+        return
+    with _lock:
+        if _holds == 0:
+            _held_from = functions[0]()
+            if _held_from != 1:
+                functions[1](1)
+        _holds += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _holds -= 1
+            if _holds == 0 and _held_from != 1:
+                functions[1](_held_from)
+
+
+@contextmanager
 def blas_threads(count: int):
-    """Holds OpenBLAS to `count` threads inside the block (a no-op without OpenBLAS)."""
+    """Sets OpenBLAS to `count` threads inside the block (a no-op without OpenBLAS); for
+    one thread of control, such as a benchmark (parallel regions hold it safely themselves)."""
     functions = _blas_functions()
     if functions is None:
         yield
@@ -149,28 +184,37 @@ def parallel_map(fn, items, threads: int | None = None) -> list:
     results: list = [None] * len(items)
     errors: list = []
     next_index = iter(range(len(items)))
-    take = threading.Lock()
+    counts = {"started": 0, "done": 0}
+    changed = threading.Condition()
 
     def work():
         _in_region.active = True
         try:
             while not errors:
-                with take:
+                with changed:
                     i = next(next_index, None)
-                if i is None:
-                    return
+                    if i is None:
+                        return
+                    counts["started"] += 1
                 try:
                     results[i] = fn(items[i])
                 except BaseException as exc:  # noqa: BLE001 - re-raised by the caller
                     errors.append((i, exc))
+                finally:
+                    with changed:
+                        counts["done"] += 1
+                        changed.notify_all()
         finally:
             _in_region.active = False
 
-    with blas_threads(1):
-        futures = [pool.submit(work) for _ in range(threads - 1)]
+    with _single_threaded_blas():
+        for _ in range(threads - 1):
+            pool.submit(work)
         work()
-        for future in futures:
-            future.result()
+        # Wait for the items the pool started, not for the pool's queue: a helper thread
+        # still busy with another region's item must not hold this one up.
+        with changed:
+            changed.wait_for(lambda: counts["done"] == counts["started"])
     if errors:
         raise min(errors, key=lambda e: e[0])[1]
     return results

@@ -97,3 +97,35 @@ def test_blas_is_held_to_one_thread_inside_a_parallel_region():
     assert threads.blas_thread_count() == before
     a = np.ones((64, 64), np.float32)
     assert threads.parallel_map(lambda _: float((a @ a)[0, 0]), range(2), threads=2) == [64.0] * 2
+
+
+def test_overlapping_parallel_regions_restore_blas_only_when_the_last_ends():
+    if threads.blas_thread_count() is None:
+        pytest.skip("NumPy's BLAS is not OpenBLAS here")
+    before = threads.blas_thread_count()
+    inside, release = threading.Event(), threading.Event()
+
+    def long_region():
+        threads.parallel_map(lambda i: inside.set() or release.wait(5), range(2), threads=2)
+
+    with threads.blas_threads(2):
+        other = threading.Thread(target=long_region)
+        other.start()
+        inside.wait(5)
+        assert threads.parallel_map(lambda _: threads.blas_thread_count(), range(2),
+                                    threads=2) == [1, 1]
+        assert threads.blas_thread_count() == 1      # the other region still runs
+        release.set()
+        other.join()
+        assert threads.blas_thread_count() == 2
+    assert threads.blas_thread_count() == before
+
+
+def test_intra_op_threads_set_the_blas_threads_too():
+    if threads.blas_thread_count() is None:
+        pytest.skip("NumPy's BLAS is not OpenBLAS here")
+    before = threads.blas_thread_count()
+    tf.config.threading.set_intra_op_parallelism_threads(2)
+    assert threads.blas_thread_count() == 2
+    tf.config.threading.set_intra_op_parallelism_threads(0)
+    assert threads.blas_thread_count() == before
