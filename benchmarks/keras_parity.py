@@ -14,7 +14,10 @@ tenseur) and the SAME batches (no shuffling). Checks:
    Dropout draw the same uniform numbers (`x / keep * floor(keep + u)` against Keras'
    `tf.nn.dropout`), reproduced with a mask fed in from NumPy;
 5. dropout statistics: kept fraction, scale 1/(1 - rate), zeros elsewhere, a fresh mask per
-   step and per element, identity in evaluate/predict and with training=False.
+   step and per element, identity in evaluate/predict and with training=False;
+6. shuffling: once keras.utils.set_random_seed is called, real Keras 3 on TensorFlow feeds
+   the batches in the same order every epoch (reported); tenseur reshuffles every epoch, as
+   Keras documents `shuffle=True` ("shuffle the training data before each epoch").
 
 Run: PYTHONPATH=. TENSEUR_DATA_DIR=/work/shared/data .venv-bench/bin/python benchmarks/keras_parity.py
 (.venv-bench holds TensorFlow 2.21 / Keras 3; tenseur needs only NumPy.) Exit status 1 if a
@@ -288,6 +291,39 @@ def check_dropout_statistics(data):
           f"{np.std(lt):.5f}")
 
 
+def batch_orders_repeat(lib, seed=0, epochs=3):
+    """Whether fit(shuffle=True) feeds the batches in the same order every epoch: with lr 0
+    the batch losses of an epoch are a fingerprint of its order."""
+    if lib is keras:
+        keras.utils.set_random_seed(seed)
+    else:
+        tk.backend.clear_session()
+        tf.set_random_seed(seed)
+        np.random.seed(seed)
+    rng = np.random.RandomState(1)
+    x = rng.rand(8 * 16, 5).astype(np.float32)
+    y = np.eye(3, dtype=np.float32)[rng.randint(0, 3, len(x))]
+    inputs = lib.Input(shape=(5,))
+    model = lib.Model(inputs, lib.layers.Dense(3, activation="softmax")(inputs))
+    model.compile(optimizer=lib.optimizers.SGD(learning_rate=0.0),
+                  loss="categorical_crossentropy")
+    losses = []
+    record = lib.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: losses.append(round(float(logs["loss"]), 6)))
+    model.fit(x, y, batch_size=16, epochs=epochs, shuffle=True, verbose=0, callbacks=[record])
+    per_epoch = np.array(losses).reshape(epochs, -1)
+    return all(np.array_equal(per_epoch[0], e) for e in per_epoch[1:])
+
+
+def check_shuffling():
+    print("fit(shuffle=True) after seeding (Keras: keras.utils.set_random_seed)")
+    repeat = batch_orders_repeat(keras)
+    print(f"  [info] keras: the same batch order every epoch: {repeat} (TensorFlow's tf.data "
+          f"redraws the permutation with the same seed each epoch; unseeded, it changes)")
+    check("tenseur: a new batch order every epoch (Keras' documented shuffle)",
+          not batch_orders_repeat(tk))
+
+
 def main():
     data = load_mnist(os.environ.get("TENSEUR_DATA_DIR") and None)
     check_data(data)
@@ -297,6 +333,7 @@ def main():
     check_dropout_math()
     check_fixed_masks(data)
     check_dropout_statistics(data)
+    check_shuffling()
     print(f"{len(FAILURES)} failed" + (": " + ", ".join(FAILURES) if FAILURES else ""))
     return 1 if FAILURES else 0
 
