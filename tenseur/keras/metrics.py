@@ -368,12 +368,13 @@ class RootMeanSquaredError(Mean):
 # -- confusion-matrix metrics --------------------------------------------------------------
 
 def _confusion_counts(y_true, y_pred, thresholds, sample_weight, wanted, class_id=None,
-                      top_k=None):
+                      top_k=None, per_label=False, label_weights=None):
     """Weighted counts of true/false positives/negatives for each threshold.
 
     A prediction is positive when `y_pred > threshold` (Keras' rule); labels are positive when
     non-zero. Returns tensors of shape (len(thresholds),) in the order of `wanted`
-    ("tp", "fp", "tn", "fn").
+    ("tp", "fp", "tn", "fn"); with `per_label`, (len(thresholds), labels), the last axis of
+    `y_pred` being the labels. `label_weights` (one per label) multiply the sample weights.
     """
     y_pred = tf.cast(_tensor(y_pred), tf.float32)
     y_true = tf.cast(_tensor(y_true), tf.float32)
@@ -384,10 +385,23 @@ def _confusion_counts(y_true, y_pred, thresholds, sample_weight, wanted, class_i
     if class_id is not None:
         y_true, y_pred = y_true[..., class_id], y_pred[..., class_id]
         weights = None if weights is None else weights[..., class_id]
-    predictions = tf.reshape(y_pred, [-1, 1])
-    labels = tf.reshape(tf.not_equal(y_true, 0.0), [-1, 1])
-    above = predictions > tf.constant(np.asarray(thresholds, np.float32).reshape(1, -1))
-    weight = (tf.ones_like(predictions) if weights is None else tf.reshape(weights, [-1, 1]))
+    if label_weights is not None:
+        label_weights = tf.constant(np.asarray(label_weights, np.float32))
+        weights = (tf.ones_like(y_pred) if weights is None else weights) * label_weights
+    if per_label:
+        labels_count = y_pred.shape[-1]
+        predictions = tf.reshape(y_pred, [-1, 1, labels_count])
+        labels = tf.reshape(tf.not_equal(y_true, 0.0), [-1, 1, labels_count])
+        above = predictions > tf.constant(
+            np.asarray(thresholds, np.float32).reshape(1, -1, 1))
+        weight = (tf.ones_like(predictions) if weights is None
+                  else tf.reshape(weights, [-1, 1, labels_count]))
+    else:
+        predictions = tf.reshape(y_pred, [-1, 1])
+        labels = tf.reshape(tf.not_equal(y_true, 0.0), [-1, 1])
+        above = predictions > tf.constant(np.asarray(thresholds, np.float32).reshape(1, -1))
+        weight = (tf.ones_like(predictions) if weights is None
+                  else tf.reshape(weights, [-1, 1]))
     masks = {"tp": tf.logical_and(labels, above),
              "fp": tf.logical_and(tf.logical_not(labels), above),
              "tn": tf.logical_and(tf.logical_not(labels), tf.logical_not(above)),
@@ -467,6 +481,12 @@ class AUC(Metric):
         summation_method: "interpolation" (trapezoids; Davis & Goadrich for PR), "minoring"
             or "majoring".
         thresholds: explicit thresholds in (0, 1) instead of `num_thresholds`.
+        multi_label: the last axis holds independent labels: one curve per label, and the
+            result is their mean (weighted by `label_weights` when given); else every label
+            joins one curve.
+        num_labels: the number of labels (else read from the first batch).
+        label_weights: one weight per label: with `multi_label`, the weights of the mean;
+            without, they weight each label's counts.
         from_logits: apply a sigmoid to predictions first.
     """
 
@@ -475,9 +495,6 @@ class AUC(Metric):
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
                  name=None, dtype=None, thresholds=None, multi_label=False, num_labels=None,
                  label_weights=None, from_logits=False):
-        if multi_label:
-            raise NotImplementedError("AUC(multi_label=True) is not supported yet; the labels "
-                                      "are flattened into one curve.")
         curve = curve.upper()
         if curve not in ("ROC", "PR"):
             raise ValueError(f"AUC: curve must be 'ROC' or 'PR', got {curve!r}.")
@@ -486,6 +503,14 @@ class AUC(Metric):
                              f"'majoring', got {summation_method!r}.")
         self.curve, self.summation_method = curve, summation_method
         self.from_logits = from_logits
+        self.multi_label = bool(multi_label)
+        self.num_labels = None if num_labels is None else int(num_labels)
+        self.label_weights = (None if label_weights is None
+                              else np.asarray(label_weights, np.float64).reshape(-1))
+        if self.label_weights is not None and self.num_labels is not None \
+                and len(self.label_weights) != self.num_labels:
+            raise ValueError(f"AUC: label_weights has {len(self.label_weights)} values but "
+                             f"num_labels is {self.num_labels}; give one weight per label.")
         eps = backend.epsilon()
         if thresholds is not None:
             inner = sorted(float(t) for t in thresholds)
@@ -503,18 +528,50 @@ class AUC(Metric):
         y_pred = _tensor(y_pred)
         if self.from_logits:
             y_pred = tf.sigmoid(y_pred)
-        return _confusion_counts(y_true, y_pred, self.thresholds, sample_weight,
-                                 ("tp", "fp", "tn", "fn"))
+        if self.multi_label or self.label_weights is not None:
+            labels = y_pred.shape[-1] if y_pred.shape.rank else None
+            expected = self.num_labels or (None if self.label_weights is None
+                                           else len(self.label_weights))
+            if labels is None or (expected is not None and labels != expected):
+                raise ValueError(
+                    f"AUC({self.name!r}): predictions of shape {y_pred.shape} do not have "
+                    f"{expected or 'a known number of'} labels on their last axis"
+                    + (" (num_labels / label_weights say so)" if expected else "")
+                    + "; with multi_label=True each label is a column of y_pred.")
+            if self.num_labels is None:
+                self.num_labels = labels
+        return _confusion_counts(
+            y_true, y_pred, self.thresholds, sample_weight, ("tp", "fp", "tn", "fn"),
+            per_label=self.multi_label,
+            label_weights=None if self.multi_label else self.label_weights)
 
     def merge(self, values):
         for name, value in zip(("tp", "fp", "tn", "fn"), values):
-            self._state[name] += np.asarray(value, np.float64)
+            value = np.asarray(value, np.float64)
+            if self._state[name].ndim < value.ndim:       # the first batch tells the labels
+                self._state[name] = np.zeros(value.shape)
+            self._state[name] += value
 
     def reset_state(self):
-        self._state = {name: np.zeros(self.num_thresholds) for name in ("tp", "fp", "tn", "fn")}
+        shape = ((self.num_thresholds, self.num_labels) if self.multi_label and self.num_labels
+                 else (self.num_thresholds,))
+        self._state = {name: np.zeros(shape) for name in ("tp", "fp", "tn", "fn")}
 
     def result(self):
         tp, fp, tn, fn = (self._state[k] for k in ("tp", "fp", "tn", "fn"))
+        if not self.multi_label:
+            return self._area(tp, fp, tn, fn)
+        if tp.ndim == 1:        # no batch seen yet
+            return 0.0
+        areas = np.array([self._area(tp[:, i], fp[:, i], tn[:, i], fn[:, i])
+                          for i in range(tp.shape[1])])
+        if self.label_weights is None:
+            return float(np.mean(areas))
+        total = float(np.sum(self.label_weights))
+        return float(np.sum(areas * self.label_weights) / total) if total else 0.0
+
+    def _area(self, tp, fp, tn, fn) -> float:
+        """The area under one curve from its counts at each threshold."""
         if self.curve == "PR" and self.summation_method == "interpolation":
             return _interpolate_pr_auc(tp, fp, fn)
         recall = _divide(tp, tp + fn)
@@ -533,7 +590,11 @@ class AUC(Metric):
     def get_config(self):
         return {**super().get_config(), "num_thresholds": self.num_thresholds,
                 "curve": self.curve, "summation_method": self.summation_method,
-                "thresholds": self._init_thresholds, "from_logits": self.from_logits}
+                "thresholds": self._init_thresholds, "multi_label": self.multi_label,
+                "num_labels": self.num_labels,
+                "label_weights": (None if self.label_weights is None
+                                  else self.label_weights.tolist()),
+                "from_logits": self.from_logits}
 
 
 def _divide(a, b):
