@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import threads as _threads
 from .ir import Node, PlanGraph, Value
 
 # Binary ops whose kernel is exactly `ufunc(x, y)` though they define their own kernel.
@@ -170,8 +171,12 @@ class _Emitter:
 
 def _compile(group, externals, xp, ctx):
     em = _Emitter(group, externals, xp, ctx)
+    head_lines = head_owned = None
     for member in group:
         _emit(em, member)
+        if head_lines is None:
+            head_lines = len(em.lines)
+            head_owned = em.owned.get(em.names[member.outputs[0]], False)
     result = em.names[group[-1].outputs[0]]
     source = (f"def fused({', '.join(em.args)}):\n    "
               + "\n    ".join(em.lines) + f"\n    return {result}\n")
@@ -179,6 +184,9 @@ def _compile(group, externals, xp, ctx):
     fn = em.env["fused"]
     fn.source = source
     fn.locate = lambda *args: _locate(group, externals, args, xp, ctx)
+    if _parallel_candidate(group, xp):
+        fn = _with_parallel_tail(group, em, head_lines, head_owned, result, fn)
+        fn.locate = lambda *args: _locate(group, externals, args, xp, ctx)
     return fn
 
 
@@ -327,3 +335,125 @@ def _emit_sigmoid(em: _Emitter, node: Node, x: str) -> None:
         em.lines.append(f"{r} = {z}.astype({em.bind(np.dtype(out.dtype.as_numpy_dtype), 'd')})")
     em.owned[r] = True
     em.names[out] = r
+
+
+# -- the parallel tail -------------------------------------------------------------------------
+#
+# A group headed by a matrix product or convolution may run its elementwise tail over row
+# chunks of axis 0 on `parallel_map`'s threads: `tail(lo, hi, out, ...)` evaluates the same
+# ufunc calls on `operand[lo:hi]` of every operand whose rank and leading dim are the output's
+# (lower-rank and size-1-leading operands go whole, as broadcasting reads them), and writes the
+# rows into the head's result when it owns it, else into a preallocated output. The ops are per
+# element, so the bits are the serial path's. Anything not proved compatible at run time takes
+# the serial path, whose lines are unchanged; with one thread (or a small static output) the
+# generated function is exactly the serial one.
+
+# Outputs with fewer values run serially: a chunk's thread hand-off costs ~50 us.
+PARALLEL_MIN_VALUES = 1 << 20
+_REDO = object()
+
+
+def _parallel_candidate(group, xp) -> bool:
+    if xp is not np or len(group) < 2 or not _is_head(group[0]):
+        return False
+    if _threads.intra_op_threads() <= 1:
+        return False
+    out = group[-1].outputs[0]
+    dims = out.shape.dims if out.rank is not None else None
+    if dims is not None and all(d is not None for d in dims) \
+            and int(np.prod(dims)) < PARALLEL_MIN_VALUES:
+        return False
+    return True
+
+
+def _with_parallel_tail(group, em: _Emitter, head_lines: int, head_owned, result: str,
+                        serial):
+    """The fused function with a parallel tail tried after the head (see above)."""
+    head_value = group[0].outputs[0]
+    inside = {v for m in group[1:] for v in m.outputs}
+    operands: list[Value] = [head_value]
+    consts = []
+    for member in group[1:]:
+        for value in member.inputs:
+            if value in inside or value in operands:
+                continue
+            if value.const is not None:
+                consts.append(np.asarray(value.const))
+            else:
+                operands.append(value)
+    # The tail: the same members emitted over row slices.
+    tail = _Emitter(group[1:], [], em.xp, em.ctx)
+    lines = []
+    for i, value in enumerate(operands):
+        tail.names[value] = f"s{i}"
+        lines.append(f"s{i} = a{i}[lo:hi] if sliced[{i}] else a{i}")
+    tail.owned["s0"] = "own"
+    lines.append("o = s0 if out is a0 else out[lo:hi]")
+    for member in group[1:]:
+        _emit(tail, member)
+    lines += tail.lines
+    r = tail.names[group[-1].outputs[0]]
+    lines.append(f"if {r} is not o:")
+    lines.append(f"    if {r}.dtype != o.dtype or {r}.shape != o.shape:")
+    lines.append("        return False")
+    lines.append(f"    o[...] = {r}")
+    lines.append("return True")
+    args = ", ".join(f"a{i}" for i in range(len(operands)))
+    tail_source = (f"def tail(lo, hi, out, sliced, own, {args}):\n    "
+                   + "\n    ".join(lines) + "\n")
+    exec(compile(tail_source, f"<fused tail {group[-1].name}>", "exec"), tail.env)  # noqa: S102
+    tail_fn = tail.env["tail"]
+
+    owned = head_owned if head_lines == 1 else False
+    own_expr = "True" if owned is True else (owned or "False")
+    dtype = np.dtype(group[-1].outputs[0].dtype.as_numpy_dtype)
+    env = dict(em.env)
+    env.update(_parallel=_run_parallel, _tail=tail_fn, _serial=serial, _redo=_REDO,
+               _consts=tuple(consts), _dtype=dtype)
+    names = [em.names[v] for v in operands]
+    check = (f"p = _parallel(_tail, _dtype, _consts, {own_expr}, {', '.join(names)})\n    "
+             f"if p is not None:\n        "
+             f"return _serial({', '.join(em.args)}) if p is _redo else p")
+    body = em.lines[:head_lines] + [check] + em.lines[head_lines:]
+    source = (f"def fused({', '.join(em.args)}):\n    "
+              + "\n    ".join(body) + f"\n    return {result}\n")
+    exec(compile(source, f"<fused {group[-1].name}>", "exec"), env)   # noqa: S102
+    fn = env["fused"]
+    fn.source, fn.tail_source, fn.serial = source, tail_source, serial
+    return fn
+
+
+def _run_parallel(tail, dtype, consts, owned, *operands):
+    """The output of the tail run over row chunks, None when the serial path must run
+    instead (nothing written yet), _REDO when the whole serial function must run again."""
+    count = _threads.intra_op_threads()
+    if count <= 1:
+        return None
+    for x in operands:
+        if type(x) is not np.ndarray:
+            return None
+    try:
+        shape = np.broadcast_shapes(*(x.shape for x in operands), *(c.shape for c in consts))
+    except ValueError:
+        return None                      # the serial path raises the kernel's error
+    if not shape or shape[0] < 2 or int(np.prod(shape)) < PARALLEL_MIN_VALUES:
+        return None
+    rows, rank = shape[0], len(shape)
+    for c in consts:
+        if c.ndim == rank and c.shape[0] != 1:
+            return None
+    sliced = tuple(x.ndim == rank and x.shape[0] == rows for x in operands)
+    for x, s in zip(operands, sliced):
+        if not s and x.ndim == rank and x.shape[0] != 1:
+            return None
+    head = operands[0]
+    own = bool(owned) and sliced[0]
+    if own and head.shape == shape and head.dtype == dtype:
+        out = head
+    else:
+        out = np.empty(shape, dtype)
+    chunks = min(count, rows)
+    bounds = [(rows * i // chunks, rows * (i + 1) // chunks) for i in range(chunks)]
+    done = _threads.parallel_map(lambda b: tail(b[0], b[1], out, sliced, own, *operands),
+                                 bounds, count)
+    return out if all(done) else _REDO
