@@ -325,7 +325,7 @@ def check_shuffling():
 
 
 def main():
-    data = load_mnist(os.environ.get("TENSEUR_DATA_DIR") and None)
+    data = load_mnist()     # read_data_sets looks in $TENSEUR_DATA_DIR itself
     check_data(data)
     check_initializers()
     check_no_dropout(data)
