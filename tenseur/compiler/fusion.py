@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import buffers as _buffers
 from ..backend import threads as _threads
 from .ir import Node, PlanGraph, Value
 
@@ -457,7 +458,7 @@ def _run_parallel(tail, dtype, consts, owned, *operands):
     if own and head.shape == shape and head.dtype == dtype:
         out = head
     else:
-        out = np.empty(shape, dtype)
+        out = _buffers.empty(shape, dtype)
     chunks = min(count, rows)
     bounds = [(rows * i // chunks, rows * (i + 1) // chunks) for i in range(chunks)]
     done = _threads.parallel_map(lambda b: tail(b[0], b[1], out, sliced, own, *operands),

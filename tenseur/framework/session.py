@@ -16,6 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import backend, compiler
+from ..backend import buffers
 from .errors import FailedPreconditionError, GraphMismatchError, InvalidArgumentError, OpError
 from .graph import Graph, get_default_graph
 from .operation import Operation
@@ -70,14 +71,15 @@ class _Plan:
     graph's Operation, or a `_StepInfo` for a step the compiler made (constants, fusions)."""
 
     __slots__ = ("steps", "num_slots", "feeds", "fetch_slots", "ops", "frees", "graph",
-                 "async_steps", "_runner")
+                 "async_steps", "large", "_runner")
 
     def __init__(self, steps, num_slots, feeds, fetch_slots, ops, frees, graph=None,
-                 async_steps=frozenset()):
+                 async_steps=frozenset(), large=frozenset()):
         self.steps, self.num_slots, self.feeds = steps, num_slots, feeds
         self.fetch_slots, self.ops, self.frees = fetch_slots, ops, frees
         self.graph = graph
         self.async_steps = async_steps      # steps started on the helper thread
+        self.large = large                  # slots whose freed arrays go to backend.buffers
         self._runner = None
 
 
@@ -301,8 +303,10 @@ class BaseSession:
             if slot not in keep:
                 frees[index] += (slot,)
         offset = len(steps) - len(graph.nodes)           # the constants' step comes first
+        large = frozenset(slot for value, slot in slots.items()
+                          if xp is np and _is_large(value) and slot in last_reader)
         return _Plan(tuple(steps), len(slots), feeds, fetch_slots, ops, frees, graph,
-                     frozenset(index + offset for index in async_nodes))
+                     frozenset(index + offset for index in async_nodes), large)
 
     # -- lifetime ------------------------------------------------------------------------
 
@@ -348,6 +352,23 @@ class InteractiveSession(BaseSession):
         super().close()
 
 
+def _is_large(value) -> bool:
+    """Whether a plan value's array is big enough to be offered to `backend.buffers` when
+    freed: a computed (not fed, not constant) value of a shape known when the plan is built."""
+    if value.fed or value.const is not None or value.producer is None:
+        return False
+    if not value.fully_defined():
+        return False
+    try:
+        itemsize = np.dtype(value.dtype.as_numpy_dtype).itemsize
+    except TypeError:
+        return False
+    count = 1
+    for d in value.shape.dims:
+        count *= d
+    return count * itemsize >= buffers.MIN_BYTES
+
+
 def _compile_steps(plan):
     """(run, where): `run(values)` executes the plan's steps as straight-line Python over local
     variables (no per-step tuple unpacking, list indexing or loop bookkeeping), releasing each
@@ -367,6 +388,7 @@ def _compile_steps(plan):
     live_inputs = []
     pending: dict = {}           # slot of a value being computed on the helper thread -> step
     async_steps = getattr(plan, "async_steps", ()) or ()
+    large = getattr(plan, "large", ()) or ()
 
     def join(slots):
         for slot in slots:
@@ -391,7 +413,10 @@ def _compile_steps(plan):
         else:
             body.append(call)
         live_inputs.append(ins)
-        body += [f"s{slot} = None" for slot in frees]
+        for slot in frees:
+            if slot in large:
+                body.append(f"give(s{slot})")       # reused by a later kernel (buffers.py)
+            body.append(f"s{slot} = None")
     join(list(pending))
     body += [f"v[{slot}] = s{slot}" for slot in fetched]
     lines += ["        " + line for line in body] or ["        pass"]
@@ -400,7 +425,7 @@ def _compile_steps(plan):
               "        for slot in live[i]:", "            v[slot] = here.get(f's{slot}')",
               "        raise"]
     where = [0]
-    env.update(where=where, live=live_inputs,
+    env.update(where=where, live=live_inputs, give=buffers.give,
                submit=_helper_thread().submit if async_steps else None)
     source = "\n".join(lines) + "\n"
     exec(compile(source, "<tenseur plan>", "exec"), env)   # noqa: S102

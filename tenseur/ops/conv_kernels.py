@@ -60,6 +60,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..backend import buffers as _buffers
 from ..backend import threads as _threads
 
 __all__ = [
@@ -411,7 +412,7 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, g: _Geometry) -> np.ndarray:
     """y = conv(x, w) for a checked geometry (pads may be negative)."""
     batch, _, _, cin = x.shape
     cout = w.shape[3]
-    y = np.empty((batch, g.oh, g.ow, cout), x.dtype)
+    y = _buffers.empty((batch, g.oh, g.ow, cout), x.dtype)
     if 0 in y.shape or cin == 0:
         y[...] = 0
         return y
@@ -527,7 +528,7 @@ def _col2im_backprop_input(dy: np.ndarray, w: np.ndarray, x_shape: tuple,
     """dx for any stride: per block, patches = dy @ W^T, then one strided add per tap."""
     batch, height, width, cin = x_shape
     cout = dy.shape[3]
-    dx = np.empty(x_shape, dy.dtype)
+    dx = _buffers.empty(x_shape, dy.dtype)
     w_mat_t = w.reshape(-1, cout).T
     blocks, max_rows, parts = _conv_blocks(x_shape, g, dy.dtype.itemsize)
     b_max = max(b1 - b0 for b0, b1, _, _ in blocks)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..backend import threads
+from ..backend import buffers, threads
 from .conv_kernels import (_as_array, _check_dy, _Geometry, _geometry, _pair, _same_dtype,
                            _shape4)
 
@@ -107,7 +107,7 @@ def max_pool(x, ksize, strides, padding) -> np.ndarray:
     g = _pool_geometry(fn, x.shape, ksize, strides, padding)
     if _tiles(g):
         return _tiled_reduce(x, g, np.maximum)
-    y = np.empty((x.shape[0], g.oh, g.ow, x.shape[3]), x.dtype)
+    y = buffers.empty((x.shape[0], g.oh, g.ow, x.shape[3]), x.dtype)
     taps = list(_pool_taps(x.shape, g))
     # Start from a tap that covers every output (there is one unless padding is wide):
     # it is copied, which saves a fill pass.
@@ -151,7 +151,8 @@ def max_pool_grad(x, y, dy, ksize, strides, padding) -> np.ndarray:
     taps = list(_pool_taps(x.shape, g))
     disjoint = g.sh >= g.kh and g.sw >= g.kw  # each input in at most one window
     covered = _tiles(g) and x.shape[1:3] == (g.oh * g.kh, g.ow * g.kw)
-    dx = np.empty_like(x) if covered else np.zeros_like(x)  # every cell written: no zeroing
+    # every cell written when the windows cover the image: no zeroing
+    dx = (buffers.empty if covered else buffers.zeros)(x.shape, x.dtype)
     taken = np.zeros(expected, bool)  # window's gradient already routed
     hit = np.empty(expected, bool)
     routed = np.empty(expected, dx.dtype)
@@ -199,7 +200,7 @@ def _tiled_max_pool_grad(x, y, dy, g: _Geometry) -> np.ndarray:
     if x.strides[3] != x.itemsize or x.strides[2] != channels * x.itemsize:
         x = np.ascontiguousarray(x)           # a row's (width, channels) must be one run
     covered = x.shape[1:3] == (g.oh * g.kh, g.ow * g.kw)
-    dx = np.empty_like(x) if covered else np.zeros_like(x)
+    dx = (buffers.empty if covered else buffers.zeros)(x.shape, x.dtype)
     x_rows, dx_rows = _window_rows(x, g), _window_rows(dx, g)
     run = x_rows.shape[3]
     images = max(1, _PIECE_VALUES // (g.oh * g.kh * run))
@@ -343,7 +344,7 @@ def avg_pool_grad(input_shape, dy, ksize, strides, padding) -> np.ndarray:
         share = dy / np.asarray(g.kh * g.kw, dy.dtype)
     else:
         share = dy / _avg_divisor(x_shape, g, dy.dtype)
-    dx = np.zeros(x_shape, dy.dtype)
+    dx = buffers.zeros(x_shape, dy.dtype)
     disjoint = g.sh >= g.kh and g.sw >= g.kw
     for out, src, _ in _pool_taps(x_shape, g):
         if disjoint:
