@@ -15,11 +15,14 @@ import numpy as np
 
 from tenseur import keras
 from tenseur.contrib.learn.python.learn import datasets
-from tenseur.keras.layers import (BatchNormalization, Conv2D, Dense, Dropout, Flatten, Input,
-                                  MaxPooling2D)
 
 
-def build_model(height, width, n_classes, batchnorm=False, dropout=0.0, padding="same"):
+def build_model(height, width, n_classes, batchnorm=False, dropout=0.0, padding="same",
+                keras=keras):
+    """The model; `keras` may be real Keras too (benchmarks/keras_cnn_seeds.py)."""
+    BatchNormalization, Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D = (
+        getattr(keras.layers, name) for name in ("BatchNormalization", "Conv2D", "Dense",
+                                                 "Dropout", "Flatten", "Input", "MaxPooling2D"))
     inputs = Input(shape=(height, width, 1))
     x = inputs
     for filters, pool in ((32, False), (32, True), (16, True)):
