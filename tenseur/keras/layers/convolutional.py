@@ -35,6 +35,7 @@ class _BaseConv(Layer):
 
     rank = 2
     paddings = ("valid", "same")
+    grouped = False
 
     def __init__(self, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, activation=None, use_bias=True, bias_initializer="zeros",
@@ -42,9 +43,12 @@ class _BaseConv(Layer):
                  groups=1, **kwargs):
         super().__init__(**kwargs)
         owner = type(self).__name__
-        # Keras 2 configs of every convolution (depthwise ones too) carry `groups`.
-        if groups != 1:
-            raise ValueError(f"{owner}: only groups=1 is supported, got groups={groups!r}.")
+        # Keras 2 configs of every convolution (depthwise ones too) carry `groups`; only
+        # Conv1D and Conv2D (`_Conv.grouped`) split their channels into groups.
+        self.groups = _positive_int(groups, "groups", owner)
+        if self.groups != 1 and not self.grouped:
+            raise ValueError(f"{owner}: only groups=1 is supported, got groups={groups!r} "
+                             f"(Conv1D and Conv2D take groups > 1).")
         self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size", owner)
         self.strides = normalize_tuple(strides, self.rank, "strides", owner)
         self.padding = normalize_padding(padding, owner, self.paddings)
@@ -132,7 +136,11 @@ class _BaseConv(Layer):
 
 
 class _Conv(_BaseConv):
-    """A convolution with a `(*kernel_size, in_channels, filters)` kernel."""
+    """A convolution with a `(*kernel_size, in_channels // groups, filters)` kernel: with
+    groups > 1, the input channels are cut into `groups` equal runs, each convolved with its
+    own `filters // groups` filters, and the results concatenated in order (Keras 3)."""
+
+    grouped = True
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
@@ -146,15 +154,21 @@ class _Conv(_BaseConv):
                          bias_constraint=bias_constraint, groups=groups, **kwargs)
         owner = type(self).__name__
         self.filters = _positive_int(filters, "filters", owner)
-        self.groups = 1
+        if self.filters % self.groups:
+            raise ValueError(f"{owner}: filters={self.filters} must be a multiple of "
+                             f"groups={self.groups} (each group gets filters // groups).")
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
 
     def _kernel_shape(self, in_channels):
-        return self.kernel_size + (in_channels, self.filters)
+        return self.kernel_size + (in_channels // self.groups, self.filters)
 
     def _build_kernels(self, in_channels):
+        if in_channels % self.groups:
+            raise ValueError(f"{type(self).__name__} '{self.name}': the input's {in_channels} "
+                             f"channels must be a multiple of groups={self.groups}; change "
+                             f"groups or the previous layer's channels.")
         self.kernel = self.add_weight("kernel", self._kernel_shape(in_channels),
                                       initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer,
@@ -163,6 +177,12 @@ class _Conv(_BaseConv):
 
     def _convolve(self, x):
         kernel = self.kernel if self.rank == 2 else tf.expand_dims(self.kernel, 0)
+        if self.groups == 1:
+            return self._conv(x, kernel)
+        pieces = zip(tf.split(x, self.groups, axis=-1), tf.split(kernel, self.groups, axis=-1))
+        return tf.concat([self._conv(xs, ks) for xs, ks in pieces], axis=-1)
+
+    def _conv(self, x, kernel):
         return tf.nn.conv2d(x, kernel, strides=self._window(self.strides),
                             padding=self._padding_op(),
                             dilations=self._window(self.dilation_rate))
@@ -183,7 +203,8 @@ class Conv2D(_Conv):
         filters: number of output channels. kernel_size: int or (height, width).
         strides, dilation_rate: ints or pairs (not both > 1). padding: "valid" (default) or
             "same". data_format: "channels_last" (default) or "channels_first".
-        groups: 1 only. activation, use_bias, kernel/bias initializers (glorot_uniform /
+        groups: splits the input channels and the filters into this many groups, each
+            convolved separately (both must be multiples of it). activation, use_bias, kernel/bias initializers (glorot_uniform /
             zeros), regularizers, constraints, activity_regularizer.
     Weights: kernel `(kh, kw, in_channels, filters)`, bias `(filters,)`.
     Example:
@@ -212,6 +233,8 @@ class Conv2DTranspose(_Conv):
         sizes). dilation_rate must be 1. Kernel `(kh, kw, filters, in_channels)`.
     Output height: h * stride + max(kh - stride, 0) ("valid"), h * stride ("same").
     """
+
+    grouped = False        # as Keras 3: no groups argument
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
                  data_format=None, dilation_rate=1, **kwargs):

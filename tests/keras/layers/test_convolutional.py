@@ -116,8 +116,17 @@ def test_conv2d_argument_and_shape_errors():
         layers.Conv2D(4, (3, 0))
     with pytest.raises(ValueError, match=r"Conv2D: `padding` must be one of \['valid', 'same'\], got padding='full'"):
         layers.Conv2D(4, 3, padding="full")
-    with pytest.raises(ValueError, match="Conv2D: only groups=1 is supported, got groups=2"):
-        layers.Conv2D(4, 3, groups=2)
+    with pytest.raises(ValueError, match="Conv2D: filters=5 must be a multiple of groups=2"):
+        layers.Conv2D(5, 3, groups=2)
+    with pytest.raises(ValueError, match="Conv2D: `groups` must be a positive integer, got groups=0"):
+        layers.Conv2D(4, 3, groups=0)
+    with pytest.raises(ValueError, match=r"Conv2D 'g': the input's 3 channels must be a multiple of "
+                                         r"groups=2"):
+        layers.Conv2D(4, 3, groups=2, name="g")(keras.Input(shape=(8, 8, 3)))
+    with pytest.raises(ValueError, match="DepthwiseConv2D: only groups=1 is supported, got groups=2"):
+        layers.DepthwiseConv2D(3, groups=2)
+    with pytest.raises(ValueError, match="Conv2DTranspose: only groups=1 is supported"):
+        layers.Conv2DTranspose(4, 3, groups=2)
     with pytest.raises(ValueError, match="Conv2D: strides > 1 cannot be combined with dilation_rate > 1"):
         layers.Conv2D(4, 3, strides=2, dilation_rate=2)
     with pytest.raises(ValueError, match=r"Conv2D 'small': kernel_size=\(5, 5\).*does not fit inputs of "
@@ -127,6 +136,55 @@ def test_conv2d_argument_and_shape_errors():
         layer = layers.Conv2D(4, 3, name="conv")
         layer(keras.Input(shape=(8, 8, 3)))
         layer(keras.Input(shape=(8, 3)))
+
+
+@pytest.mark.parametrize("groups, kwargs, spatial", [
+    (2, {"kernel_size": 3}, (5, 7)),
+    (3, {"kernel_size": 3, "strides": 2, "padding": "same"}, (4, 5)),
+    (6, {"kernel_size": (2, 3), "dilation_rate": (2, 1)}, (5, 7)),
+])
+def test_grouped_conv2d_convolves_each_channel_group_with_its_filters(groups, kwargs, spatial):
+    result = run_layer_test(layers.Conv2D, {"filters": 6, "groups": groups, **kwargs},
+                            (2, 7, 9, 6), (None, *spatial, 6), 2)
+    kernel, bias = result.weights
+    assert kernel.shape == (*result.layer.kernel_size, 6 // groups, 6)
+    assert result.layer.count_params() == kernel.size + 6
+    assert result.layer.get_config()["groups"] == groups
+    x, per = result.inputs[0], 6 // groups
+    expected = np.concatenate(
+        [conv2d_reference(x[..., g * per:(g + 1) * per], kernel[..., g * per:(g + 1) * per],
+                          result.layer.strides, result.layer.padding, result.layer.dilation_rate)
+         for g in range(groups)], axis=-1) + bias
+    np.testing.assert_allclose(result.output, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_grouped_conv2d_gives_real_keras_outputs():
+    # Pinned from keras 3.15.1 (TensorFlow 2.21): Conv2D(4, 2, groups=2, use_bias=False)
+    x = (np.arange(2 * 3 * 3 * 4).reshape(2, 3, 3, 4) % 7 - 3).astype(np.float32)
+    w = (np.arange(2 * 2 * 2 * 4).reshape(2, 2, 2, 4) % 5 - 2).astype(np.float32)
+    inputs = keras.Input(shape=(3, 3, 4))
+    layer = layers.Conv2D(4, 2, groups=2, use_bias=False)
+    model = keras.Model(inputs, layer(inputs))
+    layer.set_weights([w])
+    expected = [[[-7, 10, -20, -8], [4, -22, 10, 6]], [[-9, -9, 7, -1], [16, 8, 2, 6]]]
+    np.testing.assert_array_equal(model.predict(x, verbose=0)[0], expected)
+
+
+def test_grouped_conv1d_and_a_grouped_model_round_trip(tmp_path):
+    result = run_layer_test(layers.Conv1D, {"filters": 4, "kernel_size": 3, "groups": 2},
+                            (2, 8, 4), (None, 6, 4), 2)
+    kernel, bias = result.weights
+    x = result.inputs[0]
+    expected = np.concatenate(
+        [conv2d_reference(x[:, None, :, 2 * g:2 * g + 2], kernel[None, :, :, 2 * g:2 * g + 2])[:, 0]
+         for g in range(2)], axis=-1) + bias
+    np.testing.assert_allclose(result.output, expected, rtol=1e-4, atol=1e-5)
+    inputs = keras.Input(shape=(6, 6, 4))
+    model = keras.Model(inputs, layers.Conv2D(8, 3, groups=4, activation="relu")(inputs))
+    data = np.random.default_rng(0).standard_normal((3, 6, 6, 4)).astype(np.float32)
+    model.save(tmp_path / "grouped.keras")
+    loaded = keras.models.load_model(tmp_path / "grouped.keras")
+    np.testing.assert_array_equal(loaded.predict(data, verbose=0), model.predict(data, verbose=0))
 
 
 @pytest.mark.parametrize("kwargs, steps", [({"kernel_size": 3}, 6), ({"kernel_size": 3, "strides": 2, "padding": "same"}, 4),

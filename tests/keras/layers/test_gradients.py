@@ -25,6 +25,8 @@ def spread(*shape):
 CASES = [
     ("dense", lambda: layers.Dense(3, activation="tanh", dtype="float64"),
      [normal(2, 4), normal(4, 3), normal(3)]),
+    ("conv2d grouped", lambda: layers.Conv2D(4, 3, groups=2, padding="same", dtype="float64"),
+     [normal(1, 4, 5, 4), normal(3, 3, 2, 4), normal(4)]),
     ("conv2d same strided", lambda: layers.Conv2D(2, 3, strides=2, padding="same", dtype="float64"),
      [normal(1, 5, 4, 2), normal(3, 3, 2, 2), normal(2)]),
     ("conv2d dilated channels_first", lambda: layers.Conv2D(2, 2, dilation_rate=2, data_format="channels_first",
