@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import warnings
 
 import numpy as np
 
@@ -86,6 +87,22 @@ def symbolic_graph_of(flat):
     return None
 
 
+def input_masks(inputs):
+    """The masks attached to `inputs` (`_keras_mask`), in their structure: one mask or None
+    for a single tensor, a list for a list of tensors."""
+    if isinstance(inputs, (list, tuple)):
+        return [getattr(t, "_keras_mask", None) for t in inputs]
+    if isinstance(inputs, dict):
+        return None
+    return getattr(inputs, "_keras_mask", None)
+
+
+def _any_mask(masks) -> bool:
+    if isinstance(masks, (list, tuple)):
+        return any(m is not None for m in masks)
+    return masks is not None
+
+
 class Node:
     """One call of a layer on symbolic inputs: which tensors went in and came out."""
 
@@ -125,6 +142,7 @@ class Layer:
         input_dim / batch_size (for the first layer of a Sequential model).
     """
 
+    _passes_masks = False      # True: the output keeps the input's mask (supports_masking)
     _ALLOWED_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights",
                        "activity_regularizer", "autocast", "batch_shape", "input_dtype"}
 
@@ -145,7 +163,7 @@ class Layer:
             else dtype.get("config", {}).get("name", backend.floatx())
         self.built = False
         self.input_spec = None
-        self.supports_masking = False
+        self.supports_masking = type(self)._passes_masks   # Keras' attribute, settable
         self._trainable_weights: list = []
         self._non_trainable_weights: list = []
         self._losses: list = []
@@ -378,9 +396,13 @@ class Layer:
         _UPDATE_FRAMES.append(frame)
         if outermost_eager:
             _EAGER_CALL_DEPTH[0] += 1
+        previous_mask = input_masks(inputs)
+        call_kwargs = kwargs
+        if "mask" not in kwargs and self._call_takes_mask() and _any_mask(previous_mask):
+            call_kwargs = dict(kwargs, mask=previous_mask)   # not recorded in the node
         try:
             with graph.name_scope(self.name):
-                outputs = self.call(inputs, *args, **kwargs)
+                outputs = self.call(inputs, *args, **call_kwargs)
         except TenseurError as exc:
             raise type(exc)(f"{type(self).__name__} '{self.name}' called on inputs of shape "
                             f"{shape_of(inputs)}: {exc.message}", hint=exc.hint) from None
@@ -398,7 +420,46 @@ class Layer:
                 and any(isinstance(t, tf.Tensor) for t in flat):
             outputs = self._mark_outputs(outputs)
             Node(self, inputs, dict(kwargs), outputs, frame)
+        self._set_output_masks(inputs, outputs, previous_mask)
         return outputs
+
+    # -- masks (Keras 3: a boolean tensor on `t._keras_mask`, True where a step is real) ----
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of this layer's output given its input's: the input's own for a layer
+        that supports masking (`supports_masking`), else None."""
+        return mask if self.supports_masking else None
+
+    def _call_takes_mask(self) -> bool:
+        cache = type(self).__dict__.get("_mask_arg_cache")
+        if cache is None:
+            cache = "mask" in inspect.signature(self.call).parameters
+            type(self)._mask_arg_cache = cache
+        return cache
+
+    def _set_output_masks(self, inputs, outputs, previous_mask) -> None:
+        """Attaches `compute_mask`'s masks to the outputs (unless `call` already did, as a
+        model replaying its layers does). A layer that does not support masking drops a mask
+        it is given, with Keras' warning."""
+        leaves = flatten(outputs)
+        if leaves and all(getattr(t, "_keras_mask", None) is not None for t in leaves):
+            return
+        overridden = type(self).compute_mask is not Layer.compute_mask
+        if not (self.supports_masking or overridden):
+            if _any_mask(previous_mask):
+                warnings.warn(f"Layer '{self.name}' (of type {type(self).__name__}) was passed "
+                              f"an input with a mask attached to it. However, this layer does "
+                              f"not support masking and will therefore destroy the mask "
+                              f"information. Downstream layers will not see the mask.",
+                              stacklevel=4)
+            return
+        masks = self.compute_mask(inputs, previous_mask)
+        if masks is None:
+            return
+        mask_leaves = list(masks) if isinstance(masks, (list, tuple)) else [masks] * len(leaves)
+        for tensor, mask in zip(leaves, mask_leaves):
+            if mask is not None and isinstance(tensor, tf.Tensor):
+                tensor._keras_mask = mask
 
     def _mark_outputs(self, outputs):
         """Outputs that are inputs passed through unchanged get an Identity so each tensor has
@@ -407,7 +468,10 @@ class Layer:
         fresh = []
         for t in leaves:
             if backend.is_keras_tensor(t):
+                mask = getattr(t, "_keras_mask", None)
                 t = tf.identity(t, name=self.name + "_out")
+                if mask is not None:
+                    t._keras_mask = mask
             fresh.append(t)
         return pack_like(outputs, fresh) if isinstance(outputs, (list, tuple, dict)) else fresh[0]
 

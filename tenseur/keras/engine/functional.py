@@ -11,7 +11,7 @@ from __future__ import annotations
 import tenseur as tf
 
 from .. import backend
-from .base_layer import Layer, flatten, pack_like, shape_of, symbolic_graph_of
+from .base_layer import Layer, _any_mask, flatten, input_masks, pack_like, shape_of, symbolic_graph_of
 from .training import TrainingMixin
 
 
@@ -315,9 +315,13 @@ class Functional(Model):
                 kwargs = dict(node.call_kwargs)
                 if training is not None and node.layer._call_accepts("training"):
                     kwargs["training"] = training
+                masks = input_masks(args)
+                if "mask" not in kwargs and node.layer._call_takes_mask() and _any_mask(masks):
+                    kwargs["mask"] = masks
                 # Call `call` directly: the nested graph is internal to this model's node.
                 with tf.get_default_graph().name_scope(node.layer.name):
                     out = node.layer.call(args, **kwargs)
+                node.layer._set_output_masks(args, out, masks)
                 for old, new in zip(node.output_tensors, flatten(out)):
                     mapping[id(old)] = new
             outputs = [mapping[id(t)] for t in self.outputs]
@@ -328,6 +332,9 @@ class Functional(Model):
     def _mark_outputs(self, outputs):
         # Reusing a model on its own inputs returns its outputs: give them fresh identities.
         return super()._mark_outputs(outputs)
+
+    def _set_output_masks(self, inputs, outputs, previous_mask) -> None:
+        """Replaying the layers (`call`) already attached the outputs' masks, if any."""
 
     def get_config(self) -> dict:
         from .serialization import functional_config

@@ -10,7 +10,7 @@ from .advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .convolutional import (Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D,
                             Convolution2DTranspose, DepthwiseConv2D, SeparableConv2D,
                             SeparableConvolution2D)
-from .core import Activation, Dense, Dropout, Embedding, Flatten, Identity, Lambda
+from .core import Activation, Dense, Dropout, Embedding, Flatten, Identity, Lambda, Masking
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                       average, concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, LayerNormalization
@@ -27,7 +27,7 @@ __all__ = [
     # engine
     "InputSpec", "Layer", "Input", "InputLayer", "serialize", "deserialize",
     # core
-    "Activation", "Dense", "Dropout", "Embedding", "Flatten", "Identity", "Lambda",
+    "Activation", "Dense", "Dropout", "Embedding", "Flatten", "Identity", "Lambda", "Masking",
     # convolution and pooling
     "Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D",
     "Convolution1D", "Convolution2D", "Convolution2DTranspose", "SeparableConvolution2D",

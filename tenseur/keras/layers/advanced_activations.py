@@ -26,6 +26,8 @@ class ReLU(Layer):
     negative_slope * (x - threshold) otherwise.
     """
 
+    _passes_masks = True
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         self.max_value = _number(max_value, "max_value", "ReLU", 0.0, allow_none=True)
@@ -44,6 +46,8 @@ class ReLU(Layer):
 class LeakyReLU(Layer):
     """`x` for x >= 0, `negative_slope * x` otherwise (Keras 3 default 0.3; Keras 2 `alpha`)."""
 
+    _passes_masks = True
+
     def __init__(self, negative_slope=0.3, alpha=None, **kwargs):
         super().__init__(**kwargs)
         if alpha is not None:
@@ -60,6 +64,8 @@ class LeakyReLU(Layer):
 class ELU(Layer):
     """`x` for x > 0, `alpha * (exp(x) - 1)` otherwise."""
 
+    _passes_masks = True
+
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         self.alpha = _number(alpha, "alpha", "ELU")
@@ -73,6 +79,8 @@ class ELU(Layer):
 
 class Softmax(Layer):
     """Softmax along `axis` (default -1)."""
+
+    _passes_masks = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -94,6 +102,8 @@ class PReLU(Layer):
         shared_axes: axes (1-based, after the batch) along which one slope is shared, e.g.
         [1, 2] for one slope per channel of (batch, height, width, channels) images.
     """
+
+    _passes_masks = True
 
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):

@@ -27,6 +27,8 @@ class Dense(Layer):
     Input shape `(batch, ..., input_dim)`; output shape `(batch, ..., units)`.
     """
 
+    _passes_masks = True
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
@@ -84,6 +86,8 @@ class Dense(Layer):
 class Activation(Layer):
     """Applies an activation function: `Activation("relu")`."""
 
+    _passes_masks = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -100,6 +104,8 @@ class Dropout(Layer):
 
     At inference (predict, evaluate) it is the identity.
     """
+
+    _passes_masks = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -144,6 +150,8 @@ class Flatten(Layer):
 
 class Identity(Layer):
     """Returns its inputs unchanged (a placeholder in a model, e.g. an optional block)."""
+
+    _passes_masks = True
 
     def call(self, inputs):
         return inputs
@@ -215,7 +223,12 @@ class Lambda(Layer):
         self.function = function
         self._output_shape = output_shape
         self.mask = mask
+        self.supports_masking = mask is not None
         self.arguments = dict(arguments or {})
+
+    def compute_mask(self, inputs, mask=None):
+        """`mask(inputs, previous_mask)` when `mask` is callable, else the `mask` given."""
+        return self.mask(inputs, mask) if callable(self.mask) else self.mask
 
     def call(self, inputs, training=None):
         kwargs = dict(self.arguments)
@@ -271,8 +284,10 @@ class Embedding(Layer):
         "uniform": U(-0.05, 0.05)), embeddings_regularizer, activity_regularizer,
         embeddings_constraint, mask_zero, input_length (Keras 2: sets the input shape).
     Input shape `(batch, ...)` of integers in [0, input_dim); output `(batch, ..., output_dim)`.
-    `mask_zero` is accepted and kept in the configuration but ignored: tenseur's Keras does
-    not propagate masks, so index 0 is embedded like any other index.
+    With `mask_zero=True` index 0 means padding: the output carries the mask `inputs != 0`
+    (`compute_mask`), which layers that support masking pass on and which compile/fit use
+    to leave padded steps out of the loss and metrics (index 0 is still embedded, as in
+    Keras, so input_dim must count it).
     """
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
@@ -295,6 +310,12 @@ class Embedding(Layer):
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return tf.not_equal(inputs, tf.cast(0, inputs.dtype))
 
     def build(self, input_shape):
         self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
@@ -318,3 +339,34 @@ class Embedding(Layer):
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer),
                 "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
                 "mask_zero": self.mask_zero}
+
+
+class Masking(Layer):
+    """Marks the steps whose features all equal `mask_value` as padding: they are zeroed and
+    the output carries the mask `any(inputs != mask_value, axis=-1)` (Keras' layer).
+
+    Args: mask_value (default 0.0).
+    Example:
+        >>> x = keras.Input(shape=(None, 3))
+        >>> y = Masking(0.0)(x)        # y._keras_mask: (batch, steps) booleans
+    """
+
+    _passes_masks = True
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = mask_value
+
+    def _real_steps(self, inputs, keepdims=False):
+        return tf.reduce_any(tf.not_equal(inputs, tf.cast(self.mask_value, inputs.dtype)),
+                             axis=-1, keepdims=keepdims)
+
+    def compute_mask(self, inputs, mask=None):
+        return self._real_steps(inputs)
+
+    def call(self, inputs):
+        return inputs * tf.cast(self._real_steps(inputs, keepdims=True), inputs.dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "mask_value": self.mask_value}
+

@@ -21,6 +21,8 @@ def _describe(shapes) -> str:
 class _Merge(Layer):
     """Base of the elementwise merges: checks the list of inputs and their shapes."""
 
+    _passes_masks = True
+
     min_inputs, max_inputs = 2, None
 
     def _check_inputs(self, input_shape):
@@ -86,6 +88,17 @@ class Add(_Merge):
         for t in inputs[1:]:
             out = out + t
         return out
+
+    def compute_mask(self, inputs, mask=None):
+        return _merged_mask(mask)
+
+
+def _merged_mask(masks):
+    """Keras' mask of a merge: a step is real where it is real in every masked input."""
+    if not isinstance(masks, (list, tuple)) or all(m is None for m in masks):
+        return None
+    present = [tf.expand_dims(m, 0) for m in masks if m is not None]
+    return tf.reduce_all(tf.concat(present, axis=0), axis=0)
 
 
 class Subtract(_Merge):
@@ -170,6 +183,21 @@ class Concatenate(_Merge):
     def call(self, inputs):
         return tf.concat(list(inputs), axis=self.axis)
 
+    def compute_mask(self, inputs, mask=None):
+        """Keras': each input's mask (all True where it has none) broadcast to the input's
+        shape, concatenated along `axis`, then any() over the last axis."""
+        if not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
+            return None
+        full = []
+        for x, m in zip(inputs, mask):
+            if m is None:
+                full.append(tf.ones_like(x, dtype=tf.bool))
+            elif m.shape.ndims is not None and m.shape.ndims < x.shape.ndims:
+                full.append(tf.broadcast_to(tf.expand_dims(m, -1), tf.shape(x)))
+            else:
+                full.append(m)
+        return tf.reduce_any(tf.concat(full, axis=self.axis), axis=-1)
+
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
 
@@ -220,6 +248,9 @@ class Dot(_Merge):
                              f"axis {a} of the first ({shapes[0][a]}) and axis {b} of the second "
                              f"({shapes[1][b]}) must have the same size.")
         self.built = True
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
     def call(self, inputs):
         x, y = inputs

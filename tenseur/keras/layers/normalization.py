@@ -44,6 +44,8 @@ def _resolve_axes(layer, axes, input_shape) -> list:
 class _Normalization(Layer):
     """What both normalisations share: axes, epsilon, and the gamma/beta options."""
 
+    _passes_masks = True
+
     def __init__(self, axis, epsilon, center, scale, beta_initializer, gamma_initializer,
                  beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint,
                  **kwargs):

@@ -131,10 +131,24 @@ class GlobalMaxPooling2D(_GlobalPooling):
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
-    """Mean over steps: (batch, steps, features) → (batch, features)."""
+    """Mean over steps: (batch, steps, features) → (batch, features). Given a mask (e.g. from
+    `Embedding(mask_zero=True)`), the mean of the real steps only; the output has no mask."""
 
     rank = 1
     reduce = staticmethod(tf.reduce_mean)
+    _passes_masks = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        steps = 1 if self.data_format == "channels_last" else 2
+        weights = tf.expand_dims(tf.cast(mask, inputs.dtype), -1 if steps == 1 else 1)
+        total = tf.reduce_sum(inputs * weights, axis=steps, keepdims=self.keepdims)
+        count = tf.reduce_sum(weights, axis=steps, keepdims=self.keepdims)
+        return total / tf.maximum(count, tf.cast(1e-7, inputs.dtype))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class GlobalMaxPooling1D(_GlobalPooling):

@@ -25,6 +25,8 @@ def _rate(value, owner, name="rate", upper_open=True):
 class ActivityRegularization(Layer):
     """Adds `l1 * sum(|x|) + l2 * sum(x²)` of its inputs to the model's losses; returns them."""
 
+    _passes_masks = True
+
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
         super().__init__(**kwargs)
         self.l1 = _rate(l1, "ActivityRegularization", "l1", upper_open=False)
@@ -42,6 +44,8 @@ class ActivityRegularization(Layer):
 
 class GaussianNoise(Layer):
     """Adds zero-mean Gaussian noise of standard deviation `stddev` in training."""
+
+    _passes_masks = True
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -62,6 +66,8 @@ class GaussianNoise(Layer):
 
 class GaussianDropout(Layer):
     """Multiplies inputs by noise of mean 1 and variance rate/(1-rate) in training."""
+
+    _passes_masks = True
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -86,6 +92,8 @@ class SpatialDropout2D(Dropout):
 
     Args: rate in [0, 1), data_format, seed. Input 4-D images.
     """
+
+    _passes_masks = True
 
     rank = 2
 
@@ -119,6 +127,8 @@ class SpatialDropout2D(Dropout):
 
 class SpatialDropout1D(SpatialDropout2D):
     """Drops whole feature channels of (batch, steps, channels) sequences, in training."""
+
+    _passes_masks = True
 
     rank = 1
 
