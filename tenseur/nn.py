@@ -1,9 +1,9 @@
 """`tenseur.nn`: the TF 1.x `tf.nn` namespace (activations, softmax, losses, dropout,
 convolution, pooling, ...).
 
-A thin public module: every function is defined in `tenseur.ops.nn_ops`, `conv_ops`,
-`pooling_ops` or `batch_norm_ops` (or, for the activations TF also lists at the top level,
-`tenseur.ops.math_ops`) and only re-exported here.
+A thin public module: every function is defined in `tenseur.ops.nn_ops` (the activations in
+`activation_ops`, bias_add in `bias_ops`), `conv_ops`, `pooling_ops` or `batch_norm_ops` (or, for
+the activations TF also lists at the top level, `tenseur.ops.math_ops`) and only re-exported here.
 
 Example:
     >>> import tenseur as tf

@@ -1,13 +1,12 @@
-"""Neural-network ops (`tenseur.nn`): activations, bias_add, softmax, cross-entropies,
-normalisation helpers, dropout and top-k. Convolution and pooling live with the conv kernels.
+"""Neural-network ops (`tenseur.nn`): softmax, cross-entropies, normalisation helpers, dropout
+and top-k. The activations are in `activation_ops` and bias_add in `bias_ops`, both re-exported
+here; convolution and pooling live with the conv kernels.
 
 Primitives (one `OpDef` each: infer + NumPy kernel + gradient written with tenseur ops) are the
-ops TF 1.x users see as graph nodes or that need a stable or fast kernel: Relu, Relu6, Elu,
-Selu, Softsign, LeakyRelu, the backward kernels ReluGrad, Relu6Grad, EluGrad and LeakyReluGrad,
-BiasAdd, BiasAddGrad, Softmax, LogSoftmax, SoftmaxCrossEntropyWithLogits,
-SparseSoftmaxCrossEntropyWithLogits, L2Loss, InTopK, TopKV2. Everything else (swish, gelu,
-sigmoid cross-entropy, moments, batch_normalization, l2_normalize, dropout) is a Python function
-over ops, with no kernel or gradient of its own.
+ops TF 1.x users see as graph nodes or that need a stable or fast kernel: Softmax, LogSoftmax,
+SoftmaxCrossEntropyWithLogits, SparseSoftmaxCrossEntropyWithLogits, L2Loss, InTopK, TopKV2.
+Everything else (sigmoid cross-entropy, moments, batch_normalization, l2_normalize, dropout) is a
+Python function over ops, with no kernel or gradient of its own.
 """
 from __future__ import annotations
 
@@ -19,12 +18,20 @@ from ..framework import dtypes
 from ..framework.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..framework.graph import name_scope
 from ..framework.tensor import Tensor, TensorSpec
-from .array_ops import _static_value, shape, stop_gradient, zeros_like
+from .activation_ops import (Elu, EluGrad, LeakyRelu, LeakyReluGrad,  # noqa: F401  (re-exported)
+                             Relu, Relu6, Relu6Grad, ReluGrad, Selu, Softsign, _Activation,
+                             _ActivationGrad, _SELU_ALPHA, _SELU_SCALE, _zero, elu, elu_grad, gelu,
+                             leaky_relu, leaky_relu_grad, relu, relu6, relu6_grad, relu_grad, selu,
+                             silu, softsign, swish)
+from .array_ops import _static_value, shape, stop_gradient
+from .bias_ops import (BiasAdd, BiasAddGrad, _BLAS_DTYPES, _SUM_BLOCK,  # noqa: F401  (re-exported)
+                       _channel_axis, _column_sums, _normalize_data_format, _ones, _ones_cache,
+                       _row_sums, bias_add, bias_add_grad, xw_plus_b)
 from .math_ops import _norm_axes
 from .math_ops import abs as abs_
-from .math_ops import (add, cast, equal, erf, exp, floor, greater_equal, less, log1p, maximum,
-                       multiply, reduce_mean, reduce_sum, rsqrt, sigmoid, square,
-                       squared_difference, tanh, truediv, where_)
+from .math_ops import (add, cast, equal, exp, floor, greater_equal, log1p, maximum, multiply,
+                       reduce_mean, reduce_sum, rsqrt, square, squared_difference, truediv,
+                       where_)
 from .random_ops import random_uniform
 from .registry import NOT_DIFFERENTIABLE, OpDef, apply_op, convert_to_tensor, register_op
 
@@ -35,10 +42,6 @@ __all__ = [
     "sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits", "l2_loss",
     "l2_normalize", "moments", "batch_normalization", "dropout", "in_top_k", "top_k",
 ]
-
-# SELU constants from Klambauer et al. 2017, "Self-Normalizing Neural Networks" (as TF).
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -84,11 +87,6 @@ def _is_zeros(t) -> bool:
     return getattr(getattr(t, "op", None), "type", None) == "ZerosLike"
 
 
-def _zero(like: Tensor) -> Tensor:
-    """A scalar 0 of `like`'s dtype; Select broadcasts it, saving a full-size zeros array."""
-    return convert_to_tensor(0, dtype=like.dtype)
-
-
 def _resolve_axis(axis, dim, fn_name: str, default=-1) -> int:
     """TF 1.x's deprecated `dim` spelling of `axis`: at most one of them."""
     if axis is not None and dim is not None and axis != dim:
@@ -96,456 +94,6 @@ def _resolve_axis(axis, dim, fn_name: str, default=-1) -> int:
                          f"axis={axis!r}, dim={dim!r}.")
     axis = axis if axis is not None else dim
     return default if axis is None else int(axis)
-
-
-# -- activations ---------------------------------------------------------------------------
-
-class _Activation(OpDef):
-    """Elementwise activation of `features`; `integers_ok` also admits integer tensors."""
-
-    inputs = ("features",)
-    integers_ok = False
-
-    def infer(self, features, **attrs):
-        if not (features.dtype.is_floating
-                or self.integers_ok and features.dtype.is_integer):
-            raise DTypeError(f"features must be a floating-point tensor, got "
-                             f"{features.dtype.name}.",
-                             hint="cast it first: tenseur.cast(features, tenseur.float32)")
-        return TensorSpec(features.shape, features.dtype)
-
-
-@register_op("Relu")
-class Relu(_Activation):
-    """max(x, 0). Gradient: grad where y > 0, else 0 (so exactly 0 at x = 0, as TF)."""
-
-    integers_ok = True
-
-    def kernel(self, xp, features):
-        return xp.maximum(features, 0)
-
-    def gradient(self, op, grad):
-        # The output, not the input, decides (y > 0 exactly where x > 0), as TF: the input
-        # can then be freed after the forward pass.
-        return (relu_grad(grad, op.outputs[0]),)
-
-
-@register_op("Relu6")
-class Relu6(_Activation):
-    """min(max(x, 0), 6). Gradient: grad where 0 < x < 6, else 0 (0 at both kinks, as TF)."""
-
-    integers_ok = True
-
-    def kernel(self, xp, features):
-        return xp.minimum(xp.maximum(features, 0), 6)
-
-    def gradient(self, op, grad):
-        return (relu6_grad(grad, op.outputs[0]),)     # 0 < y < 6 exactly where 0 < x < 6
-
-
-@register_op("Elu")
-class Elu(_Activation):
-    """x if x > 0 else e^x - 1 (Clevert et al. 2015). Gradient: grad where y >= 0, else
-    grad (y + 1), reusing the output (the two sides agree at 0)."""
-
-    def kernel(self, xp, features):
-        # expm1 of min(x, 0): accurate near 0 and no overflow warning for large positive x.
-        return xp.where(features > 0, features, xp.expm1(xp.minimum(features, 0)))
-
-    def gradient(self, op, grad):
-        return (elu_grad(grad, op.outputs[0]),)
-
-
-@register_op("Selu")
-class Selu(_Activation):
-    """scale · (x if x > 0 else alpha (e^x - 1)). Gradient: grad · scale where y >= 0, else
-    grad (y + scale·alpha); at exactly 0 the right-hand slope `scale` is used (as TF)."""
-
-    def kernel(self, xp, features):
-        negative = _SELU_ALPHA * xp.expm1(xp.minimum(features, 0))
-        return _SELU_SCALE * xp.where(features > 0, features, negative)
-
-    def gradient(self, op, grad):
-        y = op.outputs[0]
-        return (where_(less(y, _zero(y)), grad * (y + _SELU_SCALE * _SELU_ALPHA),
-                       grad * _SELU_SCALE),)
-
-
-@register_op("Softsign")
-class Softsign(_Activation):
-    """x / (1 + |x|). Gradient: grad / (1 + |x|)²."""
-
-    def kernel(self, xp, features):
-        return features / (1 + xp.abs(features))
-
-    def gradient(self, op, grad):
-        x = op.inputs[0]
-        return (grad / square(1 + abs_(x)),)
-
-
-@register_op("LeakyRelu")
-class LeakyRelu(_Activation):
-    """x if x > 0 else alpha·x (Maas et al. 2013). Gradient: grad where x > 0, else alpha·grad
-    (alpha·grad at exactly 0, as TF)."""
-
-    attrs = {"alpha": 0.2}
-
-    def kernel(self, xp, features, *, alpha):
-        return xp.where(features > 0, features, features * features.dtype.type(alpha))
-
-    def gradient(self, op, grad):
-        return (leaky_relu_grad(grad, op.inputs[0], alpha=op.attrs["alpha"]),)
-
-
-class _ActivationGrad(OpDef):
-    """The backward kernel of an activation: `gradients` (dL/dy) and the tensor the
-    derivative is read from (features or outputs), of one dtype and shape, to dL/dx."""
-
-    inputs = ("gradients", "features")
-    integers_ok = False
-
-    def infer(self, gradients, features, **attrs):
-        if gradients.dtype != features.dtype:
-            raise DTypeError(f"gradients and features must have the same dtype, got "
-                             f"{gradients.dtype.name} and {features.dtype.name}.")
-        if not (features.dtype.is_floating
-                or self.integers_ok and features.dtype.is_integer):
-            raise DTypeError(f"features must be a floating-point tensor, got "
-                             f"{features.dtype.name}.")
-        if not gradients.shape.is_compatible_with(features.shape):
-            raise ShapeError(f"gradients and features must have the same shape, got "
-                             f"{gradients.shape} and {features.shape}.")
-        return TensorSpec(gradients.shape.merge_with(features.shape), features.dtype)
-
-
-@register_op("ReluGrad")
-class ReluGrad(_ActivationGrad):
-    """gradients · (features > 0), TF's ReluGrad (features is Relu's input or its output).
-
-    Like TF's kernel this multiplies, so a NaN or infinite gradient stays NaN where
-    features <= 0 (np.where would be 4-5x slower on a conv activation: its random mask
-    defeats branch prediction). Gradient: ReluGrad(grad, features) for gradients; features
-    get zeros (the derivative is piecewise constant in them, as TF).
-    """
-
-    integers_ok = True
-
-    def kernel(self, xp, gradients, features):
-        return gradients * (features > 0)
-
-    def gradient(self, op, grad):
-        features = op.inputs[1]
-        return relu_grad(grad, features), zeros_like(features)
-
-
-@register_op("Relu6Grad")
-class Relu6Grad(_ActivationGrad):
-    """gradients · (0 < features < 6), TF's Relu6Grad (features: Relu6's input or output).
-    Gradient: Relu6Grad(grad, features); features get zeros."""
-
-    integers_ok = True
-
-    def kernel(self, xp, gradients, features):
-        return gradients * ((features > 0) & (features < 6))
-
-    def gradient(self, op, grad):
-        features = op.inputs[1]
-        return relu6_grad(grad, features), zeros_like(features)
-
-
-@register_op("EluGrad")
-class EluGrad(_ActivationGrad):
-    """gradients · (outputs + 1) where outputs < 0, else gradients: TF's EluGrad, from Elu's
-    output. Gradient: EluGrad(grad, outputs) for gradients, grad · gradients where
-    outputs < 0 (else 0) for outputs."""
-
-    inputs = ("gradients", "outputs")
-
-    def kernel(self, xp, gradients, outputs):
-        # fmin(y, 0) + 1 is y + 1 below 0 and exactly 1 elsewhere (NaN too, as TF's select):
-        # TF's bits without a select, which is slow on random masks.
-        return gradients * (xp.fmin(outputs, 0) + 1)
-
-    def gradient(self, op, grad):
-        gradients, outputs = op.inputs
-        negative = less(outputs, _zero(outputs))
-        return elu_grad(grad, outputs), where_(negative, grad * gradients, _zero(grad))
-
-
-@register_op("LeakyReluGrad")
-class LeakyReluGrad(_ActivationGrad):
-    """gradients where features > 0, else alpha · gradients: TF's LeakyReluGrad (features is
-    LeakyRelu's input). Gradient: LeakyReluGrad(grad, features); features get zeros."""
-
-    attrs = {"alpha": 0.2}
-
-    def kernel(self, xp, gradients, features, *, alpha):
-        alpha = features.dtype.type(alpha)
-        if 0 <= alpha <= 1:
-            # max(mask, alpha) is exactly 1 or alpha: TF's bits, without a slow select.
-            return gradients * xp.maximum(features > 0, alpha)
-        return xp.where(features > 0, gradients, gradients * alpha)
-
-    def gradient(self, op, grad):
-        features = op.inputs[1]
-        return (leaky_relu_grad(grad, features, alpha=op.attrs["alpha"]),
-                zeros_like(features))
-
-
-def relu6_grad(gradients, features, name=None):
-    """The gradient of relu6 (TF's gen_nn_ops.relu6_grad): `gradients` where
-    0 < `features` < 6, else 0."""
-    return apply_op("Relu6Grad", gradients, features, name=name or "Relu6Grad")
-
-
-def elu_grad(gradients, outputs, name=None):
-    """The gradient of elu from its outputs (TF's gen_nn_ops.elu_grad)."""
-    return apply_op("EluGrad", gradients, outputs, name=name or "EluGrad")
-
-
-def leaky_relu_grad(gradients, features, alpha=0.2, name=None):
-    """The gradient of leaky_relu (TF's gen_nn_ops.leaky_relu_grad)."""
-    return apply_op("LeakyReluGrad", gradients, features, alpha=float(alpha),
-                    name=name or "LeakyReluGrad")
-
-
-def relu_grad(gradients, features, name=None):
-    """The gradient of relu: `gradients` where `features` > 0, else 0 (TF's
-    gen_nn_ops.relu_grad); `features` may be relu's input or its output."""
-    return apply_op("ReluGrad", gradients, features, name=name or "ReluGrad")
-
-
-def relu(features, name=None):
-    """Rectified linear unit, max(features, 0).
-
-    The gradient at exactly 0 is 0.
-    Example:
-        >>> hidden = tenseur.nn.relu(tenseur.matmul(x, w) + b)
-    """
-    return apply_op("Relu", features, name=name or "Relu")
-
-
-def relu6(features, name=None):
-    """min(max(features, 0), 6) (Krizhevsky 2010); gradient 0 at both kinks."""
-    return apply_op("Relu6", features, name=name or "Relu6")
-
-
-def elu(features, name=None):
-    """Exponential linear unit: features if > 0 else exp(features) - 1."""
-    return apply_op("Elu", features, name=name or "Elu")
-
-
-def selu(features, name=None):
-    """Scaled ELU: scale · elu with alpha ≈ 1.6733, scale ≈ 1.0507 (self-normalising)."""
-    return apply_op("Selu", features, name=name or "Selu")
-
-
-def softsign(features, name=None):
-    """features / (1 + |features|)."""
-    return apply_op("Softsign", features, name=name or "Softsign")
-
-
-def leaky_relu(features, alpha=0.2, name=None):
-    """features if > 0 else alpha · features.
-
-    Example:
-        >>> tenseur.nn.leaky_relu(h, alpha=0.1)
-    """
-    return apply_op("LeakyRelu", features, alpha=float(alpha), name=name or "LeakyRelu")
-
-
-def swish(features, beta=1.0, name=None):
-    """features · sigmoid(beta · features) (Ramachandran et al. 2017; `silu` for beta = 1)."""
-    with name_scope(name, "swish") as scope:
-        features = convert_to_tensor(features)
-        gate = sigmoid(features if beta == 1.0 else features * float(beta))
-        return multiply(features, gate, name=scope)
-
-
-silu = swish
-
-
-def gelu(features, approximate=False, name=None):
-    """Gaussian error linear unit, x · Φ(x) (Hendrycks & Gimpel 2016).
-
-    Args:
-        approximate: use the tanh approximation
-            0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))) instead of the exact erf form.
-    """
-    with name_scope(name, "Gelu") as scope:
-        x = convert_to_tensor(features)
-        if approximate:
-            inner = 0.7978845608028654 * (x + 0.044715 * (x * x * x))
-            return multiply(0.5 * x, 1.0 + tanh(inner), name=scope)
-        return multiply(0.5 * x, 1.0 + erf(x * 0.7071067811865476), name=scope)
-
-
-# -- bias_add ------------------------------------------------------------------------------
-
-def _channel_axis(data_format: str) -> int:
-    return 1 if data_format == "NCHW" else -1
-
-
-def _normalize_data_format(data_format) -> str:
-    """"NHWC" for channels last (None, "NHWC", "NWC", "N...C"), "NCHW" for channels first."""
-    if data_format is None:
-        return "NHWC"
-    if isinstance(data_format, bytes):
-        data_format = data_format.decode()
-    if isinstance(data_format, str) and data_format.startswith("NC"):
-        return "NCHW"
-    if isinstance(data_format, str) and data_format.startswith("N") and data_format.endswith("C"):
-        return "NHWC"
-    raise ValueError(f"bias_add: data_format must be channels last ('NHWC', 'N...C') or channels "
-                     f"first ('NCHW', 'NC...'), got data_format={data_format!r}.")
-
-
-@register_op("BiasAdd")
-class BiasAdd(OpDef):
-    """`value` plus a 1-D `bias` along the channel axis (last, or 1 for "NCHW").
-
-    Gradient: (grad, BiasAddGrad(grad)), the bias gradient summing over every other axis.
-    """
-
-    inputs = ("value", "bias")
-    attrs = {"data_format": "NHWC"}
-
-    def infer(self, value, bias, *, data_format):
-        if value.dtype != bias.dtype:
-            raise DTypeError(f"value and bias must have the same dtype, got {value.dtype.name} "
-                             f"and {bias.dtype.name}.",
-                             hint=f"cast the bias: tenseur.cast(bias, tenseur.{value.dtype.name})")
-        if not value.dtype.is_numeric or value.dtype.is_bool:
-            raise DTypeError(f"expects numeric inputs, got {value.dtype.name}.")
-        if bias.shape.ndims is not None and bias.shape.ndims != 1:
-            raise ShapeError(f"bias must be a vector (rank 1), got shape {bias.shape}.")
-        if value.shape.ndims is not None:
-            if value.shape.ndims < 2:
-                raise ShapeError(f"value must have rank >= 2 (batch and channels), got shape "
-                                 f"{value.shape}.",
-                                 hint="for a plain vector use value + bias")
-            axis = _channel_axis(data_format) % value.shape.ndims
-            channels = value.shape.dims[axis]
-            length = bias.shape.dims[0] if bias.shape.ndims == 1 else None
-            if channels is not None and length is not None and channels != length:
-                raise ShapeError(
-                    f"bias has {length} elements but value has {channels} channels (dimension "
-                    f"{axis} of value, data_format={data_format!r}).",
-                    hint="the bias length must equal the number of units/channels of value")
-        return TensorSpec(value.shape, value.dtype)
-
-    def kernel(self, xp, value, bias, *, data_format):
-        if data_format == "NCHW":
-            bias = bias.reshape((-1,) + (1,) * (value.ndim - 2))
-        return value + bias
-
-    def gradient(self, op, grad):
-        return (grad, bias_add_grad(grad, data_format=op.attrs["data_format"]))
-
-
-# BiasAddGrad sums with BLAS, `ones @ rows` (sgemv): 3-4x faster than NumPy's sum over axis 0,
-# which adds one row after another, and more accurate too. Blocks of _SUM_BLOCK rows are
-# summed apart and the block sums then added, so the float32 rounding error grows with the
-# block length rather than with the batch (about 1e-6 relative on a 430x26x26x32 conv gradient,
-# against 2e-5 for NumPy's running sum).
-_SUM_BLOCK = 4096
-_BLAS_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64))
-_ones_cache: dict = {}
-
-
-def _ones(xp, length: int, dtype):
-    """A vector of `length` ones; NumPy's, up to _SUM_BLOCK long, made once per dtype."""
-    if xp is not np or length > _SUM_BLOCK:
-        return xp.ones(length, dtype)
-    ones = _ones_cache.get(dtype)
-    if ones is None:
-        ones = _ones_cache[dtype] = np.ones(_SUM_BLOCK, dtype)
-    return ones[:length]
-
-
-def _column_sums(xp, rows):
-    """`rows` (m, c) summed over m, in blocks of _SUM_BLOCK rows."""
-    count, width = rows.shape
-    if rows.dtype not in _BLAS_DTYPES:
-        return rows.sum(axis=0, dtype=rows.dtype)   # NumPy would widen int32 to int64
-    if count <= _SUM_BLOCK:
-        return _ones(xp, count, rows.dtype) @ rows
-    whole = count - count % _SUM_BLOCK
-    blocks = rows[:whole].reshape(-1, _SUM_BLOCK, width)
-    total = xp.add.reduce(_ones(xp, _SUM_BLOCK, rows.dtype) @ blocks, axis=0)
-    if whole < count:
-        total += _ones(xp, count - whole, rows.dtype) @ rows[whole:]
-    return total
-
-
-def _row_sums(xp, rows):
-    """`rows` (m, n) summed over n."""
-    if rows.dtype not in _BLAS_DTYPES:
-        return rows.sum(axis=1, dtype=rows.dtype)
-    return rows @ _ones(xp, rows.shape[1], rows.dtype)
-
-
-@register_op("BiasAddGrad")
-class BiasAddGrad(OpDef):
-    """The sum of `out_backprop` over every axis but the channel one: the bias gradient.
-
-    Gradient: the incoming channel gradient broadcast back, bias_add(zeros_like(x), grad).
-    """
-
-    inputs = ("out_backprop",)
-    attrs = {"data_format": "NHWC"}
-
-    def infer(self, out_backprop, *, data_format):
-        if out_backprop.shape.ndims is None:
-            return TensorSpec([None], out_backprop.dtype)
-        if out_backprop.shape.ndims < 2:
-            raise ShapeError(f"out_backprop must have rank >= 2, got shape {out_backprop.shape}.")
-        axis = _channel_axis(data_format) % out_backprop.shape.ndims
-        return TensorSpec([out_backprop.shape.dims[axis]], out_backprop.dtype)
-
-    def kernel(self, xp, out_backprop, *, data_format):
-        if data_format == "NCHW" and out_backprop.ndim > 2:
-            # (batch, channels, ...): sum each channel's contiguous spatial run, then the batch.
-            batch, channels = out_backprop.shape[:2]
-            runs = out_backprop.reshape(batch * channels, -1)
-            per_image = _row_sums(xp, runs).reshape(batch, channels)
-            return _column_sums(xp, per_image)
-        return _column_sums(xp, out_backprop.reshape(-1, out_backprop.shape[-1]))
-
-    def gradient(self, op, grad):
-        x = op.inputs[0]
-        return (apply_op("BiasAdd", zeros_like(x), grad, data_format=op.attrs["data_format"]),)
-
-
-def bias_add_grad(out_backprop, data_format="NHWC", name=None):
-    """The gradient of `bias_add` with respect to its bias (TF's gen_nn_ops.bias_add_grad)."""
-    return apply_op("BiasAddGrad", out_backprop, data_format=_normalize_data_format(data_format),
-                    name=name or "BiasAddGrad")
-
-
-def bias_add(value, bias, data_format=None, name=None):
-    """Adds a 1-D `bias` to `value` along its channel axis.
-
-    Args:
-        value: a tensor of rank >= 2.
-        bias: a vector whose length is the number of channels of `value`.
-        data_format: None or "NHWC" (channels last, the default) or "NCHW" (channels at axis 1).
-    Raises:
-        ShapeError: the bias length differs from the channel dimension of `value`.
-    Example:
-        >>> logits = tenseur.nn.bias_add(tenseur.matmul(x, w), b)
-    """
-    value = convert_to_tensor(value)
-    bias = convert_to_tensor(bias, preferred_dtype=value.dtype)
-    return apply_op("BiasAdd", value, bias, data_format=_normalize_data_format(data_format),
-                    name=name or "BiasAdd")
-
-
-def xw_plus_b(x, weights, biases, name=None):
-    """matmul(x, weights) + biases, as one BiasAdd (TF 1.x `tf.nn.xw_plus_b`)."""
-    from .math_ops import matmul
-    with name_scope(name, "xw_plus_b") as scope:
-        return bias_add(matmul(x, weights), biases, name=scope)
 
 
 # -- softmax -------------------------------------------------------------------------------

@@ -1,0 +1,185 @@
+"""bias_add (`tenseur.nn.bias_add`): the BiasAdd op, its backward kernel BiasAddGrad (a blocked
+BLAS sum) and xw_plus_b. `nn_ops` re-exports them all.
+
+Primitives (one `OpDef` each: infer + NumPy kernel + gradient written with tenseur ops): BiasAdd
+and BiasAddGrad. xw_plus_b is a Python function over ops, with no kernel or gradient of its own.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..framework.errors import DTypeError, ShapeError
+from ..framework.graph import name_scope
+from ..framework.tensor import TensorSpec
+from .array_ops import zeros_like
+from .registry import OpDef, apply_op, convert_to_tensor, register_op
+
+__all__ = ["bias_add", "xw_plus_b"]
+
+
+# -- bias_add ------------------------------------------------------------------------------
+
+def _channel_axis(data_format: str) -> int:
+    return 1 if data_format == "NCHW" else -1
+
+
+def _normalize_data_format(data_format) -> str:
+    """"NHWC" for channels last (None, "NHWC", "NWC", "N...C"), "NCHW" for channels first."""
+    if data_format is None:
+        return "NHWC"
+    if isinstance(data_format, bytes):
+        data_format = data_format.decode()
+    if isinstance(data_format, str) and data_format.startswith("NC"):
+        return "NCHW"
+    if isinstance(data_format, str) and data_format.startswith("N") and data_format.endswith("C"):
+        return "NHWC"
+    raise ValueError(f"bias_add: data_format must be channels last ('NHWC', 'N...C') or channels "
+                     f"first ('NCHW', 'NC...'), got data_format={data_format!r}.")
+
+
+@register_op("BiasAdd")
+class BiasAdd(OpDef):
+    """`value` plus a 1-D `bias` along the channel axis (last, or 1 for "NCHW").
+
+    Gradient: (grad, BiasAddGrad(grad)), the bias gradient summing over every other axis.
+    """
+
+    inputs = ("value", "bias")
+    attrs = {"data_format": "NHWC"}
+
+    def infer(self, value, bias, *, data_format):
+        if value.dtype != bias.dtype:
+            raise DTypeError(f"value and bias must have the same dtype, got {value.dtype.name} "
+                             f"and {bias.dtype.name}.",
+                             hint=f"cast the bias: tenseur.cast(bias, tenseur.{value.dtype.name})")
+        if not value.dtype.is_numeric or value.dtype.is_bool:
+            raise DTypeError(f"expects numeric inputs, got {value.dtype.name}.")
+        if bias.shape.ndims is not None and bias.shape.ndims != 1:
+            raise ShapeError(f"bias must be a vector (rank 1), got shape {bias.shape}.")
+        if value.shape.ndims is not None:
+            if value.shape.ndims < 2:
+                raise ShapeError(f"value must have rank >= 2 (batch and channels), got shape "
+                                 f"{value.shape}.",
+                                 hint="for a plain vector use value + bias")
+            axis = _channel_axis(data_format) % value.shape.ndims
+            channels = value.shape.dims[axis]
+            length = bias.shape.dims[0] if bias.shape.ndims == 1 else None
+            if channels is not None and length is not None and channels != length:
+                raise ShapeError(
+                    f"bias has {length} elements but value has {channels} channels (dimension "
+                    f"{axis} of value, data_format={data_format!r}).",
+                    hint="the bias length must equal the number of units/channels of value")
+        return TensorSpec(value.shape, value.dtype)
+
+    def kernel(self, xp, value, bias, *, data_format):
+        if data_format == "NCHW":
+            bias = bias.reshape((-1,) + (1,) * (value.ndim - 2))
+        return value + bias
+
+    def gradient(self, op, grad):
+        return (grad, bias_add_grad(grad, data_format=op.attrs["data_format"]))
+
+
+# BiasAddGrad sums with BLAS, `ones @ rows` (sgemv): 3-4x faster than NumPy's sum over axis 0,
+# which adds one row after another, and more accurate too. Blocks of _SUM_BLOCK rows are
+# summed apart and the block sums then added, so the float32 rounding error grows with the
+# block length rather than with the batch (about 1e-6 relative on a 430x26x26x32 conv gradient,
+# against 2e-5 for NumPy's running sum).
+_SUM_BLOCK = 4096
+_BLAS_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64))
+_ones_cache: dict = {}
+
+
+def _ones(xp, length: int, dtype):
+    """A vector of `length` ones; NumPy's, up to _SUM_BLOCK long, made once per dtype."""
+    if xp is not np or length > _SUM_BLOCK:
+        return xp.ones(length, dtype)
+    ones = _ones_cache.get(dtype)
+    if ones is None:
+        ones = _ones_cache[dtype] = np.ones(_SUM_BLOCK, dtype)
+    return ones[:length]
+
+
+def _column_sums(xp, rows):
+    """`rows` (m, c) summed over m, in blocks of _SUM_BLOCK rows."""
+    count, width = rows.shape
+    if rows.dtype not in _BLAS_DTYPES:
+        return rows.sum(axis=0, dtype=rows.dtype)   # NumPy would widen int32 to int64
+    if count <= _SUM_BLOCK:
+        return _ones(xp, count, rows.dtype) @ rows
+    whole = count - count % _SUM_BLOCK
+    blocks = rows[:whole].reshape(-1, _SUM_BLOCK, width)
+    total = xp.add.reduce(_ones(xp, _SUM_BLOCK, rows.dtype) @ blocks, axis=0)
+    if whole < count:
+        total += _ones(xp, count - whole, rows.dtype) @ rows[whole:]
+    return total
+
+
+def _row_sums(xp, rows):
+    """`rows` (m, n) summed over n."""
+    if rows.dtype not in _BLAS_DTYPES:
+        return rows.sum(axis=1, dtype=rows.dtype)
+    return rows @ _ones(xp, rows.shape[1], rows.dtype)
+
+
+@register_op("BiasAddGrad")
+class BiasAddGrad(OpDef):
+    """The sum of `out_backprop` over every axis but the channel one: the bias gradient.
+
+    Gradient: the incoming channel gradient broadcast back, bias_add(zeros_like(x), grad).
+    """
+
+    inputs = ("out_backprop",)
+    attrs = {"data_format": "NHWC"}
+
+    def infer(self, out_backprop, *, data_format):
+        if out_backprop.shape.ndims is None:
+            return TensorSpec([None], out_backprop.dtype)
+        if out_backprop.shape.ndims < 2:
+            raise ShapeError(f"out_backprop must have rank >= 2, got shape {out_backprop.shape}.")
+        axis = _channel_axis(data_format) % out_backprop.shape.ndims
+        return TensorSpec([out_backprop.shape.dims[axis]], out_backprop.dtype)
+
+    def kernel(self, xp, out_backprop, *, data_format):
+        if data_format == "NCHW" and out_backprop.ndim > 2:
+            # (batch, channels, ...): sum each channel's contiguous spatial run, then the batch.
+            batch, channels = out_backprop.shape[:2]
+            runs = out_backprop.reshape(batch * channels, -1)
+            per_image = _row_sums(xp, runs).reshape(batch, channels)
+            return _column_sums(xp, per_image)
+        return _column_sums(xp, out_backprop.reshape(-1, out_backprop.shape[-1]))
+
+    def gradient(self, op, grad):
+        x = op.inputs[0]
+        return (apply_op("BiasAdd", zeros_like(x), grad, data_format=op.attrs["data_format"]),)
+
+
+def bias_add_grad(out_backprop, data_format="NHWC", name=None):
+    """The gradient of `bias_add` with respect to its bias (TF's gen_nn_ops.bias_add_grad)."""
+    return apply_op("BiasAddGrad", out_backprop, data_format=_normalize_data_format(data_format),
+                    name=name or "BiasAddGrad")
+
+
+def bias_add(value, bias, data_format=None, name=None):
+    """Adds a 1-D `bias` to `value` along its channel axis.
+
+    Args:
+        value: a tensor of rank >= 2.
+        bias: a vector whose length is the number of channels of `value`.
+        data_format: None or "NHWC" (channels last, the default) or "NCHW" (channels at axis 1).
+    Raises:
+        ShapeError: the bias length differs from the channel dimension of `value`.
+    Example:
+        >>> logits = tenseur.nn.bias_add(tenseur.matmul(x, w), b)
+    """
+    value = convert_to_tensor(value)
+    bias = convert_to_tensor(bias, preferred_dtype=value.dtype)
+    return apply_op("BiasAdd", value, bias, data_format=_normalize_data_format(data_format),
+                    name=name or "BiasAdd")
+
+
+def xw_plus_b(x, weights, biases, name=None):
+    """matmul(x, weights) + biases, as one BiasAdd (TF 1.x `tf.nn.xw_plus_b`)."""
+    from .math_ops import matmul
+    with name_scope(name, "xw_plus_b") as scope:
+        return bias_add(matmul(x, weights), biases, name=scope)
