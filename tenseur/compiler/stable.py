@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..ops.nn_ops import max_keepdims
 from .ir import Node, PlanGraph, Value
 
 
@@ -231,7 +232,7 @@ def _log_softmax_kernel(axis):
     def log_softmax(z):
         if z.size == 0:
             return z.copy()
-        shifted = z - z.max(axis=axis, keepdims=True)
+        shifted = z - max_keepdims(np, z, axis)
         np.subtract(shifted, np.log(total(np.exp(shifted))), out=shifted)
         return shifted
     return log_softmax
@@ -246,7 +247,7 @@ def _softmax_log_grad_kernel(axis, mode):
             p = source * total(g)
         else:
             if mode == "logits":
-                p = source - source.max(axis=axis, keepdims=True) if source.size else source.copy()
+                p = source - max_keepdims(np, source, axis) if source.size else source.copy()
                 np.exp(p, out=p)
                 np.true_divide(p, total(p), out=p)
             else:

@@ -384,3 +384,20 @@ def test_default_node_names_follow_tf():
              nn.sigmoid_cross_entropy_with_logits(labels=x, logits=x).op.name,
              nn.dropout(x, 0.5).op.name, nn.l2_loss(x, name="decay").op.name]
     assert names == ["Relu", "Relu_1", "Softmax", "logistic_loss", "dropout", "decay"]
+
+
+@pytest.mark.parametrize("shape", [(128, 10), (4, 40, 10), (64, 32), (64, 33), (31, 10), (128, 1),
+                                   (430, 10)])
+def test_max_over_a_short_last_axis_is_numpys_max(shape):
+    # max_keepdims turns short rows into columns first (faster); the values must not change,
+    # NaN and -inf included.
+    max_keepdims = nn_ops.max_keepdims
+    a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    a.flat[5] = np.nan
+    a.flat[-1] = -np.inf
+    got = max_keepdims(np, a, -1)
+    expected = a.max(axis=-1, keepdims=True)
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(max_keepdims(np, a[..., ::2], -1),
+                                  a[..., ::2].max(axis=-1, keepdims=True))
