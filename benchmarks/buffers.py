@@ -4,8 +4,9 @@
    glibc's mmap threshold, so every new array gets fresh pages that fault on first write)
    into a new array against into an old one.
 2. The slides' CNN training step (benchmarks/cnn_epoch.py's graph, batch 430) with the pool
-   on and off (TENSEUR_BUFFER_POOL_MB=0), each in its own process, alternating: ms per step
-   (min and median), CPU seconds in the kernel (page faults) and minor page faults per step.
+   on for arrays of 32 MiB and more (the default), on from 1 MiB (TENSEUR_BUFFER_MIN_MB=1) and
+   off (TENSEUR_BUFFER_POOL_MB=0), each in its own process, alternating: ms per step (min and
+   median), CPU ms in the kernel (page faults), minor page faults per step, peak RSS.
 
 Run: python benchmarks/buffers.py [--steps 10] [--rounds 2] [--threads 1]
 """
@@ -54,7 +55,7 @@ def cnn_steps(steps):
     after = resource.getrusage(resource.RUSAGE_SELF)
     print(f"{1e3 * min(times):.0f} {1e3 * np.median(times):.0f} "
           f"{1e3 * (after.ru_stime - before.ru_stime) / steps:.0f} "
-          f"{(after.ru_minflt - before.ru_minflt) / steps:.0f}")
+          f"{(after.ru_minflt - before.ru_minflt) / steps:.0f} {after.ru_maxrss / 1024:.0f}")
 
 
 def main():
@@ -71,16 +72,17 @@ def main():
     print("ReLU over a 37 MB activation:")
     relu_into_new_or_old()
     print(f"\nslides' CNN step, batch 430, {args.threads} thread(s), {args.steps} steps a run:")
-    print("  pool        min ms  median ms  sys ms/step  minor faults/step")
+    print("  pool           min ms  median ms  sys ms/step  minor faults/step  peak RSS MB")
     for _ in range(args.rounds):
-        for megabytes in ("512", "0"):
+        for megabytes, smallest, label in (("512", "32", "on, >= 32 MiB"), ("512", "1", "on, >= 1 MiB"),
+                                           ("0", "32", "off")):
             env = dict(os.environ, TENSEUR_BUFFER_POOL_MB=megabytes,
+                       TENSEUR_BUFFER_MIN_MB=smallest,
                        TENSEUR_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS="1")
             out = subprocess.run([sys.executable, __file__, "--child", "--steps",
                                   str(args.steps)], env=env, capture_output=True, text=True,
                                  check=True).stdout.split()
-            label = "on (512 MB)" if megabytes != "0" else "off"
-            print(f"  {label:<11} {out[0]:>6}  {out[1]:>9}  {out[2]:>11}  {out[3]:>17}")
+            print(f"  {label:<14} {out[0]:>6}  {out[1]:>9}  {out[2]:>11}  {out[3]:>17}  {out[4]:>12}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Large arrays reused across training steps instead of freshly mapped each time.
 
-An array over glibc's mmap threshold (32 MiB at most) gets fresh pages from the kernel on
-every allocation, and the first write to each page faults and zeroes it: a ReLU over the
+An array over glibc's mmap threshold (32 MiB at most, `MIN_BYTES`) gets fresh pages from the
+kernel on every allocation, and the first write to each page faults and zeroes it: a ReLU over the
 slides' first convolution output (430x26x26x32 float32, 37 MB) takes 12 ms into a new array
 and 6 ms into an old one (`benchmarks/buffers.py`). A graph plan frees each intermediate
 after its last reader; for the large ones (`MIN_BYTES` and more, shape known when the plan is
@@ -15,6 +15,7 @@ reference count is the caller's variable alone: no view, no fetched result, no v
 other plan slot holds it), when it owns its data and is writeable. Anything else is left to
 the garbage collector as before. The pool keeps at most `$TENSEUR_BUFFER_POOL_MB` (default
 512; 0 turns reuse off) in all, dropping the oldest arrays first; `clear()` empties it.
+`$TENSEUR_BUFFER_MIN_MB` (default 32, read at import) sets the smallest array pooled.
 """
 from __future__ import annotations
 
@@ -26,9 +27,11 @@ import numpy as np
 
 __all__ = ["MIN_BYTES", "empty", "zeros", "give", "clear", "pooled_bytes", "set_limit"]
 
-# Arrays smaller than this are left to malloc (below its mmap threshold they come from the
-# heap without page faults; pooling them would only add a lookup to every small kernel).
-MIN_BYTES = 1 << 20
+# Arrays smaller than this are left to malloc: glibc raises its mmap threshold to the size of
+# a freed mapped block, up to 32 MiB, so after the first step such arrays come from the heap
+# without page faults; pooling them too would only hold memory (a ResNet50 forward pass kept
+# ~200 MB of 6-26 MB activations in the pool with a 1 MiB limit, for no gain).
+MIN_BYTES = int(float(os.environ.get("TENSEUR_BUFFER_MIN_MB", "") or 32) * (1 << 20))
 
 _lock = threading.Lock()
 _pool: dict = {}          # (shape, dtype.str) -> [arrays]; dict order = oldest key first

@@ -6,11 +6,14 @@ import pytest
 import tenseur as tf
 from tenseur.backend import buffers
 
-BIG = (256, 1024)            # 1 MiB of float32: the smallest pooled size
+DEFAULT_MIN_BYTES = buffers.MIN_BYTES
+BIG = (256, 1024)            # 1 MiB of float32: the smallest pooled size in these tests
 
 
 @pytest.fixture(autouse=True)
-def _fresh_pool():
+def _fresh_pool(monkeypatch):
+    # The real threshold is 32 MiB (glibc's largest mmap threshold); 1 MiB keeps tests small.
+    monkeypatch.setattr(buffers, "MIN_BYTES", 1 << 20)
     buffers.clear()
     buffers.set_limit(512)
     yield
@@ -152,3 +155,11 @@ def test_fetched_arrays_and_views_of_them_survive_later_runs():
             np.testing.assert_array_equal(first_h1, keep_h1)
             np.testing.assert_array_equal(first_flat, keep_flat)
             np.testing.assert_array_equal(only_flat, keep_only)
+
+
+def test_arrays_under_32_mib_are_left_to_malloc_by_default(monkeypatch):
+    assert DEFAULT_MIN_BYTES == 32 << 20
+    monkeypatch.setattr(buffers, "MIN_BYTES", DEFAULT_MIN_BYTES)
+    a = np.ones((1024, 1024, 7), np.float32)      # 28 MiB: glibc's heap reuses it
+    buffers.give(a)
+    assert buffers.pooled_bytes() == 0
