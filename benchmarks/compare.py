@@ -14,7 +14,8 @@ JAX (jit); each one whose package is not importable is skipped with a note.
 
 Each contender runs in its own worker process (so its peak RSS is its own, and frameworks do
 not share thread pools); the workers are kept alive and driven in interleaved rounds, so a
-burst of load from other processes hits them all alike. Reported: s/epoch of 55,000 images
+burst of load from other processes hits them all alike. With more than one thread, each turn starts
+after a 1 s pause (SETTLE_S), so the previous contender's spinning thread pools are idle. Reported: s/epoch of 55,000 images
 extrapolated from the median step, the fastest step's extrapolation, the first step (plan
 building, tracing or compilation included), the framework's import time, peak RSS, the test
 accuracy after the timed steps (on real MNIST when the files are found, else random data and
@@ -41,6 +42,11 @@ CONTENDERS = ("tenseur-graph", "tenseur-function", "tenseur-eager", "torch", "to
               "tf-keras", "jax")
 # contender -> workloads it runs (the eager tape is skipped on the CNN's 430-image batches in
 # --quick mode by the caller; JAX has no ResNet50 without an extra model library)
+# Pause before each contender's turn when frameworks run several threads: thread pools
+# (OpenMP, OpenBLAS, Eigen) keep spinning for up to ~0.1-1 s after their work, and on the same
+# cores they slow whoever runs next (on the 2 pinned cores of a 16-core Xeon without this pause,
+# tenseur's CNN step measured 282 ms in compare.py against 192-207 ms alone).
+SETTLE_S = 1.0
 SUPPORTS = {"jax": ("mlp", "cnn"), "tenseur-eager": ("mlp", "cnn"),
             "tenseur-function": ("mlp", "cnn")}
 
@@ -499,6 +505,8 @@ def run_workload(workload, contenders, threads, steps, rounds):
             print(f"  skipped {contender}: it failed to start: {str(exc).strip()[-300:]}")
     for _ in range(rounds):
         for w in workers:
+            if threads != 1:
+                time.sleep(SETTLE_S)      # let the last contender's spinning threads go idle
             w.send(f"steps {steps}")
             w.times += w.read()["times"]
     for w in workers:
