@@ -258,33 +258,31 @@ huber_loss = huber
 _REDUCTIONS = ("sum_over_batch_size", "sum", "none", "mean", "mean_with_sample_weight", "auto")
 
 
+def _like_values(weights, values):
+    """`weights` (batch,), (batch, 1) or the values' own shape, brought to the values' rank:
+    a trailing 1 squeezed, missing trailing axes added (they broadcast)."""
+    value_rank, weight_rank = values.shape.ndims, weights.shape.ndims
+    if value_rank is not None and weight_rank is not None:
+        if weight_rank == value_rank + 1 and weights.shape.dims[-1] == 1:
+            weights = tf.squeeze(weights, axis=[-1])
+            weight_rank -= 1
+        for _ in range(value_rank - weight_rank):
+            weights = tf.expand_dims(weights, -1)
+    return weights
+
+
 def mask_weights(values, mask, sample_weight=None, reduction="sum"):
     """Weights that leave the masked steps out: `mask` (True where real, e.g. an Embedding's
     `inputs != 0`) as 0/1 times `sample_weight` (broadcast from the batch axis), shaped as
     `values`. For the mean reductions the mask is scaled by total / valid, as Keras 3 does,
     so that reduce_weighted's sum / size is the mean over the real steps."""
     values = _float(values)
-    weights = tf.cast(mask, values.dtype)
-    value_rank, mask_rank = values.shape.ndims, weights.shape.ndims
-    if value_rank is not None and mask_rank is not None:
-        if mask_rank == value_rank + 1 and weights.shape.dims[-1] == 1:
-            weights = tf.squeeze(weights, axis=[-1])
-        for _ in range(value_rank - mask_rank):
-            weights = tf.expand_dims(weights, -1)
-    weights = weights * tf.ones_like(values)
+    weights = _like_values(tf.cast(mask, values.dtype), values) * tf.ones_like(values)
     if reduction in ("sum_over_batch_size", "auto", "mean"):
         total = tf.cast(tf.size(weights), values.dtype)
         weights = weights * (total / (tf.reduce_sum(weights) + _epsilon()))
     if sample_weight is not None:
-        extra = _float(sample_weight, values.dtype)
-        rank, extra_rank = weights.shape.ndims, extra.shape.ndims
-        if rank is not None and extra_rank is not None:
-            if extra_rank == rank + 1 and extra.shape.dims[-1] == 1:
-                extra = tf.squeeze(extra, axis=[-1])
-                extra_rank -= 1
-            for _ in range(rank - extra_rank):
-                extra = tf.expand_dims(extra, -1)
-        weights = weights * extra
+        weights = weights * _like_values(_float(sample_weight, values.dtype), values)
     return weights
 
 
@@ -298,14 +296,7 @@ def reduce_weighted(values, sample_weight=None, reduction="sum_over_batch_size")
     """
     values = _float(values)
     if sample_weight is not None:
-        weights = _float(sample_weight, values.dtype)
-        value_rank, weight_rank = values.shape.ndims, weights.shape.ndims
-        if value_rank is not None and weight_rank is not None:
-            if weight_rank == value_rank + 1 and weights.shape.dims[-1] == 1:
-                weights = tf.squeeze(weights, axis=[-1])
-                weight_rank -= 1
-            for _ in range(value_rank - weight_rank):
-                weights = tf.expand_dims(weights, -1)
+        weights = _like_values(_float(sample_weight, values.dtype), values)
         values = values * weights
     if reduction in (None, "none"):
         return values
