@@ -78,18 +78,40 @@ def _tiles(g: _Geometry) -> bool:
 def _tiled_reduce(x: np.ndarray, g: _Geometry, ufunc) -> np.ndarray:
     """Reduce tiling windows with `ufunc`: first across the window's rows, where a whole
     image row is one contiguous run, then across its columns on the kh-times smaller
-    result; per-tap strided views would run over only `channels` values at a time."""
+    result; per-tap strided views would run over only `channels` values at a time.
+    Large batches are cut into one contiguous run of images per thread (the same
+    operations on each value: the same bits as serially)."""
+    n, _, _, c = x.shape
+    y = buffers.empty((n, g.oh, g.ow, c), x.dtype)
+    parts = threads.intra_op_threads() if x.nbytes >= _PARALLEL_MIN_BYTES else 1
+    parts = max(1, min(parts, n))
+    if parts == 1:
+        _tiled_reduce_into(x, g, ufunc, y)
+        return y
+    bounds = [(n * k // parts, n * (k + 1) // parts) for k in range(parts)]
+    threads.parallel_map(lambda b: _tiled_reduce_into(x[b[0]:b[1]], g, ufunc, y[b[0]:b[1]]),
+                         bounds, threads=parts)
+    return y
+
+
+def _tiled_reduce_into(x: np.ndarray, g: _Geometry, ufunc, y: np.ndarray) -> None:
     n, _, _, c = x.shape
     tiles = x[:, :g.oh * g.kh, :g.ow * g.kw].reshape(n, g.oh, g.kh, g.ow, g.kw * c)
-    rows = tiles[:, :, 0].copy() if g.kh == 1 else ufunc(tiles[:, :, 0], tiles[:, :, 1])
+    if g.kw == 1:
+        rows = y.reshape(n, g.oh, g.ow, c)
+        if g.kh == 1:
+            np.copyto(rows, tiles[:, :, 0])
+        else:
+            ufunc(tiles[:, :, 0], tiles[:, :, 1], out=rows)
+    else:
+        rows = tiles[:, :, 0].copy() if g.kh == 1 else ufunc(tiles[:, :, 0], tiles[:, :, 1])
     for i in range(2, g.kh):
         ufunc(rows, tiles[:, :, i], out=rows)
     if g.kw == 1:
-        return rows
-    y = ufunc(rows[..., :c], rows[..., c:2 * c])
+        return
+    ufunc(rows[..., :c], rows[..., c:2 * c], out=y)
     for j in range(2, g.kw):
         ufunc(y, rows[..., j * c:(j + 1) * c], out=y)
-    return y
 
 
 def max_pool(x, ksize, strides, padding) -> np.ndarray:

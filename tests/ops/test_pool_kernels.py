@@ -132,11 +132,11 @@ def test_two_threads_give_the_serial_bits(monkeypatch):
         shares.append([len(share) for share in items])
         return parallel_map(fn, items, threads=threads)
 
-    monkeypatch.setattr(pk.threads, "parallel_map", recording_map)
     rng = np.random.default_rng(7)
     x = np.maximum(rng.standard_normal((16, 6, 6, 4)), 0).astype(np.float32)
     y = pk.max_pool(x, (2, 2), (2, 2), "VALID")
     dy = rng.standard_normal(y.shape).astype(np.float32)
+    monkeypatch.setattr(pk.threads, "parallel_map", recording_map)
     threads.set_intra_op_threads(1)
     try:
         serial = pk.max_pool_grad(x, y, dy, (2, 2), (2, 2), "VALID")
@@ -181,3 +181,25 @@ def test_empty_batch():
     dx = pk.max_pool_grad(x, np.zeros((0, 2, 2, 3), np.float32),
                           np.zeros((0, 2, 2, 3), np.float32), (2, 2), (2, 2), "VALID")
     assert dx.shape == x.shape and dx.dtype == np.float32
+
+
+@pytest.mark.parametrize("ksize", [(2, 2), (3, 3), (1, 2), (2, 1), (1, 1)])
+def test_pooling_forward_split_over_threads_gives_the_serial_bits(monkeypatch, ksize):
+    monkeypatch.setattr(pk, "_PARALLEL_MIN_BYTES", 0)
+    x = np.random.default_rng(8).standard_normal((9, 7, 6, 3)).astype(np.float32)
+    results = {}
+    try:
+        for count in (1, 2, 3):
+            threads.set_intra_op_threads(count)
+            results[count] = (pk.max_pool(x, ksize, ksize, "VALID"),
+                              pk.avg_pool(x, ksize, ksize, "VALID"))
+    finally:
+        threads.set_intra_op_threads(0)
+    for count in (2, 3):
+        for got, serial in zip(results[count], results[1]):
+            np.testing.assert_array_equal(got, serial)
+    kh, kw = ksize
+    oh, ow = x.shape[1] // kh, x.shape[2] // kw
+    windows = x[:, :oh * kh, :ow * kw].reshape(9, oh, kh, ow, kw, 3)
+    np.testing.assert_array_equal(results[1][0], windows.max(axis=(2, 4)))
+    np.testing.assert_allclose(results[1][1], windows.mean(axis=(2, 4)), rtol=1e-5, atol=1e-6)
