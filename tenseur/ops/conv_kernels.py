@@ -18,8 +18,9 @@ CNN at batch 430):
   The product runs near BLAS' own speed: of a ~100 ms forward pass of the 32->32 layer at
   1 thread, the im2col copies take ~11 ms and the products ~76 ms (60 GFLOP/s, where
   OpenBLAS reaches 72-78 on a lone (3456, 288) x (288, 32) product). Measured alternatives,
-  all slower for the 32->32 layer (on a quieter day, when this forward took 46 ms): one
-  whole-batch patch matrix (100 ms against 46), the 9 shifted (N*H*W, in) x (in, out) products accumulated tap by
+  all slower for the 32->32 layer in an earlier session's measurement (its thread
+  settings not recorded; the forward took 46 ms there): one whole-batch patch matrix
+  (100 ms against 46), the 9 shifted (N*H*W, in) x (in, out) products accumulated tap by
   tap (65-68 ms: the accumulation passes cost more than the copy they save), and a
   row-only im2col with 3 products (same as im2col).
 - the patch matrix is built by a single copy from an `as_strided` window view; for 1-3 input
