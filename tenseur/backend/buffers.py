@@ -31,7 +31,15 @@ __all__ = ["MIN_BYTES", "empty", "zeros", "give", "clear", "pooled_bytes", "set_
 # a freed mapped block, up to 32 MiB, so after the first step such arrays come from the heap
 # without page faults; pooling them too would only hold memory (a ResNet50 forward pass kept
 # ~200 MB of 6-26 MB activations in the pool with a 1 MiB limit, for no gain).
-MIN_BYTES = int(float(os.environ.get("TENSEUR_BUFFER_MIN_MB", "") or 32) * (1 << 20))
+def _megabytes(variable: str, default: float) -> float:
+    value = os.environ.get(variable, "").strip()
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ValueError(f"${variable} must be a number of megabytes, got {value!r}.") from None
+
+
+MIN_BYTES = int(_megabytes("TENSEUR_BUFFER_MIN_MB", 32) * (1 << 20))
 
 _lock = threading.Lock()
 _pool: dict = {}          # (shape, dtype.str) -> [arrays]; dict order = oldest key first
@@ -40,13 +48,7 @@ _limit = None             # bytes; None: read $TENSEUR_BUFFER_POOL_MB on first u
 
 
 def _read_limit() -> int:
-    value = os.environ.get("TENSEUR_BUFFER_POOL_MB", "").strip()
-    try:
-        megabytes = float(value) if value else 512.0
-    except ValueError:
-        raise ValueError(f"$TENSEUR_BUFFER_POOL_MB must be a number of megabytes (0 turns "
-                         f"buffer reuse off), got {value!r}.") from None
-    return max(int(megabytes * (1 << 20)), 0)
+    return max(int(_megabytes("TENSEUR_BUFFER_POOL_MB", 512.0) * (1 << 20)), 0)
 
 
 def set_limit(megabytes: float | None) -> None:
