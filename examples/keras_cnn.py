@@ -7,6 +7,8 @@ talk's slide, convolutions and pools use padding="same" (28×28 → 14×14 → 7
 `--batchnorm` adds BatchNormalization before each convolution block and `--dropout 0.5`
 Dropout in the dense part (the workshop's exercises).
 Run: python examples/keras_cnn.py [--epochs 25] [--batchnorm] [--dropout 0.5]
+Reached (README): 98.42-98.83% test after 25 epochs over three seeds (real Keras 3 on the same
+data: 98.51-98.68%); `benchmarks/keras_cnn_seeds.py` trains it in either framework.
 """
 import argparse
 import time
