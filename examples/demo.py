@@ -15,6 +15,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras_cnn  # noqa: E402
+import tenseur as tf  # noqa: E402
 from tenseur import keras  # noqa: E402
 from tenseur.data import mnist as mnist_data  # noqa: E402
 
@@ -24,6 +25,7 @@ def main(epochs=2, logdir="logs/demo", batch_size=430):
           "dense 16 → softmax), SGD 5e-2, batch 430, on MNIST")
     keras.backend.clear_session()
     np.random.seed(0)
+    tf.set_random_seed(0)        # the same initial weights, batches and result on every run
     data = mnist_data.read_data_sets(None, one_hot=True, reshape=False, seed=0)
     model = keras_cnn.build_model(28, 28, 10)
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=5e-2),
