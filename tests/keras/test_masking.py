@@ -172,3 +172,17 @@ def test_lambda_computes_its_mask_from_a_function():
         [out, out._keras_mask], {inputs: np.array([[1.0, -1.0, 2.0]], "float32")})
     np.testing.assert_array_equal(value, [[2.0, -2.0, 4.0]])
     np.testing.assert_array_equal(mask, [[True, False, True]])
+
+
+def test_softmax_layer_gives_masked_positions_no_probability():
+    inputs = keras.Input(shape=(3,))
+    mask = keras.Input(shape=(3,), dtype="bool")
+    layer = layers.Softmax()
+    out = layer(inputs, mask=mask)
+    got = keras.backend.get_session().run(
+        out, {inputs: np.array([[1.0, 2.0, 1.0]], "float32"),
+              mask: np.array([[True, False, True]])})
+    np.testing.assert_allclose(got, [[0.5, 0.0, 0.5]], atol=1e-7)    # Keras' docstring example
+    plain = keras.backend.get_session().run(layer(inputs), {inputs: np.array([[1.0, 2.0, 1.0]],
+                                                                             "float32")})
+    np.testing.assert_allclose(plain, [[0.21194157, 0.5761169, 0.21194157]], rtol=1e-6)

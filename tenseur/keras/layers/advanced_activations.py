@@ -78,7 +78,10 @@ class ELU(Layer):
 
 
 class Softmax(Layer):
-    """Softmax along `axis` (default -1)."""
+    """Softmax along `axis` (default -1). Called with `mask` (True or > 0.5 where kept, e.g.
+    attention scores' padding), masked positions get a logit of -1e9 (-3e4 in float16) first,
+    so they take no probability (Keras 3). A mask of lower rank (one flag per step) covers
+    all of that step's values."""
 
     _passes_masks = True
 
@@ -88,7 +91,17 @@ class Softmax(Layer):
             raise ValueError(f"Softmax: `axis` must be an int, got axis={axis!r}.")
         self.axis = int(axis)
 
-    def call(self, inputs):
+    def call(self, inputs, mask=None):
+        if mask is not None:
+            if mask.dtype != tf.bool:
+                mask = tf.greater(mask, tf.cast(0.5, mask.dtype))
+            rank, mask_rank = inputs.shape.ndims, mask.shape.ndims
+            if rank is not None and mask_rank is not None:
+                for _ in range(rank - mask_rank):
+                    mask = tf.expand_dims(mask, -1)
+            lowest = tf.cast(-3e4 if inputs.dtype == tf.float16 else -1e9, inputs.dtype)
+            inputs = tf.where(tf.logical_and(mask, tf.ones_like(inputs, dtype=tf.bool)),
+                              inputs, tf.fill(tf.shape(inputs), lowest))
         return tf.nn.softmax(inputs, axis=self.axis)
 
     def get_config(self):
