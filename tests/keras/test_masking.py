@@ -186,3 +186,24 @@ def test_softmax_layer_gives_masked_positions_no_probability():
     plain = keras.backend.get_session().run(layer(inputs), {inputs: np.array([[1.0, 2.0, 1.0]],
                                                                              "float32")})
     np.testing.assert_allclose(plain, [[0.21194157, 0.5761169, 0.21194157]], rtol=1e-6)
+
+
+def test_batch_normalization_takes_its_training_statistics_over_real_steps():
+    import tenseur as tf
+    ids = IDS
+    inputs = keras.Input(shape=(4,), dtype="int32")
+    embedding = layers.Embedding(7, 3, mask_zero=True)
+    norm = layers.BatchNormalization(momentum=0.0)     # moving statistics = the last batch's
+    out = norm(embedding(inputs), training=True)
+    assert out._keras_mask is not None                  # passed on
+    embedding.set_weights([E])
+    sess = keras.backend.get_session()
+    sess.run(tf.global_variables_initializer())
+    embedding.set_weights([E])
+    values = sess.run(out, {inputs: ids})
+    real = E[ids[ids != 0]]                             # the 7 real steps' vectors
+    mean, var = real.mean(0), real.var(0)
+    expected = (E[ids] - mean) / np.sqrt(var + norm.epsilon)
+    np.testing.assert_allclose(values[ids != 0], expected[ids != 0], rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="one axis less than the inputs"):
+        layers.BatchNormalization()(keras.Input(shape=(4, 3)), mask=keras.Input(shape=(4, 3)))

@@ -178,7 +178,12 @@ class BatchNormalization(_Normalization):
                                          self._broadcast(self.beta, rank),
                                          self._broadcast(self.gamma, rank), self.epsilon)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
+        if mask is not None and mask.shape.ndims is not None and inputs.shape.ndims is not None \
+                and mask.shape.ndims != inputs.shape.ndims - 1:
+            raise ValueError(f"BatchNormalization '{self.name}': the mask must have one axis less "
+                             f"than the inputs (one flag per step), got mask shape {mask.shape} "
+                             f"for inputs of shape {inputs.shape}.")
         if backend.eager_context() and not (isinstance(training, tf.Tensor)
                                             and not isinstance(training, tf.EagerTensor)):
             # Eagerly (or in a function traced in eager mode, which runs every update it
@@ -186,12 +191,12 @@ class BatchNormalization(_Normalization):
             # update made here is made at once, so it is made only when training.
             if not (training is not None and bool(training) and self.trainable):
                 return self._normalize(inputs, self.moving_mean, self.moving_variance)
-            mean, variance = tf.nn.moments(inputs, self._reduction_axes())
+            mean, variance = self._moments(inputs, mask)
             self._update_moving_statistics(mean, variance, inputs)
             return self._normalize(inputs, mean, variance)
         if training is not None and not isinstance(training, tf.Tensor) and not training:
             return self._normalize(inputs, self.moving_mean, self.moving_variance)
-        mean, variance = tf.nn.moments(inputs, self._reduction_axes())
+        mean, variance = self._moments(inputs, mask)
         if training is None:
             use_batch = tf.logical_and(backend.learning_phase(), self._trainable_flag)
         elif isinstance(training, tf.Tensor):
@@ -207,6 +212,20 @@ class BatchNormalization(_Normalization):
 
     def _reduction_axes(self):
         return [i for i in range(len(self._input_dims)) if i not in self._axes]
+
+    def _moments(self, inputs, mask):
+        """The batch mean and variance per feature; with a mask (e.g. from
+        Embedding(mask_zero=True)), over the real steps only, as Keras 3."""
+        axes = self._reduction_axes()
+        if mask is None:
+            return tf.nn.moments(inputs, axes)
+        weights = tf.expand_dims(tf.cast(mask, inputs.dtype), -1) * tf.ones_like(inputs)
+        weighted = weights * inputs
+        count = tf.reduce_sum(weights, axis=axes, keepdims=True) + 1e-7
+        mean = tf.reduce_sum(weighted, axis=axes, keepdims=True) / count
+        variance = tf.reduce_sum(weights * tf.square(weighted - mean), axis=axes,
+                                 keepdims=True) / count
+        return tf.squeeze(mean, axis=axes), tf.squeeze(variance, axis=axes)
 
     def _update_moving_statistics(self, mean, variance, inputs):
         """Registers Keras' moving-average assign ops (run by `fit` in training steps), with
