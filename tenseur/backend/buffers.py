@@ -19,6 +19,7 @@ the garbage collector as before. The pool keeps at most `$TENSEUR_BUFFER_POOL_MB
 """
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -27,10 +28,6 @@ import numpy as np
 
 __all__ = ["MIN_BYTES", "empty", "zeros", "give", "clear", "pooled_bytes", "set_limit"]
 
-# Arrays smaller than this are left to malloc: glibc raises its mmap threshold to the size of
-# a freed mapped block, up to 32 MiB, so after the first step such arrays come from the heap
-# without page faults; pooling them too would only hold memory (a ResNet50 forward pass kept
-# ~200 MB of 6-26 MB activations in the pool with a 1 MiB limit, for no gain).
 def _megabytes(variable: str, default: float) -> float:
     value = os.environ.get(variable, "").strip()
     try:
@@ -39,6 +36,10 @@ def _megabytes(variable: str, default: float) -> float:
         raise ValueError(f"${variable} must be a number of megabytes, got {value!r}.") from None
 
 
+# Arrays smaller than this are left to malloc. Arrays over glibc's largest mmap threshold
+# (32 MiB) are mapped afresh on every allocation; smaller ones often come back from its heap.
+# Pooling from 1 MiB saved page faults but no time on the CNN (device machine, 2 threads:
+# 218-224 against 192-207 ms) and held 80-90 MB more there, ~200 MB more on ResNet50's forward.
 MIN_BYTES = int(_megabytes("TENSEUR_BUFFER_MIN_MB", 32) * (1 << 20))
 
 _lock = threading.Lock()
@@ -57,7 +58,7 @@ def set_limit(megabytes: float | None) -> None:
     with _lock:
         _limit = None if megabytes is None else max(int(megabytes * (1 << 20)), 0)
     if megabytes is not None:
-        _shrink(0 if _limit == 0 else None)
+        _shrink()
 
 
 def _refs(array) -> int:
@@ -77,7 +78,7 @@ _ALONE = _calibrate()
 def empty(shape, dtype) -> np.ndarray:
     """An uninitialised array: a pooled one of this shape and dtype if any, else np.empty."""
     dtype = np.dtype(dtype)
-    if _pool and dtype.itemsize * _count(shape) >= MIN_BYTES:
+    if _pool and dtype.itemsize * math.prod(shape) >= MIN_BYTES:
         key = (tuple(shape), dtype.str)
         with _lock:
             arrays = _pool.get(key)
@@ -98,13 +99,6 @@ def zeros(shape, dtype) -> np.ndarray:
     return array
 
 
-def _count(shape) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
-
 def give(array) -> None:
     """Offers an array its caller is about to drop. Kept for reuse only when the caller's
     variable is its sole reference (see the module docstring); call as `give(x)` with x a
@@ -116,7 +110,7 @@ def give(array) -> None:
     size = array.nbytes
     if size < MIN_BYTES:
         return
-    limit = _limit if _limit is not None else _set_default_limit()
+    limit = _current_limit()
     if size > limit:
         return
     key = (array.shape, array.dtype.str)
@@ -124,20 +118,21 @@ def give(array) -> None:
         _pool.setdefault(key, []).append(array)
         _bytes += size
     if _bytes > limit:
-        _shrink(limit)
+        _shrink()
 
 
-def _set_default_limit() -> int:
+def _current_limit() -> int:
+    """The cap in bytes (read from the environment the first time)."""
     global _limit
-    _limit = _read_limit()
+    if _limit is None:
+        _limit = _read_limit()
     return _limit
 
 
-def _shrink(limit) -> None:
-    """Drops the oldest pooled arrays until at most `limit` bytes stay (None: the cap)."""
+def _shrink() -> None:
+    """Drops the oldest pooled arrays until the pool is within the cap."""
     global _bytes
-    if limit is None:
-        limit = _limit if _limit is not None else _set_default_limit()
+    limit = _current_limit()
     with _lock:
         while _bytes > limit and _pool:
             key = next(iter(_pool))

@@ -10,6 +10,7 @@ graph traversal once.
 """
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Mapping
 
@@ -363,10 +364,7 @@ def _is_large(value) -> bool:
         itemsize = np.dtype(value.dtype.as_numpy_dtype).itemsize
     except TypeError:
         return False
-    count = 1
-    for d in value.shape.dims:
-        count *= d
-    return count * itemsize >= buffers.MIN_BYTES
+    return math.prod(value.shape.dims) * itemsize >= buffers.MIN_BYTES
 
 
 def _compile_steps(plan):
