@@ -362,13 +362,18 @@ class Layer:
     def call(self, inputs, **kwargs):
         return inputs
 
-    def _call_accepts(self, arg: str) -> bool:
+    def _call_parameters(self) -> set:
+        """The names `call` takes, plus "**" when it takes any keyword (cached per class)."""
         cache = type(self).__dict__.get("_call_args_cache")
         if cache is None:
             params = inspect.signature(self.call).parameters
             cache = set(params) | ({"**"} if any(p.kind is p.VAR_KEYWORD
                                                  for p in params.values()) else set())
             type(self)._call_args_cache = cache
+        return cache
+
+    def _call_accepts(self, arg: str) -> bool:
+        cache = self._call_parameters()
         return arg in cache or "**" in cache
 
     def __call__(self, inputs, *args, **kwargs):
@@ -396,10 +401,7 @@ class Layer:
         _UPDATE_FRAMES.append(frame)
         if outermost_eager:
             _EAGER_CALL_DEPTH[0] += 1
-        previous_mask = input_masks(inputs)
-        call_kwargs = kwargs
-        if "mask" not in kwargs and self._call_takes_mask() and _any_mask(previous_mask):
-            call_kwargs = dict(kwargs, mask=previous_mask)   # not recorded in the node
+        call_kwargs, previous_mask = self._with_input_masks(inputs, kwargs)  # node keeps kwargs
         try:
             with graph.name_scope(self.name):
                 outputs = self.call(inputs, *args, **call_kwargs)
@@ -430,12 +432,13 @@ class Layer:
         that supports masking (`supports_masking`), else None."""
         return mask if self.supports_masking else None
 
-    def _call_takes_mask(self) -> bool:
-        cache = type(self).__dict__.get("_mask_arg_cache")
-        if cache is None:
-            cache = "mask" in inspect.signature(self.call).parameters
-            type(self)._mask_arg_cache = cache
-        return cache
+    def _with_input_masks(self, inputs, kwargs):
+        """(kwargs for `call`, the inputs' masks): the masks go in as `mask=` when `call`
+        names a `mask` parameter and none was given."""
+        masks = input_masks(inputs)
+        if "mask" not in kwargs and "mask" in self._call_parameters() and _any_mask(masks):
+            kwargs = dict(kwargs, mask=masks)
+        return kwargs, masks
 
     def _set_output_masks(self, inputs, outputs, previous_mask) -> None:
         """Attaches `compute_mask`'s masks to the outputs (unless `call` already did, as a

@@ -11,7 +11,7 @@ from __future__ import annotations
 import tenseur as tf
 
 from .. import backend
-from .base_layer import Layer, _any_mask, flatten, input_masks, pack_like, shape_of, symbolic_graph_of
+from .base_layer import Layer, flatten, pack_like, shape_of, symbolic_graph_of
 from .training import TrainingMixin
 
 
@@ -315,9 +315,7 @@ class Functional(Model):
                 kwargs = dict(node.call_kwargs)
                 if training is not None and node.layer._call_accepts("training"):
                     kwargs["training"] = training
-                masks = input_masks(args)
-                if "mask" not in kwargs and node.layer._call_takes_mask() and _any_mask(masks):
-                    kwargs["mask"] = masks
+                kwargs, masks = node.layer._with_input_masks(args, kwargs)
                 # Call `call` directly: the nested graph is internal to this model's node.
                 with tf.get_default_graph().name_scope(node.layer.name):
                     out = node.layer.call(args, **kwargs)
