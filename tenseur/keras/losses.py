@@ -286,6 +286,15 @@ def mask_weights(values, mask, sample_weight=None, reduction="sum"):
     return weights
 
 
+def reduce_loss(values, y_pred, sample_weight=None, reduction="sum_over_batch_size"):
+    """`reduce_weighted` of per-sample losses, leaving out the steps masked on `y_pred`
+    (its `_keras_mask`, e.g. from Embedding(mask_zero=True)), as Keras 3's losses do."""
+    mask = getattr(y_pred, "_keras_mask", None)
+    if mask is not None:
+        sample_weight = mask_weights(values, mask, sample_weight, reduction)
+    return reduce_weighted(values, sample_weight, reduction)
+
+
 def reduce_weighted(values, sample_weight=None, reduction="sum_over_batch_size"):
     """Applies `sample_weight` (broadcast from the batch axis) and `reduction` to per-sample
     losses.
@@ -329,7 +338,7 @@ class Loss:
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         with tf.name_scope(self.name):
-            return reduce_weighted(self.call(y_true, y_pred), sample_weight, self.reduction)
+            return reduce_loss(self.call(y_true, y_pred), y_pred, sample_weight, self.reduction)
 
     def call(self, y_true, y_pred):
         raise NotImplementedError(f"{type(self).__name__} must implement call(y_true, y_pred).")

@@ -257,6 +257,9 @@ class MeanMetricWrapper(Mean):
 
     def batch_statistics(self, y_true, y_pred, sample_weight=None):
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        mask = getattr(y_pred, "_keras_mask", None)     # Keras 3: masked steps do not count
+        if mask is not None:
+            sample_weight = losses_module.mask_weights(values, mask, sample_weight)
         return super().batch_statistics(values, sample_weight)
 
     def update_state(self, y_true, y_pred, sample_weight=None):

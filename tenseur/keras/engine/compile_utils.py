@@ -259,10 +259,7 @@ def step_losses(model, outputs, y_preds, targets, sample_weights):
                 values, reduction = loss.call(y_true, y_pred), loss.reduction
             else:
                 values, reduction = loss(y_true, y_pred), "sum_over_batch_size"
-            mask = getattr(y_pred, "_keras_mask", None)      # padded steps stay out
-            if mask is not None:
-                weights = losses_module.mask_weights(values, mask, weights, reduction)
-            value = losses_module.reduce_weighted(values, weights, reduction)
+            value = losses_module.reduce_loss(values, y_pred, weights, reduction)
             if value.shape.ndims:
                 value = tf.reduce_mean(value)
         output_losses.append(value)
@@ -287,20 +284,11 @@ def metric_statistics(outputs, y_preds, targets, sample_weights) -> list:
     for output, y_pred, y_true, weights in zip(outputs, y_preds, targets, sample_weights):
         if y_true is None:
             continue
-        mask = getattr(y_pred, "_keras_mask", None)
         for group, weighted in ((output.metrics, False), (output.weighted_metrics, True)):
             for name, metric in group:
                 with tf.name_scope(name):
-                    metric_weights = weights if weighted else None
-                    if mask is not None and isinstance(metric, metrics_module.MeanMetricWrapper):
-                        # Keras 3's mean metrics (accuracy, MSE, ...) skip masked steps.
-                        values = metric._fn(y_true, y_pred, **metric._fn_kwargs)
-                        tensors = metrics_module.Mean.batch_statistics(
-                            metric, values,
-                            losses_module.mask_weights(values, mask, metric_weights))
-                    else:
-                        tensors = metric.batch_statistics(
-                            y_true, y_pred, sample_weight=metric_weights)
+                    tensors = metric.batch_statistics(
+                        y_true, y_pred, sample_weight=weights if weighted else None)
                 stats.append((name, metric, list(tensors)))
     return stats
 
