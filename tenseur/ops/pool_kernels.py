@@ -97,14 +97,12 @@ def _tiled_reduce(x: np.ndarray, g: _Geometry, ufunc) -> np.ndarray:
 def _tiled_reduce_into(x: np.ndarray, g: _Geometry, ufunc, y: np.ndarray) -> None:
     n, _, _, c = x.shape
     tiles = x[:, :g.oh * g.kh, :g.ow * g.kw].reshape(n, g.oh, g.kh, g.ow, g.kw * c)
-    if g.kw == 1:
-        rows = y.reshape(n, g.oh, g.ow, c)
-        if g.kh == 1:
-            np.copyto(rows, tiles[:, :, 0])
-        else:
-            ufunc(tiles[:, :, 0], tiles[:, :, 1], out=rows)
+    # Windows one column wide (kw == 1) reduce their rows straight into y.
+    rows = y if g.kw == 1 else np.empty(tiles.shape[:2] + tiles.shape[3:], x.dtype)
+    if g.kh == 1:
+        np.copyto(rows, tiles[:, :, 0])
     else:
-        rows = tiles[:, :, 0].copy() if g.kh == 1 else ufunc(tiles[:, :, 0], tiles[:, :, 1])
+        ufunc(tiles[:, :, 0], tiles[:, :, 1], out=rows)
     for i in range(2, g.kh):
         ufunc(rows, tiles[:, :, i], out=rows)
     if g.kw == 1:
