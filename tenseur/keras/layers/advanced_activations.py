@@ -100,8 +100,7 @@ class Softmax(Layer):
                 for _ in range(rank - mask_rank):
                     mask = tf.expand_dims(mask, -1)
             lowest = tf.cast(-3e4 if inputs.dtype == tf.float16 else -1e9, inputs.dtype)
-            inputs = tf.where(tf.logical_and(mask, tf.ones_like(inputs, dtype=tf.bool)),
-                              inputs, tf.fill(tf.shape(inputs), lowest))
+            inputs = tf.where(mask, inputs, lowest)       # broadcasts like NumPy's where
         return tf.nn.softmax(inputs, axis=self.axis)
 
     def get_config(self):
