@@ -22,6 +22,7 @@ import threading
 from contextlib import contextmanager
 
 __all__ = ["intra_op_threads", "requested_intra_op_threads", "set_intra_op_threads", "parallel_map", "blas_threads",
+           "single_threaded_blas",
            "blas_thread_count"]
 
 _lock = threading.Lock()
@@ -113,7 +114,7 @@ def blas_thread_count() -> int | None:
 
 
 @contextmanager
-def _single_threaded_blas():
+def single_threaded_blas():
     """Holds OpenBLAS to one thread while any parallel region runs; regions started from
     several threads at once overlap safely (the count is restored when the last one ends)."""
     global _holds, _held_from
@@ -207,7 +208,7 @@ def parallel_map(fn, items, threads: int | None = None) -> list:
         finally:
             _in_region.active = False
 
-    with _single_threaded_blas():
+    with single_threaded_blas():
         for _ in range(threads - 1):
             pool.submit(work)
         work()

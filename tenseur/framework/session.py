@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import backend, compiler
-from ..backend import buffers
+from ..backend import buffers, threads
 from .errors import FailedPreconditionError, GraphMismatchError, InvalidArgumentError, OpError
 from .graph import Graph, get_default_graph
 from .operation import Operation
@@ -72,15 +72,16 @@ class _Plan:
     graph's Operation, or a `_StepInfo` for a step the compiler made (constants, fusions)."""
 
     __slots__ = ("steps", "num_slots", "feeds", "fetch_slots", "ops", "frees", "graph",
-                 "async_steps", "large", "_runner")
+                 "async_steps", "large", "splits", "_runner")
 
     def __init__(self, steps, num_slots, feeds, fetch_slots, ops, frees, graph=None,
-                 async_steps=frozenset(), large=frozenset()):
+                 async_steps=frozenset(), large=frozenset(), splits=False):
         self.steps, self.num_slots, self.feeds = steps, num_slots, feeds
         self.fetch_slots, self.ops, self.frees = fetch_slots, ops, frees
         self.graph = graph
         self.async_steps = async_steps      # steps started on the helper thread
         self.large = large                  # slots whose freed arrays go to backend.buffers
+        self.splits = splits                # a kernel may split its work over threads
         self._runner = None
 
 
@@ -188,7 +189,14 @@ class BaseSession:
             runner = plan._runner = (plan.steps, *_compile_steps(plan))
         _, run, where = runner
         try:
-            run(values)
+            if plan.splits and threads.intra_op_threads() > 1:
+                # Between the split kernels, OpenBLAS' own threads would wake for every small
+                # product and then busy-wait for ~0.1 s beside the kernels' threads, on the same
+                # cores (the slides' CNN step at 2 threads: 343-367 ms instead of 260-288).
+                with threads.single_threaded_blas():
+                    run(values)
+            else:
+                run(values)
         except OpError as exc:
             op = plan.ops[where[0]]
             if exc.node_name is None or exc.node_name != op.name:
@@ -307,7 +315,8 @@ class BaseSession:
         large = frozenset(slot for value, slot in slots.items()
                           if xp is np and _is_large(value) and slot in last_reader)
         return _Plan(tuple(steps), len(slots), feeds, fetch_slots, ops, frees, graph,
-                     frozenset(index + offset for index in async_nodes), large)
+                     frozenset(index + offset for index in async_nodes), large,
+                     _splits_over_threads(graph))
 
     # -- lifetime ------------------------------------------------------------------------
 
@@ -351,6 +360,17 @@ class InteractiveSession(BaseSession):
             ctx, self._interactive_ctx = self._interactive_ctx, None
             ctx.__exit__(None, None, None)
         super().close()
+
+
+def _splits_over_threads(graph) -> bool:
+    """Whether a kernel of the plan may split its work over tenseur's threads (a fused step
+    counts when one of the ops it stands for does)."""
+    for node in graph.nodes:
+        defs = [node.op_def] if node.op_def is not None else [
+            getattr(op, "op_def", None) for op in node.members]
+        if any(getattr(d, "splits_over_threads", False) for d in defs):
+            return True
+    return False
 
 
 def _is_large(value) -> bool:

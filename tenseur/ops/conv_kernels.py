@@ -380,6 +380,8 @@ def _im2col(band: np.ndarray, g: _Geometry, rows: int, max_rows: int) -> np.ndar
     n, _, _, c = band.shape
     m = n * rows * g.ow
     k = g.kh * g.kw * c
+    if g.kh == g.kw == g.sh == g.sw == 1 and band.shape[1:3] == (rows, g.ow):
+        return band.reshape(m, k)   # 1x1, stride 1: the pixels are the patches
     windows = _windows(band, g, rows)
     if c <= 3:
         cols_t = _scratch("cols_t", (k, max_rows), band.dtype)[:, :m]
@@ -424,10 +426,15 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, g: _Geometry) -> np.ndarray:
         y[...] = 0
         return y
     w_mat = w.reshape(-1, cout)
-    if g.kh == g.kw == g.sh == g.sw == 1 and g.pt == g.pb == g.pl == g.pr == 0:
-        np.matmul(x.reshape(-1, cin), w_mat, out=y.reshape(-1, cout))  # 1x1: no patches
-        return y
     blocks, max_rows, parts = _conv_blocks(x.shape, g, x.dtype.itemsize)
+    if g.kh == g.kw == g.sh == g.sw == 1 and g.pt == g.pb == g.pl == g.pr == 0:
+        def run_1x1(share):   # no patches: the input rows are the patch matrix
+            for b0, b1, r0, r1 in share:
+                np.matmul(x[b0:b1, r0:r1].reshape(-1, cin), w_mat,
+                          out=y[b0:b1, r0:r1].reshape(-1, cout))
+
+        _run_shares(run_1x1, blocks, parts)
+        return y
     band_shape = _max_band_shape(x.shape, g, blocks)
 
     def run(share):

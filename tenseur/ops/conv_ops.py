@@ -165,6 +165,7 @@ class _Conv(OpDef):
     inputs = ("input", "filter")
     attrs = _WINDOW_ATTRS
     depthwise = False
+    splits_over_threads = True
 
     def filter_layout(self) -> str:
         last = "channel_multiplier" if self.depthwise else "out_channels"

@@ -47,6 +47,7 @@ class _MaxPoolRoute(OpDef):
 
     inputs = ("orig_input", "orig_output", "grad")
     attrs = _POOL_ATTRS
+    splits_over_threads = True
     pooled_output = False   # MaxPoolGradGrad: grad is input-shaped, the output pooled
 
     def infer(self, x, y, grad, **attrs):
@@ -70,6 +71,7 @@ class MaxPool(OpDef):
 
     inputs = ("input",)
     attrs = _POOL_ATTRS
+    splits_over_threads = True
 
     def infer(self, x, **attrs):
         if not (x.dtype.is_floating or x.dtype.is_integer):
@@ -142,6 +144,7 @@ class AvgPool(OpDef):
 
     inputs = ("value",)
     attrs = _POOL_ATTRS
+    splits_over_threads = True
 
     def infer(self, x, **attrs):
         _require_float(x, "value")
@@ -164,6 +167,7 @@ class AvgPoolGrad(OpDef):
 
     inputs = ("orig_input_shape", "grad")
     attrs = {**_POOL_ATTRS, "static_input_sizes": None}
+    splits_over_threads = True
 
     def infer(self, sizes, grad, *, static_input_sizes, **attrs):
         _size_vector(sizes, "orig_input_shape")

@@ -33,6 +33,9 @@ class OpDef:
             gradient back to the input's shape.
         gradient: a method `gradient(self, op, *grads)` returning one entry per input, or
             NOT_DIFFERENTIABLE; left as None it means "not written yet" (asking raises).
+        splits_over_threads: the kernel may split its work over tenseur's threads
+            (`backend.threads.parallel_map`); a plan holding such an op keeps BLAS to one
+            thread for its whole run (see `Session._execute`).
     """
 
     type = ""
@@ -41,6 +44,7 @@ class OpDef:
     stateful = False
     broadcasting = False
     gradient = None
+    splits_over_threads = False
 
     def infer(self, *specs, **attrs):
         raise NotImplementedError(f"{self.type}: infer is not implemented")

@@ -129,3 +129,37 @@ def test_intra_op_threads_set_the_blas_threads_too():
     assert threads.blas_thread_count() == 2
     tf.config.threading.set_intra_op_parallelism_threads(0)
     assert threads.blas_thread_count() == before
+
+
+def _record_blas_threads(plan, seen):
+    plan.steps = tuple((lambda *args, _fn=fn: seen.append(threads.blas_thread_count())
+                        or _fn(*args), ins, kind, out) for fn, ins, kind, out in plan.steps)
+
+
+def test_a_plan_with_split_kernels_runs_all_its_products_on_one_blas_thread():
+    # OpenBLAS' workers busy-wait after each product they share; between the convolution
+    # threads' kernels they would take the cores the convolutions need.
+    if threads.blas_thread_count() is None:
+        pytest.skip("NumPy's BLAS is not OpenBLAS here")
+    tf.config.threading.set_intra_op_parallelism_threads(2)
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, [None, 8, 8, 1])
+        y = tf.nn.conv2d(x, tf.ones([3, 3, 1, 4]), [1, 1, 1, 1], "VALID")
+        z = tf.matmul(tf.reshape(y, [-1, 144]), tf.ones([144, 2]))
+        a = tf.placeholder(tf.float32, [None, 3])
+        product = tf.matmul(a, tf.ones([3, 2]))
+        with tf.Session() as sess:
+            feed = {x: np.ones((2, 8, 8, 1), np.float32)}
+            sess.run(z, feed)
+            sess.run(product, {a: np.ones((2, 3), np.float32)})
+            split, = [p for p in sess._plans.values() if p.splits]
+            plain, = [p for p in sess._plans.values() if not p.splits]
+            in_split, in_plain = [], []
+            _record_blas_threads(split, in_split)
+            _record_blas_threads(plain, in_plain)
+            np.testing.assert_allclose(sess.run(z, feed), np.full((2, 2), 144 * 9.0))
+            sess.run(product, {a: np.ones((2, 3), np.float32)})
+    assert in_split and set(in_split) == {1}
+    assert in_plain and set(in_plain) == {2}      # a single product keeps BLAS' threads
+    assert threads.blas_thread_count() == 2

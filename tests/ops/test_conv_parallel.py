@@ -94,6 +94,8 @@ CONV_CONFIGS = [  # x shape, (kh, kw, out), strides, padding, dilations
     ((7, 10, 10, 1), (3, 3, 8), (1, 1), "VALID", (1, 1)),        # gray: col2im input gradient
     ((5, 13, 11, 6), (3, 3, 4), (2, 2), "SAME", (1, 1)),         # strided: col2im
     ((4, 12, 12, 3), (3, 2, 5), (2, 1), ((1, 2), (2, 0)), (2, 1)),  # explicit pads, dilation
+    ((5, 7, 6, 16), (1, 1, 8), (1, 1), "VALID", (1, 1)),         # 1x1: rows are the patches
+    ((3, 9, 9, 8), (1, 1, 4), (2, 2), "SAME", (1, 1)),           # strided 1x1: im2col
 ]
 
 
@@ -119,6 +121,7 @@ def test_row_bands_of_large_images_split_over_threads(monkeypatch, splits, batch
     w = rng.standard_normal((3, 3, 5, 4))
     assert_matches_serial(conv_calls(x, w, (2, 1), "SAME"), 2, np.float64)  # col2im input
     assert_matches_serial(conv_calls(x, w, (1, 1), "SAME"), 2, np.float64)
+    assert_matches_serial(conv_calls(x, w[1:2, 1:2], (1, 1), "VALID"), 2, np.float64)  # 1x1
     assert min(len(items) for items in splits) >= (2 if batch >= 2 else 1)
     assert max(len(items) for items in splits) == 2
 
