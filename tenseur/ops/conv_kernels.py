@@ -84,7 +84,8 @@ __all__ = [
 # 8 MiB 393; 2 threads 380, 267, 186, 198, 272 (2 and 4 MiB within the run-to-run noise).
 # Earlier, forward alone: whole batch (280 MiB) 100 ms against 46 at 2-4 MiB.
 # On the AVX-512 Xeon (2 MiB L2 a core), whole CNN step, 1 / 2 / 4 MiB: 305 / 309 / 311 ms at
-# 1 thread, 199 / 216 / 191 at 2 - no size wins there (results/xeon_2026-11-26/blocks.log).
+# 1 thread, 199 / 216 / 191 at 2 - no size wins there (benchmarks/conv_blocks.py;
+# benchmarks/results/xeon_2026-11-26/blocks.log).
 _BLOCK_BYTES = 4 << 20
 # Below this many bytes of patch matrices in all, a kernel runs in the calling thread: a
 # hand-off to the pool and back costs 25-45 us on the 2-core machine, more under load.
