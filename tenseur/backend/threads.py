@@ -7,7 +7,10 @@ Large kernels use the cores in one of two ways, never both at once:
   GIL in BLAS calls, copies and ufunc loops, so the pieces really run side by side, copies and
   elementwise passes included (which BLAS threads never parallelise). Inside such a region
   BLAS is held to one thread, so the two pools never fight over the cores (OpenBLAS workers
-  busy-wait after a call: oversubscribed, a step can get ten times slower).
+  busy-wait after a call: oversubscribed, a step can get ten times slower). A session's plan
+  holding such a kernel keeps BLAS at one thread for its whole run (`Session._execute`): a
+  small product between two split kernels would otherwise wake BLAS' workers, which would
+  then spin through the next kernel. Eager ops do not: each split kernel holds BLAS itself.
 
 The thread count is, first found: `tf.config.threading.set_intra_op_parallelism_threads(n)`,
 `$TENSEUR_NUM_THREADS`, `$OPENBLAS_NUM_THREADS`, `$OMP_NUM_THREADS`, the CPUs this process may
@@ -21,9 +24,8 @@ import os
 import threading
 from contextlib import contextmanager
 
-__all__ = ["intra_op_threads", "requested_intra_op_threads", "set_intra_op_threads", "parallel_map", "blas_threads",
-           "single_threaded_blas",
-           "blas_thread_count"]
+__all__ = ["intra_op_threads", "requested_intra_op_threads", "set_intra_op_threads",
+           "parallel_map", "blas_threads", "single_threaded_blas", "blas_thread_count"]
 
 _lock = threading.Lock()
 _requested: int | None = None      # set_intra_op_threads
@@ -115,8 +117,9 @@ def blas_thread_count() -> int | None:
 
 @contextmanager
 def single_threaded_blas():
-    """Holds OpenBLAS to one thread while any parallel region runs; regions started from
-    several threads at once overlap safely (the count is restored when the last one ends)."""
+    """Holds OpenBLAS to one thread while any parallel region (or a session's plan with split
+    kernels) runs; regions started from several threads at once, or nested, overlap safely
+    (the count is restored when the last one ends)."""
     global _holds, _held_from
     functions = _blas_functions()
     if functions is None:
