@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import weakref
 
+from ..backend import threads as _threads
 from ..framework.nest import flatten, pack_sequence_as  # noqa: F401  (re-exported)
 from ..framework.tensor import Tensor
 from ..ops import array_ops
@@ -74,6 +76,8 @@ def record_operation(op_def, inputs, outputs, attrs, name) -> None:
             continue
         if record is None:
             record = _OpRecord(op_def, inputs, outputs, attrs, name)
+        if op_def.splits_over_threads and tape._blas_hold is None:
+            tape._hold_blas()
         tape._records.append(record)
         for t in outputs:
             tracked[id(t)] = t
@@ -142,7 +146,24 @@ class GradientTape:
         self._watch_accessed = bool(watch_accessed_variables)
         self._recording = False
         self._used = False
+        self._blas_hold = None      # a finalizer ending the BLAS hold (see _hold_blas)
         self._reset_records()
+
+    def _hold_blas(self) -> None:
+        """Once a recorded op splits its work over tenseur's threads (a convolution), the
+        products of the rest of the step (dense layers, their gradients) run on one BLAS
+        thread, as in a graph plan: a multi-threaded one would leave OpenBLAS' workers
+        busy-waiting through the next split kernel (the slides' CNN trained eagerly on 2
+        threads: 396-426 ms a step, 296-359 with BLAS kept at one thread). The hold ends after
+        `gradient()` (a persistent tape: when its block exits), or when the tape is freed."""
+        if _threads.intra_op_threads() > 1:
+            _threads.hold_blas()
+            self._blas_hold = weakref.finalize(self, _threads.release_blas)
+
+    def _release_blas(self) -> None:
+        hold, self._blas_hold = self._blas_hold, None
+        if hold is not None:
+            hold()                  # runs release_blas once, then the finalizer is dead
 
     def _reset_records(self) -> None:
         self._records: list = []
@@ -163,6 +184,8 @@ class GradientTape:
     def __exit__(self, *exc):
         if self._recording:
             self._pop()
+        if self._persistent or exc[0] is not None:
+            self._release_blas()
         return False
 
     def _push(self) -> None:
@@ -261,6 +284,7 @@ class GradientTape:
                                f"GradientTape(persistent=True) to call it several times.")
 
     def _release(self) -> None:
+        self._release_blas()
         if not self._persistent:
             self._used = True
             self._records = []

@@ -10,7 +10,8 @@ Large kernels use the cores in one of two ways, never both at once:
   busy-wait after a call: oversubscribed, a step can get ten times slower). A session's plan
   holding such a kernel keeps BLAS at one thread for its whole run (`Session._execute`): a
   small product between two split kernels would otherwise wake BLAS' workers, which would
-  then spin through the next kernel. Eager ops do not: each split kernel holds BLAS itself.
+  then spin through the next kernel. In eager mode a GradientTape that records such a kernel
+  holds BLAS the same way until its gradient is taken (`GradientTape._hold_blas`).
 
 The thread count is, first found: `tf.config.threading.set_intra_op_parallelism_threads(n)`,
 `$TENSEUR_NUM_THREADS`, `$OPENBLAS_NUM_THREADS`, `$OMP_NUM_THREADS`, the CPUs this process may
@@ -25,7 +26,8 @@ import threading
 from contextlib import contextmanager
 
 __all__ = ["intra_op_threads", "requested_intra_op_threads", "set_intra_op_threads",
-           "parallel_map", "blas_threads", "single_threaded_blas", "blas_thread_count"]
+           "parallel_map", "blas_threads", "single_threaded_blas", "hold_blas", "release_blas",
+           "blas_thread_count"]
 
 _lock = threading.Lock()
 _requested: int | None = None      # set_intra_op_threads
@@ -120,10 +122,19 @@ def single_threaded_blas():
     """Holds OpenBLAS to one thread while any parallel region (or a session's plan with split
     kernels) runs; regions started from several threads at once, or nested, overlap safely
     (the count is restored when the last one ends)."""
+    hold_blas()
+    try:
+        yield
+    finally:
+        release_blas()
+
+
+def hold_blas() -> None:
+    """Holds OpenBLAS to one thread until the matching `release_blas` (holds nest and may
+    overlap across threads; `single_threaded_blas` is the block form)."""
     global _holds, _held_from
     functions = _blas_functions()
     if functions is None:
-        yield
         return
     with _lock:
         if _holds == 0:
@@ -131,13 +142,18 @@ def single_threaded_blas():
             if _held_from != 1:
                 functions[1](1)
         _holds += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _holds -= 1
-            if _holds == 0 and _held_from != 1:
-                functions[1](_held_from)
+
+
+def release_blas() -> None:
+    """Ends one `hold_blas`; the last one to end restores OpenBLAS' thread count."""
+    global _holds
+    functions = _blas_functions()
+    if functions is None:
+        return
+    with _lock:
+        _holds -= 1
+        if _holds == 0 and _held_from != 1:
+            functions[1](_held_from)
 
 
 @contextmanager

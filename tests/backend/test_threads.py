@@ -163,3 +163,35 @@ def test_a_plan_with_split_kernels_runs_all_its_products_on_one_blas_thread():
     assert in_split and set(in_split) == {1}
     assert in_plain and set(in_plain) == {2}      # a single product keeps BLAS' threads
     assert threads.blas_thread_count() == 2
+
+
+def test_a_tape_that_records_a_split_kernel_holds_blas_until_its_gradient():
+    if threads.blas_thread_count() is None:
+        pytest.skip("NumPy's BLAS is not OpenBLAS here")
+    from tenseur import eager
+    tf.config.threading.set_intra_op_parallelism_threads(2)
+    seen = {}
+    with eager.eager_mode():
+        w = tf.Variable(np.ones((3, 3, 1, 4), np.float32))
+        v = tf.Variable(np.ones((144, 2), np.float32))
+        x = tf.constant(np.ones((2, 8, 8, 1), np.float32))
+        for persistent in (False, True):
+            with tf.GradientTape(persistent=persistent) as tape:
+                seen["before"] = threads.blas_thread_count()
+                y = tf.nn.conv2d(x, w, [1, 1, 1, 1], "VALID")
+                seen["dense"] = threads.blas_thread_count()   # the dense layer's product
+                z = tf.reduce_sum(tf.matmul(tf.reshape(y, [-1, 144]), v))
+            seen["exit"] = threads.blas_thread_count()
+            grads = tape.gradient(z, [w, v])
+            seen["after"] = threads.blas_thread_count()
+            np.testing.assert_allclose(grads[1].numpy(), np.full((144, 2), 2 * 9.0))
+            assert seen == {"before": 2, "dense": 1, "exit": 2 if persistent else 1,
+                            "after": 2}, (persistent, seen)
+        with tf.GradientTape() as tape:          # never asked: freeing the tape ends the hold
+            tf.nn.conv2d(x, w, [1, 1, 1, 1], "VALID")
+        assert threads.blas_thread_count() == 1
+        del tape
+        assert threads.blas_thread_count() == 2
+        with tf.GradientTape() as tape:          # no split kernel: no hold
+            tf.matmul(tf.ones([2, 3]), tf.ones([3, 2]))
+            assert threads.blas_thread_count() == 2
