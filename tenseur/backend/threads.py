@@ -71,10 +71,14 @@ def set_intra_op_threads(count: int) -> None:
     # TensorFlow's intra-op threads are every thread a kernel uses, its matrix library's too.
     functions = _blas_functions()
     if functions is not None:
-        global _blas_default
-        if _blas_default is None:
-            _blas_default = functions[0]()
-        functions[1](count or _blas_default)
+        global _blas_default, _held_from
+        with _lock:
+            if _blas_default is None:
+                _blas_default = _held_from if _holds else functions[0]()
+            if _holds:      # held to one thread now: the count comes back when the hold ends
+                _held_from = count or _blas_default
+            else:
+                functions[1](count or _blas_default)
 
 
 def _blas_functions():

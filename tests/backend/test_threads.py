@@ -195,3 +195,13 @@ def test_a_tape_that_records_a_split_kernel_holds_blas_until_its_gradient():
         with tf.GradientTape() as tape:          # no split kernel: no hold
             tf.matmul(tf.ones([2, 3]), tf.ones([3, 2]))
             assert threads.blas_thread_count() == 2
+
+
+def test_a_thread_count_set_during_a_hold_applies_when_the_hold_ends():
+    if threads.blas_thread_count() is None:
+        pytest.skip("NumPy's BLAS is not OpenBLAS here")
+    tf.config.threading.set_intra_op_parallelism_threads(2)
+    with threads.single_threaded_blas():
+        tf.config.threading.set_intra_op_parallelism_threads(3)
+        assert threads.blas_thread_count() == 1
+    assert threads.blas_thread_count() == 3
