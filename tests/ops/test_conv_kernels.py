@@ -555,3 +555,19 @@ def test_argument_errors(call, match):
 def test_avg_pool_rejects_integers():
     with pytest.raises(TypeError, match="floating-point"):
         pk.avg_pool(np.zeros((1, 4, 4, 1), np.int32), (2, 2), (2, 2), "VALID")
+
+
+def test_1x1_convolution_in_row_bands_is_the_pixelwise_product(monkeypatch):
+    """1x1 kernels skip the patch matrix: the pixels of each block (here row bands of one
+    image, the block size made tiny) are multiplied by the filter directly."""
+    monkeypatch.setattr(ck, "_BLOCK_BYTES", 256)
+    rng = np.random.default_rng(RNG_SEED)
+    x = rng.standard_normal((3, 7, 5, 4))
+    w = rng.standard_normal((1, 1, 4, 6))
+    dy = rng.standard_normal((3, 7, 5, 6))
+    np.testing.assert_allclose(ck.conv2d(x, w, (1, 1), "VALID"),
+                               np.einsum("nhwc,cd->nhwd", x, w[0, 0]), rtol=1e-12)
+    np.testing.assert_allclose(ck.conv2d_backprop_input(dy, w, x.shape, (1, 1), "SAME"),
+                               np.einsum("nhwd,cd->nhwc", dy, w[0, 0]), rtol=1e-12)
+    np.testing.assert_allclose(ck.conv2d_backprop_filter(x, dy, w.shape, (1, 1), "VALID"),
+                               np.einsum("nhwc,nhwd->cd", x, dy)[None, None], rtol=1e-12)
