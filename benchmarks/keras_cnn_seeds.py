@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from keras_mlp_seeds import load_mnist  # noqa: E402
+from keras_mlp_seeds import COLUMNS, epoch_logger, load_mnist  # noqa: E402
 
 
 def main():
@@ -58,19 +58,10 @@ def main():
     start = time.perf_counter()
     with open(args.log, "w") as log:
         log.write(f"# {label} padding={args.padding} epochs={args.epochs}\n")
-        log.write("epoch\tloss\taccuracy\tval_loss\tval_accuracy\ttest_accuracy\tseconds\n")
-
-        def on_epoch_end(epoch, logs):
-            test = float(np.mean(np.argmax(model.predict(x_test, batch_size=1000, verbose=0), 1)
-                                 == np.argmax(y_test, 1)))
-            log.write(f"{epoch + 1}\t{logs['loss']:.5f}\t{logs['accuracy']:.5f}\t"
-                      f"{logs['val_loss']:.5f}\t{logs['val_accuracy']:.5f}\t{test:.4f}\t"
-                      f"{time.perf_counter() - start:.0f}\n")
-            log.flush()
-
+        log.write(COLUMNS)
         model.fit(x, y, batch_size=430, epochs=args.epochs, verbose=0,
                   validation_data=(x_val, y_val),
-                  callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)])
+                  callbacks=[epoch_logger(keras, model, log, x_test, y_test, 1000, start)])
     print(f"{label}: see {args.log}")
 
 

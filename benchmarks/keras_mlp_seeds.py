@@ -36,6 +36,24 @@ def load_mnist(data_dir=None):
             for s in (mnist.train, mnist.validation, mnist.test)]
 
 
+COLUMNS = "epoch\tloss\taccuracy\tval_loss\tval_accuracy\ttest_accuracy\tseconds\n"
+
+
+def epoch_logger(keras, model, log, x_test, y_test, batch_size, start):
+    """A callback writing one COLUMNS line per epoch to the open file `log`: Keras' logs, the
+    test accuracy, seconds since `start`."""
+    labels_test = np.argmax(y_test, 1)
+
+    def on_epoch_end(epoch, logs):
+        pred = model.predict(x_test, batch_size=batch_size, verbose=0)
+        test = float(np.mean(np.argmax(pred, 1) == labels_test))
+        log.write(f"{epoch + 1}\t{logs['loss']:.5f}\t{logs['accuracy']:.5f}\t"
+                  f"{logs['val_loss']:.5f}\t{logs['val_accuracy']:.5f}\t{test:.4f}\t"
+                  f"{time.perf_counter() - start:.0f}\n")
+        log.flush()
+    return keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)
+
+
 def build(keras, dropout, hidden=(64, 32, 16), n_classes=10):
     layers = keras.layers
     inputs = keras.Input(shape=(784,))
@@ -97,17 +115,9 @@ def main():
     log = open(args.log, "w", buffering=1)
     log.write(f"# {version} seed={args.seed} dropout={args.dropout} epochs={args.epochs} "
               f"order={args.order} init={args.init or 'own draw'}\n")
-    log.write("epoch\tloss\taccuracy\tval_loss\tval_accuracy\ttest_accuracy\tseconds\n")
+    log.write(COLUMNS)
     start = time.perf_counter()
-
-    def on_epoch_end(epoch, logs):
-        pred = model.predict(x_test, batch_size=args.batch_size, verbose=0)
-        test = float(np.mean(np.argmax(pred, 1) == labels_test))
-        log.write(f"{epoch + 1}\t{logs['loss']:.5f}\t{logs['accuracy']:.5f}\t"
-                  f"{logs['val_loss']:.5f}\t{logs['val_accuracy']:.5f}\t{test:.4f}\t"
-                  f"{time.perf_counter() - start:.0f}\n")
-
-    callbacks = [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)]
+    callbacks = [epoch_logger(keras, model, log, x_test, y_test, args.batch_size, start)]
     if args.order == "fit":
         model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, verbose=0,
                   validation_data=(x_val, y_val), callbacks=callbacks)
