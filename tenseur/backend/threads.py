@@ -27,6 +27,7 @@ from contextlib import contextmanager
 
 __all__ = ["intra_op_threads", "requested_intra_op_threads", "set_intra_op_threads",
            "parallel_map", "blas_threads", "single_threaded_blas", "hold_blas", "release_blas",
+           "blas_held",
            "blas_thread_count"]
 
 _lock = threading.Lock()
@@ -146,6 +147,11 @@ def hold_blas() -> None:
             if _held_from != 1:
                 functions[1](1)
         _holds += 1
+
+
+def blas_held() -> bool:
+    """Whether OpenBLAS is held to one thread now (by a parallel region, plan or tape)."""
+    return _holds > 0
 
 
 def release_blas() -> None:

@@ -205,3 +205,30 @@ def test_a_thread_count_set_during_a_hold_applies_when_the_hold_ends():
         tf.config.threading.set_intra_op_parallelism_threads(3)
         assert threads.blas_thread_count() == 1
     assert threads.blas_thread_count() == 3
+
+
+def test_a_large_product_in_a_held_plan_splits_its_rows_over_the_threads(monkeypatch):
+    from tenseur.ops import math_ops
+    calls = []
+    original = threads.parallel_map
+
+    def spy(fn, items, count=None):
+        items = list(items)
+        calls.append(items)
+        return original(fn, items, count)
+
+    monkeypatch.setattr(math_ops._threads, "parallel_map", spy)
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((512, 256)).astype(np.float32)
+    b = rng.standard_normal((256, 256)).astype(np.float32)   # 2^25 multiply-adds
+    from tenseur.ops.registry import get_op_def
+    matmul = get_op_def("MatMul")
+    tf.config.threading.set_intra_op_parallelism_threads(2)
+    plain = matmul.kernel(np, a, b, transpose_a=False, transpose_b=False)
+    assert calls == []                          # BLAS not held: one product on BLAS' threads
+    with threads.single_threaded_blas():
+        split = matmul.kernel(np, a, b, transpose_a=False, transpose_b=False)
+        small = matmul.kernel(np, a[:8], b, transpose_a=False, transpose_b=False)
+    assert calls == [[(0, 256), (256, 512)]]    # the small product stays whole
+    np.testing.assert_allclose(split, plain, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(small, plain[:8], rtol=1e-5, atol=1e-4)
