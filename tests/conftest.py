@@ -28,3 +28,20 @@ def mnist_dir():
     if not (path / "train-images-idx3-ubyte.gz").exists():
         pytest.skip(f"MNIST files not found in {path} (set TENSEUR_DATA_DIR)")
     return str(path)
+
+
+@pytest.fixture
+def parallel_calls(monkeypatch):
+    """The items of every `backend.threads.parallel_map` call (a list per call); the calls
+    still run. Kernels reach parallel_map through the threads module, so one patch sees all."""
+    from tenseur.backend import threads
+    calls = []
+    original = threads.parallel_map
+
+    def spy(fn, items, threads=None):
+        items = list(items)
+        calls.append(items)
+        return original(fn, items, threads)
+
+    monkeypatch.setattr(threads, "parallel_map", spy)
+    return calls

@@ -207,17 +207,8 @@ def test_a_thread_count_set_during_a_hold_applies_when_the_hold_ends():
     assert threads.blas_thread_count() == 3
 
 
-def test_a_large_product_in_a_held_plan_splits_its_rows_over_the_threads(monkeypatch):
-    from tenseur.ops import math_ops
-    calls = []
-    original = threads.parallel_map
-
-    def spy(fn, items, count=None):
-        items = list(items)
-        calls.append(items)
-        return original(fn, items, count)
-
-    monkeypatch.setattr(math_ops._threads, "parallel_map", spy)
+def test_a_large_product_in_a_held_plan_splits_its_rows_over_the_threads(parallel_calls):
+    calls = parallel_calls
     rng = np.random.default_rng(0)
     a = rng.standard_normal((512, 256)).astype(np.float32)
     b = rng.standard_normal((256, 256)).astype(np.float32)   # 2^25 multiply-adds

@@ -24,21 +24,12 @@ def _restore_threads():
 
 
 @pytest.fixture
-def splits(monkeypatch):
+def splits(monkeypatch, parallel_calls):
     """Every kernel goes parallel however small, its blocks made as on a 2-core machine; the
     list records the shares of each call."""
     monkeypatch.setattr(ck, "_PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(ck, "_CPUS", 2)
-    calls = []
-    original = backend_threads.parallel_map
-
-    def spy(fn, items, threads=None):
-        items = list(items)
-        calls.append(items)
-        return original(fn, items, threads)
-
-    monkeypatch.setattr(ck._threads, "parallel_map", spy)
-    return calls
+    return parallel_calls
 
 
 def run_with(count, fn):
