@@ -27,7 +27,7 @@ from contextlib import contextmanager
 
 __all__ = ["intra_op_threads", "requested_intra_op_threads", "set_intra_op_threads",
            "parallel_map", "blas_threads", "single_threaded_blas", "hold_blas", "release_blas",
-           "blas_held",
+           "blas_held", "even_ranges",
            "blas_thread_count"]
 
 _lock = threading.Lock()
@@ -182,6 +182,12 @@ def blas_threads(count: int):
     finally:
         if previous != count:
             functions[1](previous)
+
+
+def even_ranges(count: int, parts: int) -> list:
+    """[(lo, hi), ...]: range(count) cut into `parts` contiguous pieces of sizes differing by
+    at most one, in order (the row shares of a kernel split over threads)."""
+    return [(count * k // parts, count * (k + 1) // parts) for k in range(parts)]
 
 
 def _executor(size: int):

@@ -460,7 +460,7 @@ def _run_parallel(tail, dtype, consts, owned, *operands):
     else:
         out = _buffers.empty(shape, dtype)
     chunks = min(count, rows)
-    bounds = [(rows * i // chunks, rows * (i + 1) // chunks) for i in range(chunks)]
+    bounds = _threads.even_ranges(rows, chunks)
     done = _threads.parallel_map(lambda b: tail(b[0], b[1], out, sliced, own, *operands),
                                  bounds, count)
     return out if all(done) else _REDO

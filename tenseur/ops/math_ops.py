@@ -386,9 +386,8 @@ def _matmul_by_rows(a, b):
     if parts <= 1 or rows < 2 * parts or a.dtype != b.dtype or a.dtype.kind != "f":
         return np.matmul(a, b)
     out = np.empty((rows, b.shape[1]), a.dtype)
-    bounds = [(rows * i // parts, rows * (i + 1) // parts) for i in range(parts)]
-    _threads.parallel_map(lambda r: np.matmul(a[r[0]:r[1]], b, out=out[r[0]:r[1]]), bounds,
-                          parts)
+    _threads.parallel_map(lambda r: np.matmul(a[r[0]:r[1]], b, out=out[r[0]:r[1]]),
+                          _threads.even_ranges(rows, parts), parts)
     return out
 
 
@@ -434,8 +433,8 @@ class MatMul(OpDef):
             a = xp.swapaxes(a, -1, -2)
         if transpose_b:
             b = xp.swapaxes(b, -1, -2)
-        if (a.ndim == 2 and b.ndim == 2 and a.shape[0] * a.shape[1] * b.shape[1] >= _SPLIT_MACS
-                and _threads.blas_held() and xp is np):
+        if (_threads.blas_held() and xp is np and a.ndim == 2 and b.ndim == 2
+                and a.shape[0] * a.shape[1] * b.shape[1] >= _SPLIT_MACS):
             return _matmul_by_rows(a, b)
         return xp.matmul(a, b)
 

@@ -88,7 +88,7 @@ def _tiled_reduce(x: np.ndarray, g: _Geometry, ufunc) -> np.ndarray:
     if parts == 1:
         _tiled_reduce_into(x, g, ufunc, y)
         return y
-    bounds = [(n * k // parts, n * (k + 1) // parts) for k in range(parts)]
+    bounds = threads.even_ranges(n, parts)
     threads.parallel_map(lambda b: _tiled_reduce_into(x[b[0]:b[1]], g, ufunc, y[b[0]:b[1]]),
                          bounds, threads=parts)
     return y
