@@ -391,6 +391,12 @@ class Pow(_Binary):
         return (grad_x, grad * z * safe_log)
 
 
+def _routed(grad, mask):
+    """(grad where mask else 0, grad where not mask else 0): Maximum's and Minimum's gradients."""
+    zeros = zeros_like(grad)
+    return (where_(mask, grad, zeros), where_(mask, zeros, grad))
+
+
 @register_op("Maximum")
 class Maximum(_Binary):
     """max(x, y). Gradient goes to x where x >= y, else to y (ties go to x, as TensorFlow)."""
@@ -400,9 +406,7 @@ class Maximum(_Binary):
 
     def gradient(self, op, grad):
         x, y = op.inputs
-        mask = greater_equal(x, y)
-        zeros = zeros_like(grad)
-        return (where_(mask, grad, zeros), where_(mask, zeros, grad))
+        return _routed(grad, greater_equal(x, y))
 
 
 @register_op("Minimum")
@@ -414,9 +418,7 @@ class Minimum(_Binary):
 
     def gradient(self, op, grad):
         x, y = op.inputs
-        mask = less_equal(x, y)
-        zeros = zeros_like(grad)
-        return (where_(mask, grad, zeros), where_(mask, zeros, grad))
+        return _routed(grad, less_equal(x, y))
 
 
 @register_op("SquaredDifference")
