@@ -310,6 +310,11 @@ class GradientTape:
                                 f"got {type(s).__name__} {s!r}.")
             keys.append(key)
         tracked = self._tracked
+        if not _ACTIVE and _eager_value is not None:
+            results = _tape_plan_gradients(self._records, tracked, targets, output_gradients,
+                                           keys)
+            if results is not None:
+                return results
         grads: dict = {}
         for t, g in zip(targets, output_gradients):
             if not isinstance(t, Tensor):
@@ -319,21 +324,17 @@ class GradientTape:
                 continue
             g = array_ops.ones_like(t) if g is None else _as_gradient(g, t)
             grads.setdefault(id(t), []).append(g)
-        keep = {id(k) for k in keys}
-        for record in reversed(list(self._records)):
-            out_grads = []
-            for out in record.outputs:
-                gs = grads.get(id(out)) if id(out) in keep else grads.pop(id(out), None)
-                out_grads.append(_aggregate(gs))
-            if all(g is None for g in out_grads):
-                continue
+
+        def input_gradients(record, out_grads):
             wanted = tuple(id(inp) in tracked for inp in record.inputs)
             in_grads = _compiled_gradients(record, out_grads, wanted) if not _ACTIVE else None
             if in_grads is None:
                 in_grads = op_input_gradients(record, out_grads, lambda inp: id(inp) in tracked)
-            for inp, g in zip(record.inputs, in_grads):
-                if g is not None:
-                    grads.setdefault(id(inp), []).append(g)
+            return in_grads
+
+        steps = [(r, [id(t) for t in r.inputs], [id(t) for t in r.outputs])
+                 for r in self._records]
+        _backward(steps, grads, {id(k) for k in keys}, input_gradients)
         return [_aggregate(grads.get(id(k))) if k.dtype.is_floating else None for k in keys]
 
     def _graph_gradient(self, targets, output_gradients, sources) -> list:
@@ -463,15 +464,9 @@ class _CompiledGradient:
         self._plan = self._session._build_plan([g for g in in_grads if g is not None], fed)
 
     def __call__(self, record, out_grads) -> list:
-        plan = self._plan
-        values = [None] * plan.num_slots
         arrays = [t._value for t in record.inputs] + [t._value for t in record.outputs] + [
             g._value for g in out_grads if g is not None]
-        for (_, slot, _, _), array in zip(plan.feeds, arrays):
-            values[slot] = array
-        self._session._execute(plan, values)
-        results = iter(_eager_value(values[s], d) for s, d in zip(plan.fetch_slots, self.dtypes))
-        return [next(results) if p else None for p in self.present]
+        return _run_plan(self._session, self._plan, arrays, self.dtypes, self.present)
 
 
 def _compiled_gradients(record, out_grads, wanted):
@@ -493,6 +488,184 @@ def _compiled_gradients(record, out_grads, wanted):
             _compiled.clear()
         compiled = _compiled[key] = _CompiledGradient(record, out_grads, wanted)
     return compiled(record, out_grads)
+
+
+# -- the whole tape as one plan -----------------------------------------------------------
+#
+# A training loop records the same ops on the same shapes every step. The second time a tape
+# of one structure is differentiated, its whole backward pass is built once as a graph over
+# placeholders standing for the recorded tensors (the walk of `_eager_gradient`, with graph
+# tensors) and compiled into one Session plan: the compiler's passes then see the whole
+# backward (fusions, dead gradients pruned) and each step is one plan run instead of one per
+# recorded op (the slides' MLP trained eagerly: ~25 runs a step).
+
+_tape_plans: dict = {}      # signature -> _TapePlan, or None when not compilable
+_tape_seen: set = set()     # signatures differentiated once (compiled when seen again)
+_MAX_TAPE_PLANS = 64
+# A structure is compiled the second time it is differentiated, so that one-off tapes (a
+# Jacobian's rows, a notebook cell) never pay for building a plan; tests set this to compile
+# at first sight.
+compile_at_first_sight = False
+
+
+def _tape_signature(records, tracked, targets, output_gradients, keys):
+    """(signature, tensors) of a differentiation: the records' ops, attributes and wiring, the
+    tensors' shapes and dtypes, which are watched, the targets, output gradients and sources;
+    `tensors` lists the tape's tensors by the position the signature gives them. None when
+    some record cannot take part (an uncompilable gradient, an output recorded twice)."""
+    position: dict = {}
+    tensors: list = []
+    parts: list = []
+    for record in records:
+        op_def = record.op_def
+        if op_def.gradient == NOT_DIFFERENTIABLE or op_def.gradient is None \
+                or not getattr(op_def, "_compilable_gradient", True):
+            return None
+        ins = []
+        for t in record.inputs:
+            i = position.get(id(t))
+            if i is None:               # a tensor from outside the tape: watched or constant
+                position[id(t)] = len(tensors)
+                tensors.append(t)
+                value = t._value
+                ins.append((value.shape, value.dtype, id(t) in tracked))
+            else:
+                ins.append(i)
+        outs = []
+        for t in record.outputs:
+            if id(t) in position:
+                return None
+            position[id(t)] = len(tensors)
+            tensors.append(t)
+            value = t._value
+            outs.append((value.shape, value.dtype))
+        parts.append((op_def, tuple(record.attrs.values()), tuple(ins), tuple(outs)))
+    ends = []
+    for t, g in zip(targets, output_gradients):
+        i = position.get(id(t))
+        if i is None or id(t) not in tracked or not t.dtype.is_floating:
+            return None                 # rare (a target off the tape): the general walk
+        ends.append((i, None if g is None else (g._value.shape, g._value.dtype)))
+    starts = tuple(position.get(id(k)) for k in keys)
+    return (tuple(parts), tuple(ends), starts), tensors
+
+
+class _TapePlan:
+    """The backward pass of one tape structure as a Session plan (see above)."""
+
+    def __init__(self, records, signature):
+        from ..framework.graph import Graph
+        from ..framework.session import BaseSession
+        parts, ends, starts = signature
+        graph = Graph()
+        with graph.as_default():
+            holders: list = []        # position -> the placeholder standing for that tensor
+            wanted: set = set()       # ids of the placeholders whose gradient is wanted
+            wiring: list = []         # per record: (input positions, output positions)
+            for record, (_, _, ins, outs) in zip(records, parts):
+                in_positions = []
+                for t, spec in zip(record.inputs, ins):
+                    if isinstance(spec, tuple):          # first seen here: from outside
+                        holders.append(array_ops.placeholder(t.dtype, spec[0]))
+                        if spec[2]:
+                            wanted.add(id(holders[-1]))
+                        spec = len(holders) - 1
+                    in_positions.append(spec)
+                out_positions = []
+                for t, (shape, _) in zip(record.outputs, outs):
+                    out_positions.append(len(holders))
+                    holders.append(array_ops.placeholder(t.dtype, shape))
+                    wanted.add(id(holders[-1]))
+                wiring.append((in_positions, out_positions))
+            grads: dict = {}
+            fed_grads = []
+            for i, g in ends:
+                if g is None:
+                    grad = array_ops.ones_like(holders[i])
+                else:
+                    grad = array_ops.placeholder(holders[i].dtype, g[0])
+                    fed_grads.append(grad)
+                grads.setdefault(i, []).append(grad)
+            # `_eager_gradient`'s walk, over the placeholders.
+            steps = [(_OpRecord(r.op_def, [holders[i] for i in ins], [holders[i] for i in outs],
+                                r.attrs, r.name), ins, outs)
+                     for r, (ins, outs) in zip(records, wiring)]
+            _backward(steps, grads, {i for i in starts if i is not None},
+                      lambda view, out_grads: op_input_gradients(
+                          view, out_grads, lambda t: id(t) in wanted))
+            results = [None if i is None or not holders[i].dtype.is_floating
+                       else _aggregate(grads.get(i)) for i in starts]
+        self.present = [g is not None for g in results]
+        self.dtypes = [g.dtype for g in results if g is not None]
+        fetches = [g for g in results if g is not None]
+        self._session = BaseSession(graph=graph)
+        # Feed only the recorded tensors the backward pass reads.
+        needed = {op._id for op in self._session._prune(fetches, [])}
+        self.fed_positions = [i for i, h in enumerate(holders) if h.op._id in needed]
+        self._plan = self._session._build_plan(
+            fetches, [holders[i] for i in self.fed_positions] + fed_grads)
+
+    def __call__(self, tensors, output_gradients) -> list:
+        arrays = [tensors[i]._value for i in self.fed_positions]
+        arrays += [g._value for g in output_gradients if g is not None]
+        return _run_plan(self._session, self._plan, arrays, self.dtypes, self.present)
+
+
+def _backward(steps, grads, keep, input_gradients) -> None:
+    """Reverse-mode accumulation over `steps`, [(record, input keys, output keys)] in recording
+    order: each record's output gradients (summed; dropped from `grads` once used unless their
+    key is in `keep`) give its input gradients, `input_gradients(record, out_grads)`, added to
+    `grads` (key -> list of gradients; the targets' seeded by the caller)."""
+    for record, in_keys, out_keys in reversed(steps):
+        out_grads = [_aggregate(grads.get(k) if k in keep else grads.pop(k, None))
+                     for k in out_keys]
+        if all(g is None for g in out_grads):
+            continue
+        for k, g in zip(in_keys, input_gradients(record, out_grads)):
+            if g is not None:
+                grads.setdefault(k, []).append(g)
+
+
+def _tape_plan_gradients(records, tracked, targets, output_gradients, keys):
+    """The sources' gradients through the tape's compiled backward plan; None when the tape
+    takes the op-by-op walk instead (first sight of its structure, or not compilable)."""
+    if not records or not all(isinstance(t, Tensor) for t in targets):
+        return None
+    output_gradients = [None if g is None else _as_gradient(g, t)
+                        for g, t in zip(output_gradients, targets)]
+    try:
+        found = _tape_signature(records, tracked, targets, output_gradients, keys)
+        if found is None:
+            return None
+        signature, tensors = found
+        plan = _tape_plans.get(signature, False)
+    except TypeError:                   # an unhashable attribute
+        return None
+    if plan is False:
+        if not compile_at_first_sight and signature not in _tape_seen:
+            if len(_tape_seen) >= 4 * _MAX_TAPE_PLANS:
+                _tape_seen.clear()
+            _tape_seen.add(signature)
+            return None
+        if len(_tape_plans) >= _MAX_TAPE_PLANS:
+            _tape_plans.clear()
+        try:
+            plan = _TapePlan(records, signature)
+        except Exception:       # noqa: BLE001 - the op-by-op walk raises what there is to raise
+            plan = None
+        _tape_plans[signature] = plan
+    return None if plan is None else plan(tensors, output_gradients)
+
+
+def _run_plan(session, plan, arrays, dtypes, present) -> list:
+    """Runs a compiled gradient plan on the arrays fed, in the plan's feed order; the fetched
+    gradients as eager tensors, None where `present` says no gradient flows."""
+    values = [None] * plan.num_slots
+    for (_, slot, _, _), array in zip(plan.feeds, arrays):
+        values[slot] = array
+    session._execute(plan, values)
+    results = iter(_eager_value(values[s], d) for s, d in zip(plan.fetch_slots, dtypes))
+    return [next(results) if p else None for p in present]
 
 
 # -- helpers --------------------------------------------------------------------------------

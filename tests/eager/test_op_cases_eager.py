@@ -13,6 +13,7 @@ import pytest
 
 import tenseur as tf
 import tenseur.eager as eager
+from tenseur.autodiff import tape as tape_module
 from tenseur.testing.op_cases import _cast_inputs
 
 from . import cases_control
@@ -118,6 +119,27 @@ def test_tape_gradients_equal_graph_gradients(case, nested):
     expected = _graph_gradients(case, inputs, wrt, second_order)
     got = _eager_gradients(case, inputs, wrt, second_order, nested)
     assert len(got) == len(expected), case.name
+    for k, (g, e) in enumerate(zip(got, expected)):
+        assert (g is None) == (e is None), f"{case.name}: gradient {k} is {g} vs graph {e}"
+        if g is not None:
+            np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-12,
+                                       err_msg=f"{case.name}: gradient {k}")
+
+
+@pytest.mark.parametrize("case", [c for c in ALL_CASES if c.grad], ids=lambda c: c.name)
+def test_tape_plan_gradients_equal_graph_gradients(case):
+    """The second tape of one structure runs its whole backward pass as one compiled plan
+    (tape._TapePlan): its gradients are the graph's too."""
+    inputs = _cast_inputs(case.inputs, "float64")
+    wrt = case.wrt if case.wrt is not None else [
+        i for i, x in enumerate(inputs) if x.dtype.kind == "f"]
+    expected = _graph_gradients(case, inputs, wrt, False)
+    tape_module._tape_plans.clear()
+    tape_module._tape_seen.clear()
+    _eager_gradients(case, inputs, wrt, False, False)
+    assert not tape_module._tape_plans, "compiled at first sight"
+    got = _eager_gradients(case, inputs, wrt, False, False)
+    assert [p is not None for p in tape_module._tape_plans.values()] == [True], case.name
     for k, (g, e) in enumerate(zip(got, expected)):
         assert (g is None) == (e is None), f"{case.name}: gradient {k} is {g} vs graph {e}"
         if g is not None:

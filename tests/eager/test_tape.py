@@ -4,7 +4,18 @@ import numpy as np
 import pytest
 
 import tenseur as tf
+from tenseur.autodiff import tape as tape_module
 from tenseur.eager import GradientTape, UnconnectedGradients
+
+
+@pytest.fixture(autouse=True, params=["walk", "plan"])
+def backward(request, monkeypatch):
+    """Every rule holds both for the op-by-op walk of a tape and for its compiled plan (which a
+    training loop's tapes use from their second step; compiled at first sight here)."""
+    monkeypatch.setattr(tape_module, "compile_at_first_sight", request.param == "plan")
+    monkeypatch.setattr(tape_module, "_tape_plans", {})
+    monkeypatch.setattr(tape_module, "_tape_seen", set())
+    return request.param
 
 
 def test_constants_need_watching_variables_do_not(eager_ctx):
