@@ -13,7 +13,7 @@ from ..framework.errors import InvalidArgumentError, ShapeError
 from ..framework.shapes import TensorShape
 from ..framework.tensor import Tensor, TensorSpec
 from .registry import (NOT_DIFFERENTIABLE, OpDef, apply_op, constant_op, convert_to_tensor,
-                       register_op)
+                       executing_eagerly, register_op)
 
 __all__ = ["constant", "placeholder", "placeholder_with_default", "identity", "stop_gradient",
            "no_op", "group", "zeros", "ones", "zeros_like", "ones_like", "fill", "shape"]
@@ -166,7 +166,10 @@ def no_op(name="NoOp"):
 
 
 def group(*inputs, name="group_deps"):
-    """An op that runs after all of `inputs` (ops or tensors) have run."""
+    """An op that runs after all of `inputs` (ops or tensors) have run; None when executing
+    eagerly, where they have all run already (as TF 2's tf.group)."""
+    if executing_eagerly():
+        return None
     from ..framework.graph import get_default_graph
     flat = []
     for item in inputs:
