@@ -56,3 +56,40 @@ def test_rss_stays_flat_over_200_training_steps(optimize):
     assert after - before < 8 * 2 ** 20, (
         f"RSS grew by {(after - before) / 2 ** 20:.1f} MiB over 200 steps")
     assert len(train_plans) == (2 if optimize else 1)   # one per fed shape when specialized
+
+
+def test_rss_stays_flat_over_200_eager_training_steps():
+    """Eager training (GradientTape, whose backward pass runs as one compiled plan from the
+    second step, and apply_gradients) keeps nothing from one step to the next either."""
+    from tenseur import eager
+    from tenseur.autodiff import tape as tape_module
+    rng = np.random.default_rng(0)
+    with eager.eager_mode():
+        w1 = tf.Variable(rng.standard_normal((784, 64)).astype(np.float32) * 0.05)
+        w2 = tf.Variable(rng.standard_normal((64, 10)).astype(np.float32) * 0.05)
+        b2 = tf.Variable(np.zeros(10, np.float32))
+        opt = tf.train.MomentumOptimizer(0.05, 0.9)
+        batches = [(tf.constant(rng.uniform(0, 1, (n, 784)).astype(np.float32)),
+                    tf.constant(np.eye(10, dtype=np.float32)[rng.integers(0, 10, n)]))
+                   for n in (64, 64, 64, 17)]
+
+        def steps(count):
+            for i in range(count):
+                x, y = batches[i % len(batches)]
+                with eager.GradientTape() as tape:
+                    h = tf.nn.dropout(tf.nn.sigmoid(tf.matmul(x, w1)), rate=0.2)
+                    logits = tf.matmul(h, w2) + b2
+                    loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(
+                        labels=y, logits=logits))
+                grads = tape.gradient(loss, [w1, w2, b2])
+                opt.apply_gradients(zip(grads, [w1, w2, b2]))
+
+        steps(40)                                       # warm-up: the plans are built
+        gc.collect()
+        before = _rss_bytes()
+        steps(200)
+        gc.collect()
+        after = _rss_bytes()
+    assert after - before < 8 * 2 ** 20, (
+        f"RSS grew by {(after - before) / 2 ** 20:.1f} MiB over 200 eager steps")
+    assert any(plan is not None for plan in tape_module._tape_plans.values())
