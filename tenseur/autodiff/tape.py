@@ -8,6 +8,11 @@ functions `tenseur.gradients` uses (`op_input_gradients`, which also owns the br
 rule). Those gradient functions call public ops, which run eagerly and are heard by any
 outer tape: nested tapes give higher-order derivatives with no extra code.
 
+Without an outer recording tape, nobody needs the backward ops themselves, so they run
+compiled: the second time a tape of one structure is differentiated (a training loop's second
+step) its whole backward pass becomes one Session plan (`_TapePlan`), and otherwise each
+record's gradient runs as a small cached plan (`_CompiledGradient`).
+
 Variables are tracked by a handle: each eager read of a variable is recorded as an
 `Identity` from the variable's handle to the value read, and trainable variables are watched
 as soon as they are read (`watch_accessed_variables=True`).
