@@ -4,7 +4,10 @@ eager vs `tenseur.function` vs graph mode vs PyTorch eager, in one run on one ma
 - small op: `a + b` on two 10-element float32 tensors (the cost of dispatching an op: the
   kernel itself is ~0.5 us of NumPy);
 - MLP step: 784-64-32-16-10, sigmoid, softmax, the slides' cross-entropy, SGD, batch 128, on
-  random data (the arithmetic is the same for every contender, so the gap is overhead).
+  random data (the arithmetic is the same for every contender, so the gap is overhead);
+- optimizer step: `apply_gradients` (SGD, Adam; `tenseur.train` and Keras) on the MLP's 8
+  variables, traced (the default from the second step) and op by op, against PyTorch's
+  `optimizer.step()`.
 
 The machine may be shared: each number is the median of several repeats, and contenders are
 measured in alternation so that a noisy moment hurts all of them alike. PyTorch is measured
@@ -178,6 +181,47 @@ def mlp_contenders():
     return contenders
 
 
+# -- the optimizer step ---------------------------------------------------------------------
+
+def optimizer_contenders():
+    """apply_gradients on the MLP's 8 variables with fixed gradients: as it runs by default
+    (one traced function from the second step, eager/traced_steps.py) and op by op (what
+    `run_functions_eagerly(True)` keeps it to), against PyTorch's optimizer.step()."""
+    from tenseur import keras
+    init = [a for pair in initial_weights() for a in pair]
+    rng = np.random.default_rng(1)
+    grads_np = [rng.standard_normal(a.shape).astype(np.float32) * 1e-3 for a in init]
+    with eager.eager_mode():
+        grads = [tf.constant(g) for g in grads_np]
+    makers = {"tf.train SGD": lambda: tf.train.GradientDescentOptimizer(LEARNING_RATE),
+              "tf.train Adam": lambda: tf.train.AdamOptimizer(1e-3),
+              "keras SGD": lambda: keras.optimizers.SGD(LEARNING_RATE),
+              "keras Adam": lambda: keras.optimizers.Adam(1e-3)}
+    contenders = {}
+    for name, make in makers.items():
+        for traced in (True, False):
+            with eager.eager_mode():
+                variables = [tf.Variable(a) for a in init]
+            optimizer = make()
+
+            def apply(optimizer=optimizer, variables=variables, traced=traced):
+                eager.run_functions_eagerly(not traced)
+                try:
+                    with eager.eager_mode():
+                        optimizer.apply_gradients(zip(grads, variables))
+                finally:
+                    eager.run_functions_eagerly(False)
+            contenders[f"tenseur {name}{'' if traced else ' op by op'}"] = apply
+    if torch is not None:
+        for name, cls in (("SGD", torch.optim.SGD), ("Adam", torch.optim.Adam)):
+            tensors = [torch.tensor(a, requires_grad=True) for a in init]
+            for t, g in zip(tensors, grads_np):
+                t.grad = torch.from_numpy(g)
+            optimizer = cls(tensors, lr=LEARNING_RATE if name == "SGD" else 1e-3)
+            contenders[f"PyTorch {name} step()"] = optimizer.step
+    return contenders
+
+
 def main(repeats=9, quick=False):
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, NumPy {np.__version__}"
@@ -196,7 +240,12 @@ def main(repeats=9, quick=False):
           f"repeats, us per training step)")
     for name, us in steps.items():
         print(f"  {name:<34} {us:8.0f} us")
-    return ops, steps
+    updates = alternate(optimizer_contenders(), number=20 if quick else 200, repeats=repeats)
+    print(f"\noptimizer step: apply_gradients on the MLP's 8 variables (median of {repeats} "
+          f"repeats, us per step)")
+    for name, us in updates.items():
+        print(f"  {name:<34} {us:8.0f} us")
+    return ops, steps, updates
 
 
 if __name__ == "__main__":

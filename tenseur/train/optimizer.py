@@ -184,6 +184,14 @@ class Optimizer:
             raise ValueError(f"No gradients provided for any variable: "
                              f"{[str(v) for _, v in pairs]}.")
         eager = executing_eagerly()
+        if eager and _is_eager_variable(var_list[0]) and self._settings_traceable():
+            # From the second step on, the updates run as one traced function.
+            from ..eager.traced_steps import settings_of, traced_step
+            key = (None if global_step is None else id(global_step), name, settings_of(self))
+            if traced_step(self, var_list, [g for g, _ in pairs if g is not None],
+                           lambda gs: self.apply_gradients(zip(gs, var_list), global_step, name),
+                           key):
+                return None
         # Eager variables are updated where the code runs: now, or in the function traced.
         graph = get_default_graph() if _is_eager_variable(var_list[0]) else var_list[0].graph
         with graph.as_default():
@@ -212,6 +220,11 @@ class Optimizer:
             if train_op not in train_ops:
                 train_ops.append(train_op)
         return train_op
+
+    def _settings_traceable(self) -> bool:
+        """Whether a traced step may bake in this optimizer's settings: not when a
+        hyper-parameter is a callable or a tensor (read anew at every step)."""
+        return not any(callable(v) or isinstance(v, Tensor) for v in vars(self).values())
 
     # -- slots and non-slot variables ------------------------------------------------------
 

@@ -25,6 +25,7 @@ import warnings
 
 import tenseur as tf
 
+from ...eager.traced_steps import settings_of, traced_step
 from .. import backend
 from .schedules import LearningRateSchedule
 from .schedules import deserialize as deserialize_schedule
@@ -238,6 +239,15 @@ class Optimizer:
         grads = [g for g, _ in pairs]
         variables = [v for _, v in pairs]
         self.build(variables)
+        if self._eager_variables and tf.executing_eagerly() and not (
+                callable(self._learning_rate)
+                and not isinstance(self._learning_rate, LearningRateSchedule)):
+            # From the second step on, the step runs as one traced function (a learning rate
+            # given as a Python callable is read at every step instead: not traced).
+            key = (settings_of(self), id(self._learning_rate))
+            if traced_step(self, variables, grads,
+                           lambda gs: self.apply_gradients(zip(gs, variables), name), key):
+                return self._iterations
         graph = self._graph
         if self._eager_variables:
             # Eager variables are updated where the code runs: now (eager mode), or in the
