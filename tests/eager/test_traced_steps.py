@@ -67,6 +67,8 @@ def test_traced_steps_take_the_variables_where_op_by_op_steps_do(name, make):
     want = _steps(want_optimizer, traced=False)
     assert _traced(want_optimizer) == 0
     _assert_same(got, want, name)
+    if isinstance(traced, optimizers.Optimizer):
+        assert int(traced.iterations.numpy()) == 5 == int(want_optimizer.iterations.numpy())
 
 
 def test_settings_changed_between_steps_are_seen():
