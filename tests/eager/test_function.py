@@ -50,6 +50,41 @@ def test_calls_with_tensors_only_find_their_trace_by_shape_and_dtype(eager_ctx):
     assert g._by_tensors == {} and g.experimental_get_tracing_count() == 2
 
 
+def test_numpy_arguments_are_fed_uncopied_and_outputs_never_alias_them(eager_ctx):
+    @function
+    def f(x, y):
+        return x * y, x, x[0], tf.reduce_sum(y)
+
+    x, y = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32), np.array([2.0, 3.0], np.float32)
+    f(x, y)
+    product, same, row, total = f(x, y)                          # the shortcut now
+    assert f.experimental_get_tracing_count() == 1 and len(f._by_tensors) == 1
+    assert product.numpy().tolist() == [[2.0, 6.0], [6.0, 12.0]] and float(total) == 5.0
+    x[...] = 0.0                                                 # the caller reuses its array
+    assert same.numpy().tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert row.numpy().tolist() == [1.0, 2.0]
+    # Another dtype, or a strided view, is another call (the general lookup, by value).
+    assert f(x.astype(np.float64), y.astype(np.float64))[0].dtype == tf.float64
+    assert f(np.ones((2, 4), np.float32)[:, ::2], y)[0].numpy().tolist() == [[2.0, 3.0]] * 2
+    assert f.experimental_get_tracing_count() == 2
+
+
+def test_numpy_arguments_under_a_recording_tape_are_copied(eager_ctx):
+    v = tf.Variable(2.0)
+
+    @function
+    def f(x):
+        return tf.reduce_sum(x * v)
+
+    x = np.array([1.0, 2.0], np.float32)
+    f(x)
+    f(x)
+    with eager.GradientTape() as tape:
+        y = f(x)
+    x[...] = 10.0                       # after the call: the tape saw the call's own copy
+    assert float(tape.gradient(y, v)) == 3.0
+
+
 def test_nested_arguments_are_keyed_by_structure(eager_ctx):
     traces = []
 
