@@ -18,8 +18,19 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     return tf.minimum(out, max_value) if max_value is not None else out
 
 
+def _with_logits(output, logits, op_type):
+    """`output` marked with the logits it was computed from, as Keras 3 marks it
+    (`_keras_logits`): a cross-entropy given `output` then uses the stable logits form in eager
+    mode too, where no graph op leads back to the logits (keras/losses.py, _logits_behind)."""
+    try:
+        output._keras_logits_of = (op_type, logits)
+    except AttributeError:         # a value that takes no attributes: the probabilities' form
+        pass
+    return output
+
+
 def sigmoid(x):
-    return tf.sigmoid(x)
+    return _with_logits(tf.sigmoid(x), x, "Sigmoid")
 
 
 def hard_sigmoid(x):
@@ -27,7 +38,8 @@ def hard_sigmoid(x):
 
 
 def softmax(x, axis=-1):
-    return tf.nn.softmax(x, axis=axis)
+    output = tf.nn.softmax(x, axis=axis)
+    return _with_logits(output, x, "Softmax") if axis in (-1, None) else output
 
 
 def log_softmax(x, axis=-1):

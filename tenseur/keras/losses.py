@@ -2,9 +2,10 @@
 that add `reduction` (and `from_logits`) on top, built on tenseur ops.
 
 Cross-entropies are computed in their stable form. With `from_logits=True` they go through
-tenseur's fused `*_cross_entropy_with_logits` ops. Given probabilities, they look at the op
-that produced `y_pred`: the output of a `Softmax` (or `Sigmoid`) op is replaced by that op's
-input, the logits, as tf.keras 2.x and Keras 3 do, so `Dense(10, activation="softmax")` with
+tenseur's fused `*_cross_entropy_with_logits` ops. Given probabilities, they look at what
+produced `y_pred`: the output of a `Softmax` (or `Sigmoid`) op, or of the Keras activation of
+that name (which marks its output, eager tensors included), is replaced by its input, the
+logits, as tf.keras 2.x and Keras 3 do, so `Dense(10, activation="softmax")` with
 `categorical_crossentropy` never takes the log of a rounded-off probability. Other
 probabilities are clipped to `[epsilon, 1 - epsilon]` (epsilon = 1e-7) as Keras does.
 
@@ -43,7 +44,10 @@ def _pair(y_true, y_pred):
 
 def _logits_behind(output, op_type: str):
     """The logits of `output` when it is the output of a `op_type` op (through Identity ops),
-    else None."""
+    or of the Keras activation of that name (eager tensors too), else None."""
+    marked = getattr(output, "_keras_logits_of", None)
+    if marked is not None:
+        return marked[1] if marked[0] == op_type else None
     tensor = output
     while isinstance(tensor, tf.Tensor):
         op = tensor.op

@@ -362,6 +362,35 @@ def test_eager_fit_matches_graph_fit_from_the_same_weights(name):
             np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("activation,loss,label", [
+    ("softmax", "categorical_crossentropy", [[0.0, 1.0]]),
+    ("softmax", "sparse_categorical_crossentropy", [1]),
+    ("sigmoid", "binary_crossentropy", [[0.0, 1.0]]),
+])
+def test_cross_entropy_of_an_activation_uses_its_logits_in_eager_mode_too(activation, loss,
+                                                                           label):
+    """Keras 3 marks a softmax or sigmoid output with its logits, so the loss of saturated
+    probabilities is the logits' (100 here), not that of probabilities clipped to 1e-7 (16.1),
+    eagerly as in a graph."""
+    def value():
+        inputs = keras.Input((2,))
+        model = keras.Model(inputs, keras.layers.Activation(activation)(inputs))
+        fn = keras.losses.get(loss)
+        labels = np.array(label, np.int32 if "sparse" in loss else np.float32)
+        return fn(tf.constant(labels), model(tf.constant([[100.0, 0.0]])))
+    with tf.eager_mode():
+        eager_loss = float(np.sum(value().numpy()))
+    graph = tf.Graph()
+    with graph.as_default():
+        loss_tensor = value()
+        with tf.Session(graph=graph) as sess:
+            graph_loss = float(np.sum(sess.run(loss_tensor)))
+    # sigmoid: the mean of 100 (label 0, logit 100) and log 2 (label 1, logit 0)
+    expected = 100.0 if activation == "softmax" else (100.0 + np.log(2.0)) / 2
+    assert eager_loss == pytest.approx(expected, rel=1e-5)
+    assert graph_loss == pytest.approx(expected, rel=1e-5)
+
+
 class _Probe(keras.layers.Layer):
     """Identity that records whether each call ran eagerly."""
 
