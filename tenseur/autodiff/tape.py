@@ -474,11 +474,17 @@ class _CompiledGradient:
         return _run_plan(self._session, self._plan, arrays, self.dtypes, self.present)
 
 
+def _gradient_compilable(op_def) -> bool:
+    """Whether an op's registered gradient can be built into a plan over placeholders (not a
+    function call's, which runs a ConcreteFunction itself)."""
+    return (op_def.gradient != NOT_DIFFERENTIABLE and op_def.gradient is not None
+            and getattr(op_def, "_compilable_gradient", True))
+
+
 def _compiled_gradients(record, out_grads, wanted):
     """The input gradients through the op's compiled gradient, or None (not compilable)."""
     op_def = record.op_def
-    if _eager_value is None or op_def.gradient == NOT_DIFFERENTIABLE or op_def.gradient is None \
-            or not getattr(op_def, "_compilable_gradient", True):
+    if _eager_value is None or not _gradient_compilable(op_def):
         return None
     try:
         key = (op_def, tuple(record.attrs.values()), wanted,
@@ -523,8 +529,7 @@ def _tape_signature(records, tracked, targets, output_gradients, keys):
     parts: list = []
     for record in records:
         op_def = record.op_def
-        if op_def.gradient == NOT_DIFFERENTIABLE or op_def.gradient is None \
-                or not getattr(op_def, "_compilable_gradient", True):
+        if not _gradient_compilable(op_def):
             return None
         ins = []
         for t in record.inputs:
