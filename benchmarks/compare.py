@@ -8,9 +8,10 @@ for every framework):
             VALID), softmax cross-entropy from the logits, SGD lr 0.05, batch 430,
             Glorot-uniform kernels and zero biases;
   resnet50  ResNet50 forward pass (inference), batch 8, 224x224x3, random weights.
-Contenders: tenseur graph mode (Session.run), tenseur eager (GradientTape) and tenseur
-@function (traced step), PyTorch eager and torch.compile, TensorFlow/Keras (train_on_batch),
-JAX (jit); each one whose package is not importable is skipped with a note.
+Contenders: tenseur graph mode (Session.run), tenseur eager (GradientTape), tenseur
+@function (traced step) and tenseur.keras (train_on_batch of the same Keras model as
+TensorFlow's), PyTorch eager and torch.compile, TensorFlow/Keras (train_on_batch), JAX (jit);
+each one whose package is not importable is skipped with a note.
 
 Each contender runs in its own worker process (so its peak RSS is its own, and frameworks do
 not share thread pools); the workers are kept alive and driven in interleaved rounds, so a
@@ -38,8 +39,8 @@ EPOCH = 55000
 MLP_SIZES = (784, 64, 32, 16, 10)
 LR = 0.05
 BATCH = {"mlp": 128, "cnn": 430, "resnet50": 8}
-CONTENDERS = ("tenseur-graph", "tenseur-function", "tenseur-eager", "torch", "torch-compile",
-              "tf-keras", "jax")
+CONTENDERS = ("tenseur-graph", "tenseur-function", "tenseur-eager", "tenseur-keras", "torch",
+              "torch-compile", "tf-keras", "jax")
 # contender -> workloads it runs (the eager tape is skipped on the CNN's 430-image batches in
 # --quick mode by the caller; JAX has no ResNet50 without an extra model library)
 # Pause before each contender's turn when frameworks run several threads: thread pools
@@ -48,7 +49,7 @@ CONTENDERS = ("tenseur-graph", "tenseur-function", "tenseur-eager", "torch", "to
 # tenseur's CNN step measured 282 ms in compare.py against 192-207 ms alone).
 SETTLE_S = 1.0
 SUPPORTS = {"jax": ("mlp", "cnn"), "tenseur-eager": ("mlp", "cnn"),
-            "tenseur-function": ("mlp", "cnn")}
+            "tenseur-function": ("mlp", "cnn"), "tenseur-keras": ("mlp", "cnn")}
 
 
 # -- shared data and weights ---------------------------------------------------------------------
@@ -112,8 +113,7 @@ def tenseur_graph(workload, weights, data):
     with graph.as_default():
         if workload == "resnet50":
             from tenseur import keras
-            model = keras.applications.ResNet50(weights=None)
-            return lambda images, labels: model.predict_on_batch(images), None
+            return keras_contender(keras, workload, weights)
         params = [tf.Variable(w) for w in weights]
         shape = [None, 784] if workload == "mlp" else [None, 28, 28, 1]
         x = tf.placeholder(tf.float32, shape)
@@ -291,12 +291,9 @@ class Nhwc:
         return _Nhwc()
 
 
-def tf_keras_contender(workload, weights, data):
-    import tensorflow as tf
-    keras = tf.keras
-    if workload == "resnet50":
-        model = keras.applications.ResNet50(weights=None)
-        return lambda images, labels: model.predict_on_batch(images), None
+def keras_model(keras, workload, weights):
+    """The workload as a compiled Keras functional model (`keras`: tf.keras or tenseur.keras,
+    the same code for both), with the shared initial weights."""
     if workload == "mlp":
         inputs = keras.Input((784,))
         h = inputs
@@ -319,6 +316,15 @@ def tf_keras_contender(workload, weights, data):
     model = keras.Model(inputs, outputs)
     model.set_weights(weights)
     model.compile(optimizer=keras.optimizers.SGD(LR), loss=loss)
+    return model
+
+
+def keras_contender(keras, workload, weights):
+    """train_on_batch / predict_on_batch of `keras_model` (tf.keras or tenseur.keras)."""
+    if workload == "resnet50":
+        model = keras.applications.ResNet50(weights=None)
+        return lambda images, labels: model.predict_on_batch(images), None
+    model = keras_model(keras, workload, weights)
     return (lambda images, labels: model.train_on_batch(images, labels),
             lambda images: model.predict_on_batch(images))
 
@@ -376,14 +382,18 @@ def build(contender, workload, weights, data):
     if contender in ("torch", "torch-compile"):
         return torch_contender(workload, weights, data, compiled=contender == "torch-compile")
     if contender == "tf-keras":
-        return tf_keras_contender(workload, weights, data)
+        import tensorflow
+        return keras_contender(tensorflow.keras, workload, weights)
+    if contender == "tenseur-keras":
+        from tenseur import keras
+        return keras_contender(keras, workload, weights)
     if contender == "jax":
         return jax_contender(workload, weights, data)
     raise ValueError(f"unknown contender {contender!r}")
 
 
 _MODULE = {"tenseur-graph": "tenseur", "tenseur-eager": "tenseur",
-           "tenseur-function": "tenseur", "torch": "torch", "torch-compile": "torch",
+           "tenseur-function": "tenseur", "tenseur-keras": "tenseur", "torch": "torch", "torch-compile": "torch",
            "tf-keras": "tensorflow", "jax": "jax"}
 
 
