@@ -150,6 +150,37 @@ def test_zero_sample_weights_leave_the_weights_unchanged():
         np.testing.assert_array_equal(old, new)
 
 
+def test_steps_without_sample_weights_feed_none_and_train_as_with_unit_weights():
+    """No sample weights: the step graph has no weight placeholder (the loss is the plain
+    mean); a weighted call on the same model gets its own graph; unit weights and no weights
+    take the same steps."""
+    x, y = blobs(n=32)
+    twins = []
+    for weights in (None, np.ones(32, np.float32)):
+        tf.reset_default_graph()
+        tf.set_random_seed(4)
+        model = mlp()
+        model.compile(optimizer=keras.optimizers.SGD(0.3), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"], weighted_metrics=["accuracy"])
+        losses = [model.train_on_batch(x, y, sample_weight=weights)[0] for _ in range(3)]
+        graphs = {id(g): g for g in model._step_graphs.values()}
+        assert len(graphs) == 1
+        (graph,) = graphs.values()
+        assert (graph.sample_weights[0] is None) == (weights is None)
+        twins.append((losses, model.get_weights(), model))
+    (plain, plain_weights, model), (unit, unit_weights, _) = twins
+    np.testing.assert_allclose(plain, unit, rtol=1e-6)
+    for a, b in zip(plain_weights, unit_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    # The unweighted model then trained with weights: a second graph, the weighted loss.
+    weights = np.linspace(0.0, 2.0, 32).astype(np.float32)
+    per_sample = softmax_ce(model.predict(x), y)
+    loss = model.test_on_batch(x, y, sample_weight=weights)[0]
+    assert loss == pytest.approx((per_sample * weights).sum() / 32, rel=1e-5)
+    assert len({id(g) for g in model._step_graphs.values()}) == 2
+    assert model.test_on_batch(x, y)[0] == pytest.approx(per_sample.mean(), rel=1e-5)
+
+
 def test_several_inputs_and_outputs_with_loss_weights():
     rng = np.random.default_rng(3)
     image = keras.Input(shape=(4,), name="image")

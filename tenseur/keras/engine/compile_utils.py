@@ -303,13 +303,13 @@ class StepGraph:
     has one (models with several outputs), then each metric's statistics.
     """
 
-    def __init__(self, model, outputs, target_specs):
+    def __init__(self, model, outputs, target_specs, weighted):
         self.model, self.outputs = model, outputs
         graph = outputs[0].tensor.graph
         self.graph = graph
         with graph.as_default(), graph.name_scope(None):
             self.targets, self.sample_weights = [], []
-            for output, spec in zip(outputs, target_specs):
+            for output, spec, has_weights in zip(outputs, target_specs, weighted):
                 if spec is None:
                     self.targets.append(None)
                     self.sample_weights.append(None)
@@ -317,8 +317,10 @@ class StepGraph:
                 dtype, shape = spec
                 self.targets.append(tf.placeholder(dtype, shape=list(shape),
                                                    name=f"{output.name}_target"))
-                self.sample_weights.append(tf.placeholder(backend.floatx(), shape=[None],
-                                                          name=f"{output.name}_sample_weights"))
+                self.sample_weights.append(
+                    tf.placeholder(backend.floatx(), shape=[None],
+                                   name=f"{output.name}_sample_weights")
+                    if has_weights else None)
             self.learning_phase = backend.learning_phase()
             y_preds = [output.tensor for output in outputs]
             with graph.name_scope("loss"):
@@ -366,13 +368,13 @@ class StepGraph:
     def feed(self, xs, ys, sample_weights, training):
         """The feed dict of one batch."""
         feed = {t: x for t, x in zip(self.model.inputs, xs)}
-        size = len(xs[0]) if xs else len(next(y for y in ys if y is not None))
         for target, weight_ph, y, weights in zip(self.targets, self.sample_weights, ys,
                                                  sample_weights):
             if target is None:
                 continue
             feed[target] = y
-            feed[weight_ph] = weights if weights is not None else _ones(size)
+            if weight_ph is not None:
+                feed[weight_ph] = weights
         if training:
             feed[self.learning_phase] = True
         return feed
@@ -416,9 +418,7 @@ class EagerStep:
 
     def run(self, xs, ys, sample_weights, training):
         """Runs the step on one batch; returns (losses, each metric's statistics) as NumPy."""
-        size = len(xs[0]) if xs else len(next(y for y in ys if y is not None))
-        weights = [None if y is None else (w if w is not None else _ones(size))
-                   for y, w in zip(ys, sample_weights)]
+        weights = [None if y is None else w for y, w in zip(ys, sample_weights)]
         with tf.eager_mode():
             values = (self._train if training else self._test)(list(xs), list(ys), weights)
             values = [np.asarray(v.numpy()) for v in values]
@@ -456,19 +456,6 @@ class EagerStep:
     def _test_step(self, xs, ys, weights):
         y_preds, losses = self._forward(xs, ys, weights, False)
         return self._results(y_preds, losses, ys, weights)
-
-
-_ONES: dict = {}
-
-
-def _ones(size):
-    ones = _ONES.get(size)
-    if ones is None:
-        ones = np.ones(size, dtype=backend.floatx())
-        ones.flags.writeable = False
-        if len(_ONES) < 64:
-            _ONES[size] = ones
-    return ones
 
 
 # -- running values ------------------------------------------------------------------------

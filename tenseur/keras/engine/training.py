@@ -275,13 +275,24 @@ class TrainingMixin:
 
     # -- steps -----------------------------------------------------------------------------
 
-    def _step_graph(self, ys) -> StepGraph:
-        outputs = self._get_compiled_outputs()
-        specs = tuple(None if y is None else o.target_spec(y) for o, y in zip(outputs, ys))
-        graph = self._step_graphs.get(specs)
+    def _step_graph(self, ys, weights) -> StepGraph:
+        """The step graph for these prepared targets and sample weights: one per layout of
+        the targets (dtype, shape) and per choice of weighted outputs. Outputs given no
+        sample weights get no weight placeholder, so their loss is a plain mean (as Keras
+        computes it) instead of a product with fed ones."""
+        # A per-batch lookup on what determines the graph, before the target specs.
+        key = tuple(None if y is None else (y.dtype, y.shape[1:], w is not None)
+                    for y, w in zip(ys, weights))
+        graph = self._step_graphs.get(key)
         if graph is None:
-            graph = StepGraph(self, outputs, specs)
-            self._step_graphs[specs] = graph
+            outputs = self._get_compiled_outputs()
+            specs = tuple(None if y is None else o.target_spec(y) for o, y in zip(outputs, ys))
+            weighted = tuple(w is not None for w in weights)
+            graph = self._step_graphs.get((specs, weighted))
+            if graph is None:
+                graph = StepGraph(self, outputs, specs, weighted)
+                self._step_graphs[(specs, weighted)] = graph
+            self._step_graphs[key] = graph
         return graph
 
     def _eager_step(self, ys) -> EagerStep:
@@ -318,7 +329,7 @@ class TrainingMixin:
             step = self._eager_step(ys)
             return (step, *step.run(xs, ys, weights, training))
         self._check_run_eagerly()
-        graph = self._step_graph(ys)
+        graph = self._step_graph(ys, weights)
         if cache.get("graph") is not graph:
             cache["graph"] = graph
             cache["fetches"] = ([graph.train_op] if training else []) + graph.test_fetches
