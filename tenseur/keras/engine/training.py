@@ -61,7 +61,8 @@ class TrainingMixin:
         self.history = None
         self._compile_config = None
         self._compiled_outputs = None
-        self._step_graphs: dict = {}
+        self._step_graphs: dict = {}      # (target specs, weighted outputs) -> StepGraph
+        self._step_graph_of: dict = {}    # the per-batch key of _step_graph -> StepGraph
         self._eager_steps: dict = {}
         self._predict_function = None
         self._on_batch_tracker = None
@@ -105,6 +106,7 @@ class TrainingMixin:
                                 "weighted_metrics": weighted_metrics}
         self._compiled_outputs = None
         self._step_graphs = {}
+        self._step_graph_of = {}
         self._eager_steps = {}
         self._predict_function = None
         self._on_batch_tracker = None
@@ -283,7 +285,7 @@ class TrainingMixin:
         # A per-batch lookup on what determines the graph, before the target specs.
         key = tuple(None if y is None else (y.dtype, y.shape[1:], w is not None)
                     for y, w in zip(ys, weights))
-        graph = self._step_graphs.get(key)
+        graph = self._step_graph_of.get(key)
         if graph is None:
             outputs = self._get_compiled_outputs()
             specs = tuple(None if y is None else o.target_spec(y) for o, y in zip(outputs, ys))
@@ -292,7 +294,7 @@ class TrainingMixin:
             if graph is None:
                 graph = StepGraph(self, outputs, specs, weighted)
                 self._step_graphs[(specs, weighted)] = graph
-            self._step_graphs[key] = graph
+            self._step_graph_of[key] = graph
         return graph
 
     def _eager_step(self, ys) -> EagerStep:
