@@ -200,7 +200,7 @@ def _static_ints(value, what: str, fn_name: str) -> tuple:
                             f"list or a constant), got the computed tensor {value.name}.")
         value = static
     array = np.asarray(value)
-    if array.dtype.kind not in "iu":
+    if array.dtype.kind not in "iu" and array.size:   # [] is float64 to NumPy: no ints, fine
         raise TypeError(f"{fn_name}: {what} must be integers, got {what}={value!r}.")
     return tuple(int(v) for v in array.reshape(-1))
 

@@ -201,6 +201,13 @@ class Slice(OpDef):
         return TensorSpec(out, x.dtype)
 
     def kernel(self, xp, x, *, begin, size):
+        if len(begin) != x.ndim:
+            raise ValueError(f"begin={list(begin)} and size={list(size)} need one entry per "
+                             f"dimension of the rank-{x.ndim} input.")
+        for axis, (b, s, d) in enumerate(zip(begin, size, x.shape)):
+            if b > d or s != -1 and b + s > d:      # checked here when d was unknown
+                raise ValueError(f"begin={b}, size={s} is out of range for dimension {axis} "
+                                 f"of size {d} (needs begin + size <= {d}).")
         return x[tuple(_PySlice(b, None if s == -1 else b + s) for b, s in zip(begin, size))]
 
     def gradient(self, op, grad):
@@ -286,8 +293,12 @@ class SplitV(OpDef):
 
     def kernel(self, xp, x, *, axis, size_splits):
         sizes = list(size_splits)
+        total, known = x.shape[axis], sum(s for s in sizes if s != -1)
+        if known > total or -1 not in sizes and known != total:
+            raise ValueError(f"size_splits={list(size_splits)} add up to {known}, but "
+                             f"dimension {axis} has size {total}.")
         if -1 in sizes:
-            sizes[sizes.index(-1)] = x.shape[axis] - (sum(sizes) + 1)
+            sizes[sizes.index(-1)] = total - known
         return xp.split(x, np.cumsum(sizes[:-1], dtype=np.int64).tolist(), axis=axis)
 
     def gradient(self, op, *grads):
@@ -489,6 +500,11 @@ class Pad(OpDef):
     def kernel(self, xp, x, *, paddings, mode, constant_values):
         if mode == "CONSTANT":
             return xp.pad(x, paddings, mode="constant", constant_values=constant_values)
+        limit = 0 if mode == "REFLECT" else 1
+        for axis, ((before, after), d) in enumerate(zip(paddings, x.shape)):
+            if max(before, after) > d - 1 + limit:   # NumPy would repeat the reflection
+                raise ValueError(f"{mode} padding of {max(before, after)} is too large for "
+                                 f"dimension {axis} of size {d} (at most {d - 1 + limit}).")
         return xp.pad(x, paddings, mode=mode.lower())
 
     def gradient(self, op, grad):

@@ -24,6 +24,7 @@ __all__ = [
     "clip_by_value", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
     "logical_and", "logical_or", "logical_not", "logical_xor", "cast", "squared_difference", "erf",
     "expm1", "softplus", "mul", "sub", "neg", "div", "realdiv", "to_float", "to_int32", "to_int64",
+    "is_finite", "is_inf", "is_nan",
 ]
 
 
@@ -275,6 +276,31 @@ class LogicalNot(_Unary):
 
     def kernel(self, xp, x):
         return xp.logical_not(x)
+
+
+class _FloatPredicate(_Unary):
+    """A bool test of each value of a float tensor; no gradient."""
+
+    gradient = NOT_DIFFERENTIABLE
+
+    def infer(self, x):
+        _float(x, self.type)
+        return TensorSpec(x.shape, dtypes.bool_)
+
+
+@_unary("IsFinite", np.isfinite)
+class IsFinite(_FloatPredicate):
+    """Whether each value is finite (not inf, -inf or NaN)."""
+
+
+@_unary("IsInf", np.isinf)
+class IsInf(_FloatPredicate):
+    """Whether each value is inf or -inf."""
+
+
+@_unary("IsNan", np.isnan)
+class IsNan(_FloatPredicate):
+    """Whether each value is NaN."""
 
 
 # -- elementwise binary --------------------------------------------------------------------
@@ -557,11 +583,21 @@ def multiply(x, y, name="mul"):
 
 
 def truediv(x, y, name="truediv"):
-    """x / y; integer inputs are converted to floats first (Python 3 semantics)."""
+    """x / y; integer inputs are converted to floats first (Python 3 semantics), as
+    TensorFlow does: 8- and 16-bit integers to float32, 32- and 64-bit ones to float64."""
     x, y = _binary_args(x, y)
     if x.dtype.is_integer:
-        target = dtypes.float64 if x.dtype in (dtypes.int64,) else dtypes.float32
+        target = dtypes.float32 if x.dtype.as_numpy_dtype().itemsize <= 2 else dtypes.float64
         x, y = cast(x, target), cast(y, target)
+    return apply_op("RealDiv", x, y, name=name)
+
+
+def div(x, y, name="div"):
+    """TF 1.x `tf.div`: Python 2 division. Floor division for integers (-7 / 2 is -4),
+    true division for floats."""
+    x, y = _binary_args(x, y)
+    if x.dtype.is_integer:
+        return apply_op("FloorDiv", x, y, name=name)
     return apply_op("RealDiv", x, y, name=name)
 
 
@@ -669,9 +705,12 @@ erf = _unary_fn("Erf", "Erf")
 floor = _unary_fn("Floor", "Floor")
 ceil = _unary_fn("Ceil", "Ceil")
 round = _unary_fn("Round", "Round")
+is_finite = _unary_fn("IsFinite", "IsFinite")
+is_inf = _unary_fn("IsInf", "IsInf")
+is_nan = _unary_fn("IsNan", "IsNan")
 
 # TF 0.x / 1.0 spellings still met in old course material.
-mul, sub, neg, div = multiply, subtract, negative, truediv
+mul, sub, neg = multiply, subtract, negative
 floor_div, floormod = floordiv, mod
 
 

@@ -16,7 +16,7 @@ from ..framework.errors import DTypeError, ShapeError
 from ..framework.shapes import TensorShape
 from ..framework.tensor import Tensor, TensorSpec
 from . import array_ops
-from .array_ops import broadcast_shapes, zeros_like
+from .array_ops import broadcast_shapes, ones_like, zeros_like
 from .elementwise_ops import (Abs, Add, AddV2, Cast, Ceil, Cos, Equal,  # noqa: F401  (re-exported)
                               Erf, Exp, Expm1, Floor, FloorDiv, FloorMod, Greater, GreaterEqual,
                               Less, LessEqual, Log, Log1p, LogicalAnd, LogicalNot, LogicalOr,
@@ -30,7 +30,8 @@ from .elementwise_ops import (Abs, Add, AddV2, Cast, Ceil, Cos, Equal,  # noqa: 
                               logical_xor, maximum, minimum, mod, mul, multiply, neg, negative,
                               not_equal, pow, realdiv, reciprocal, round, rsqrt, sigmoid, sign, sin,
                               softplus, sqrt, square, squared_difference, sub, subtract, tan, tanh,
-                              to_float, to_int32, to_int64, truediv, where_)
+                              to_float, to_int32, to_int64, truediv, where_, is_finite, is_inf,
+                              is_nan)
 from .registry import NOT_DIFFERENTIABLE, OpDef, apply_op, convert_to_tensor, register_op
 
 __all__ = [
@@ -42,7 +43,8 @@ __all__ = [
     "matmul", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
     "reduce_any", "reduce_all", "argmax", "argmin", "cast", "add_n", "squared_difference",
     "tensordot", "erf", "expm1", "softplus", "mul", "sub", "neg", "div", "realdiv",
-    "count_nonzero", "reduce_logsumexp", "to_float", "to_int32", "to_int64",
+    "count_nonzero", "reduce_logsumexp", "to_float", "to_int32", "to_int64", "is_finite",
+    "is_inf", "is_nan",
 ]
 
 
@@ -214,15 +216,36 @@ class Mean(_Reduce):
 
 @register_op("Prod")
 class Prod(_Reduce):
-    """Product over `axis`. Gradient: grad * (product / x) (inputs assumed non-zero)."""
+    """Product over `axis`. Gradient: grad times the product of the group's other values,
+    zeros included (as TensorFlow): with no zero in the group, product / x; with one zero,
+    the product of the non-zero values at the zero and 0 elsewhere; with more, 0.
+
+    The gradient's own gradient is exact too where a group holds at most one zero: the 0 at
+    the non-zero values is written as (their product of the others) * the zero value, which
+    carries its derivative. With two or more zeros in a group it is taken as 0 (TensorFlow's,
+    through cumprod, is not exact there either)."""
 
     reducer = staticmethod(np.prod)
 
     def gradient(self, op, grad):
         x = op.inputs[0]
-        g = apply_op("BroadcastLike", _keepdims_grad(op, grad), x)
-        y = apply_op("BroadcastLike", _keepdims_grad(op, op.outputs[0]), x)
-        return (g * y / x,)
+        axis, keep = op.attrs["axis"], op.attrs["keepdims"]
+
+        def per_value(reduced):       # a reduction over the groups, broadcast back to x
+            return apply_op("BroadcastLike", _keepdims_grad(op, reduced), x)
+
+        zero = equal(x, zeros_like(x))
+        nonzero_x = where_(zero, ones_like(x), x)                    # zeros replaced by 1
+        product = per_value(apply_op("Prod", nonzero_x, axis=axis, keepdims=keep))
+        zeros = per_value(apply_op("Sum", cast(zero, x.dtype), axis=axis, keepdims=keep))
+        zero_value = per_value(apply_op("Sum", where_(zero, x, zeros_like(x)), axis=axis,
+                                        keepdims=keep))            # 0, with its derivative
+        others = product / nonzero_x
+        one_zero = equal(zeros, ones_like(zeros))
+        rest = where_(equal(zeros, zeros_like(zeros)), others,
+                      where_(one_zero, where_(zero, product, others * zero_value),
+                             zeros_like(x)))
+        return (per_value(grad) * rest,)
 
 
 class _ReduceExtreme(_Reduce):
@@ -301,6 +324,9 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name="ReduceLogSum
     """log(sum(exp(x))) computed stably by subtracting the (gradient-free) max first."""
     x = convert_to_tensor(input_tensor)
     m = apply_op("StopGradient", reduce_max(x, axis=axis, keepdims=True))
+    # An infinite max (a group of -inf, or one holding inf) is not subtracted: inf - inf
+    # would be NaN where the answer is -inf or inf (TensorFlow does the same).
+    m = where_(is_finite(m), m, zeros_like(m))
     out = log(reduce_sum(exp(x - m), axis=axis, keepdims=True)) + m
     if not keepdims:
         axes = _norm_axes(axis, x.shape.ndims, "ReduceLogSumExp")
@@ -506,14 +532,19 @@ def tensordot(a, b, axes, name="Tensordot"):
     at = more.transpose(a, free_a + axes_a) if free_a + axes_a != list(range(ra)) else a
     bt = more.transpose(b, axes_b + free_b) if axes_b + free_b != list(range(rb)) else b
     da, db = a.shape.dims, b.shape.dims
-    inner = 1
-    for i in axes_a:
-        if da[i] is None:
-            inner = -1
+    # The contracted size: from a's or b's static dims, else computed when the graph runs.
+    inner = None
+    for dims, axes_of in ((da, axes_a), (db, axes_b)):
+        if dims is not None and all(dims[i] is not None for i in axes_of):
+            inner = int(np.prod([dims[i] for i in axes_of], dtype=np.int64))
             break
-        inner *= da[i]
-    a2 = more.reshape(at, [-1, inner])
-    b2 = more.reshape(bt, [inner, -1])
+    if inner is None:
+        inner = apply_op("Prod", more.gather(shape(a), axes_a), axis=None, keepdims=False)
+        a2 = more.reshape(at, more.stack([-1, inner]))
+        b2 = more.reshape(bt, more.stack([inner, -1]))
+    else:
+        a2 = more.reshape(at, [-1, inner])
+        b2 = more.reshape(bt, [inner, -1])
     out = matmul(a2, b2)
     out_dims = [da[i] for i in free_a] + [db[i] for i in free_b]
     if all(d is not None for d in out_dims):

@@ -684,6 +684,9 @@ class TopKV2(OpDef):
         return [TensorSpec(dims, x.dtype), TensorSpec(dims, dtypes.int32)]
 
     def kernel(self, xp, x, *, k, sorted):
+        if x.ndim == 0 or x.shape[-1] < k:
+            raise ValueError(f"input must have at least k={k} columns (last dimension), had "
+                             f"{x.shape[-1] if x.ndim else 'a scalar'}.")
         # A stable sort of the negated values keeps the lower index first among equal values.
         order = xp.argsort(-x, axis=-1, kind="stable")[..., :k]
         return xp.take_along_axis(x, order, axis=-1), order.astype(np.int32)
@@ -691,11 +694,15 @@ class TopKV2(OpDef):
     def gradient(self, op, grad_values, grad_indices):
         x, indices = op.inputs[0], op.outputs[1]
         rank = x.shape.ndims
-        columns = x.shape.dims[-1] if rank is not None else None
-        if columns is None:
-            raise ShapeError(f"TopKV2 '{op.name}': the gradient needs a statically known last "
-                             f"dimension, got input shape {x.shape}.")
-        positions = convert_to_tensor(np.arange(columns, dtype=np.int32))
+        if rank is None:
+            raise ShapeError(f"TopKV2 '{op.name}': the gradient needs the input's rank, got "
+                             f"input shape {x.shape}.")
+        columns = x.shape.dims[-1]
+        if columns is not None:
+            positions = convert_to_tensor(np.arange(columns, dtype=np.int32))
+        else:                   # 0, 1, ..., n - 1 with n read when the graph runs
+            positions = apply_op("Range", convert_to_tensor(0),
+                                 shape(x)[rank - 1], convert_to_tensor(1))
         hits = equal(apply_op("ExpandDimsMany", indices, axes=(rank,)), positions)
         spread = apply_op("ExpandDimsMany", grad_values, axes=(rank,)) * cast(hits, x.dtype)
         return (reduce_sum(spread, axis=rank - 1),)
