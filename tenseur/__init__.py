@@ -31,6 +31,7 @@ from .ops.registry import NOT_DIFFERENTIABLE, OpDef, apply_op, register_op  # no
 from .ops.array_ops import *  # noqa: F401,F403
 from .ops.math_ops import *  # noqa: F401,F403
 from .ops.array_ops_indexing import *  # noqa: F401,F403
+from .ops.sequence_ops import *  # noqa: F401,F403  (range shadows the builtin here)
 from .ops.random_ops import *  # noqa: F401,F403
 from .ops.state_ops import *  # noqa: F401,F403
 from .ops.variables import *  # noqa: F401,F403

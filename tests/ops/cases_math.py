@@ -160,3 +160,34 @@ CASES += [
     OpCase("ExpandDimsMany", lambda x: tf.apply_op("ExpandDimsMany", x, axes=(0, 2)), [u(3, 4)],
            lambda a: a[None, :, None, :], second_order=True),
 ]
+
+# Reductions and scans where TensorFlow's values were checked (benchmarks/tf_op_parity.py).
+_with_zero = np.array([[0.0, 2.0, 3.0], [1.5, -2.0, 0.5]])
+CASES += [
+    OpCase("Prod/one-zero", lambda t: tf.reduce_prod(t, axis=1), [_with_zero],
+           lambda a: np.prod(a, axis=1), second_order=True),
+    OpCase("reduce_logsumexp/infinite-max",
+           lambda t: tf.reduce_logsumexp(t, axis=1),
+           [np.array([[-np.inf, -np.inf], [np.inf, 0.0], [1.0, 2.0]])],
+           lambda a: np.array([-np.inf, np.inf, np.log(np.exp(1.0) + np.exp(2.0))],
+                              dtype=a.dtype), grad=False),
+    OpCase("IsFinite", tf.is_finite, [np.array([1.0, np.inf, -np.inf, np.nan])], np.isfinite,
+           grad=False),
+    OpCase("IsInf", tf.is_inf, [np.array([1.0, np.inf, -np.inf, np.nan])], np.isinf, grad=False),
+    OpCase("IsNan", tf.is_nan, [np.array([1.0, np.inf, -np.inf, np.nan])], np.isnan, grad=False),
+    OpCase("range", lambda: tf.range(3, 18, 3), [], lambda: np.arange(3, 18, 3, dtype=np.int32),
+           grad=False),
+    OpCase("Range/computed-limit", lambda t: tf.range(tf.size(t)), [u(2, 3)],
+           lambda a: np.arange(6, dtype=np.int32), grad=False, ops=("Range",)),
+    OpCase("Cumsum", lambda t: tf.cumsum(t, axis=1), [u(3, 4)], lambda a: np.cumsum(a, axis=1),
+           second_order=True),
+    OpCase("Cumsum/exclusive-reverse", lambda t: tf.cumsum(t, axis=0, exclusive=True, reverse=True),
+           [u(3, 4)], lambda a: np.cumsum(a[::-1], axis=0)[::-1] - a),
+    OpCase("Cumprod", lambda t: tf.cumprod(t, axis=-1), [away_from_zero(2, 4)],
+           lambda a: np.cumprod(a, axis=-1), second_order=True),
+    OpCase("Cumprod/exclusive", lambda t: tf.cumprod(t, axis=1, exclusive=True),
+           [away_from_zero(2, 4)],
+           lambda a: np.concatenate([np.ones((2, 1), a.dtype), np.cumprod(a, 1)[:, :-1]], 1)),
+    OpCase("Cumprod/reverse", lambda t: tf.cumprod(t, axis=1, reverse=True),
+           [away_from_zero(2, 4)], lambda a: np.cumprod(a[:, ::-1], axis=1)[:, ::-1]),
+]
