@@ -10,12 +10,24 @@ def linear(x):
     return x
 
 
-def relu(x, alpha=0.0, max_value=None, threshold=0.0):
-    if alpha == 0.0 and max_value is None and threshold == 0.0:
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0, alpha=None):
+    """max(x, 0), or Keras 3's general form: x where x > `threshold` (clipped to
+    [0, `max_value`]), else `negative_slope` * (x - threshold). `alpha` is Keras 2's name of
+    `negative_slope`."""
+    slope = negative_slope if alpha is None else alpha
+    if slope == 0.0 and max_value is None and threshold == 0.0:
         return tf.nn.relu(x)
-    out = tf.where(x >= threshold, x, alpha * (x - threshold)) if alpha else \
-        tf.where(x >= threshold, x, tf.zeros_like(x))
-    return tf.minimum(out, max_value) if max_value is not None else out
+    if slope and max_value is None and threshold == 0.0:
+        return tf.nn.leaky_relu(x, alpha=slope)
+    if threshold != 0.0:
+        positive = x * tf.cast(x > threshold, x.dtype)
+    else:
+        positive = tf.nn.relu(x)
+    if max_value is not None:
+        positive = tf.clip_by_value(positive, 0.0, max_value)
+    if slope:
+        positive = positive - slope * tf.nn.relu(threshold - x)
+    return positive
 
 
 def _with_logits(output, logits, op_type):
@@ -34,7 +46,26 @@ def sigmoid(x):
 
 
 def hard_sigmoid(x):
-    return tf.clip_by_value(0.2 * x + 0.5, 0.0, 1.0)
+    """relu6(x + 3) / 6, Keras 3's (Keras 2's was clip(0.2 x + 0.5, 0, 1))."""
+    return relu6(x + 3.0) / 6.0
+
+
+def relu6(x):
+    """min(max(x, 0), 6)."""
+    return tf.clip_by_value(x, 0.0, 6.0)
+
+
+def hard_silu(x):
+    """x * hard_sigmoid(x) (also named hard_swish)."""
+    return x * hard_sigmoid(x)
+
+
+hard_swish = hard_silu
+
+
+def mish(x):
+    """x * tanh(softplus(x))."""
+    return x * tf.tanh(tf.nn.softplus(x))
 
 
 def softmax(x, axis=-1):
@@ -88,8 +119,9 @@ def exponential(x):
 
 _BY_NAME = {f.__name__: f for f in (linear, relu, sigmoid, hard_sigmoid, softmax, log_softmax,
                                      tanh, elu, selu, softplus, softsign, swish, gelu,
-                                     leaky_relu, exponential)}
+                                     leaky_relu, exponential, relu6, hard_silu, mish)}
 _BY_NAME["silu"] = swish
+_BY_NAME["hard_swish"] = hard_silu
 
 
 def get(identifier):
@@ -108,7 +140,7 @@ def get(identifier):
 
 def serialize(activation) -> str:
     name = getattr(activation, "__name__", None)
-    if name in _BY_NAME and _BY_NAME[name] is activation or name == "swish":
+    if name in _BY_NAME and _BY_NAME[name] is activation or name in ("swish", "hard_silu"):
         return name
     if hasattr(activation, "get_config"):
         return {"class_name": type(activation).__name__, "config": activation.get_config()}

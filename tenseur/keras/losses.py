@@ -37,9 +37,45 @@ def _float(x, dtype=None):
 
 
 def _pair(y_true, y_pred):
-    """Both as float tensors of y_pred's dtype."""
+    """Both as float tensors of y_pred's dtype, brought to the same rank (`same_rank`)."""
     y_pred = _float(y_pred)
-    return _float(y_true, y_pred.dtype), y_pred
+    return same_rank(_float(y_true, y_pred.dtype), y_pred)
+
+
+def same_rank(y_true, y_pred):
+    """Keras 3's squeeze_or_expand_to_same_rank: when the ranks differ by one and the longer
+    one ends in a size-1 axis, a rank-1 tensor gets that axis too, else the longer one loses
+    it. Labels (N,) against predictions (N, 1) are then compared row by row instead of
+    broadcasting to (N, N)."""
+    r_true, r_pred = y_true.shape.ndims, y_pred.shape.ndims
+    if r_true is None or r_pred is None or abs(r_true - r_pred) != 1:
+        return y_true, y_pred
+    if r_true == r_pred + 1 and y_true.shape.dims[-1] == 1:
+        if r_pred == 1:
+            y_pred = _marked_like(tf.expand_dims(y_pred, -1), y_pred,
+                                  lambda t: tf.expand_dims(t, -1))
+        else:
+            y_true = tf.squeeze(y_true, [-1])
+    elif r_pred == r_true + 1 and y_pred.shape.dims[-1] == 1:
+        if r_true == 1:
+            y_true = tf.expand_dims(y_true, -1)
+        else:
+            y_pred = _marked_like(tf.squeeze(y_pred, [-1]), y_pred, lambda t: tf.squeeze(t, [-1]))
+    return y_true, y_pred
+
+
+def _marked_like(new, old, reshape):
+    """`new` (a reshaped `old`) keeping the logits mark of a Keras activation's output."""
+    marked = getattr(old, "_keras_logits_of", None)
+    if marked is None:
+        logits = _logits_behind(old, "Sigmoid")
+        marked = None if logits is None else ("Sigmoid", logits)
+        if marked is None:
+            logits = _logits_behind(old, "Softmax")
+            marked = None if logits is None else ("Softmax", logits)
+    if marked is not None:
+        new._keras_logits_of = (marked[0], reshape(marked[1]))
+    return new
 
 
 def _logits_behind(output, op_type: str):
@@ -190,7 +226,9 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         picked = tf.reduce_sum(one_hot * tf.log(tf.reshape(p, [-1, depth])), axis=-1)
         losses = -tf.reshape(picked, tf.shape(labels))
     if valid is not None:
+        # Zero at the ignored labels, and masked there: the mean is over the other ones.
         losses = losses * tf.cast(valid, losses.dtype)
+        losses._keras_mask = valid
     return losses
 
 
@@ -294,6 +332,9 @@ def reduce_loss(values, y_pred, sample_weight=None, reduction="sum_over_batch_si
     """`reduce_weighted` of per-sample losses, leaving out the steps masked on `y_pred`
     (its `_keras_mask`, e.g. from Embedding(mask_zero=True)), as Keras 3's losses do."""
     mask = getattr(y_pred, "_keras_mask", None)
+    out_mask = getattr(values, "_keras_mask", None)      # e.g. ignore_class's valid labels
+    if out_mask is not None:
+        mask = out_mask if mask is None else tf.logical_and(mask, out_mask)
     if mask is not None:
         sample_weight = mask_weights(values, mask, sample_weight, reduction)
     return reduce_weighted(values, sample_weight, reduction)

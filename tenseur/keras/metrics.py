@@ -256,8 +256,10 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
 
     def batch_statistics(self, y_true, y_pred, sample_weight=None):
-        values = self._fn(y_true, y_pred, **self._fn_kwargs)
         mask = getattr(y_pred, "_keras_mask", None)     # Keras 3: masked steps do not count
+        # Labels (N,) against predictions (N, 1): compared row by row, as Keras does.
+        y_true, y_pred = losses_module.same_rank(_tensor(y_true), _tensor(y_pred))
+        values = self._fn(y_true, y_pred, **self._fn_kwargs)
         if mask is not None:
             sample_weight = losses_module.mask_weights(values, mask, sample_weight)
         return super().batch_statistics(values, sample_weight)
@@ -428,7 +430,9 @@ class _ConfusionMetric(Metric):
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         self.init_thresholds = thresholds
-        self.thresholds, self._single = _thresholds_arg(thresholds, 0.5)
+        # With top_k and no thresholds, every top-k prediction counts as positive (Keras).
+        self.thresholds, self._single = _thresholds_arg(
+            thresholds, 0.5 if top_k is None else -np.inf)
         self.top_k, self.class_id = top_k, class_id
         super().__init__(name=name, dtype=dtype)
 

@@ -191,13 +191,13 @@ def test_regularization_losses_follow_the_weights_and_the_latest_call(eager):
     layer(x)
     kernel_penalty, activity_penalty = (float(v) for v in layer.losses)
     assert kernel_penalty == pytest.approx(0.1 * 6 * 4.0)
-    assert activity_penalty == pytest.approx(0.01 * 4 * 2 * 6.0)
+    assert activity_penalty == pytest.approx(0.01 * 4 * 2 * 6.0 / 4)     # / batch size
     with tf.GradientTape() as tape:
         layer(x)
         total = tf.add_n(layer.losses)
     grad_kernel = tape.gradient(total, layer.kernel).numpy()
-    # d/dW of 0.1 * sum(W^2) + 0.01 * sum(|x @ W|) with x all ones and W > 0
-    np.testing.assert_allclose(grad_kernel, 0.1 * 2 * 2.0 + 0.01 * 4, rtol=1e-5)
+    # d/dW of 0.1 * sum(W^2) + 0.01 * sum(|x @ W|) / 4 with x all ones (4 rows) and W > 0
+    np.testing.assert_allclose(grad_kernel, 0.1 * 2 * 2.0 + 0.01 * 4 / 4, rtol=1e-5)
 
 
 # -- custom training loops -----------------------------------------------------------------

@@ -311,6 +311,18 @@ class Layer:
         self._losses.extend(x for x in losses if callable(x))
         self._call_losses.extend(x for x in losses if not callable(x))
 
+    def _add_activity_loss(self, outputs, regularizer=None) -> None:
+        """Adds `regularizer(outputs)` (default: the layer's activity_regularizer) divided by
+        the batch size, as Keras (3 and tf.keras 2) does, so the strength does not grow with
+        the batch; a batch of 0 adds 0."""
+        penalty = (regularizer or self.activity_regularizer)(outputs)
+        if penalty is None:
+            return
+        if outputs.shape.ndims:
+            size = tf.cast(tf.shape(outputs)[0], penalty.dtype)
+            penalty = penalty / tf.maximum(size, tf.ones_like(size))
+        self.add_loss(penalty)
+
     def add_update(self, updates, inputs=None) -> None:
         """Registers updates (ops, or `(variable, new value)` pairs) run by training steps.
 

@@ -87,9 +87,12 @@ class Softmax(Layer):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
-            raise ValueError(f"Softmax: `axis` must be an int, got axis={axis!r}.")
-        self.axis = int(axis)
+        axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+        if not axes or any(not isinstance(a, (int, np.integer)) or isinstance(a, bool)
+                           for a in axes):
+            raise ValueError(f"Softmax: `axis` must be an int or a list of ints, got "
+                             f"axis={axis!r}.")
+        self.axis = int(axes[0]) if not isinstance(axis, (list, tuple)) else [int(a) for a in axes]
 
     def call(self, inputs, mask=None):
         if mask is not None:
@@ -101,6 +104,8 @@ class Softmax(Layer):
                     mask = tf.expand_dims(mask, -1)
             lowest = tf.cast(-3e4 if inputs.dtype == tf.float16 else -1e9, inputs.dtype)
             inputs = tf.where(mask, inputs, lowest)       # broadcasts like NumPy's where
+        if isinstance(self.axis, list):      # over several axes at once (Keras 3)
+            return tf.exp(inputs - tf.reduce_logsumexp(inputs, axis=self.axis, keepdims=True))
         return tf.nn.softmax(inputs, axis=self.axis)
 
     def get_config(self):

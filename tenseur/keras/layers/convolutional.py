@@ -113,7 +113,7 @@ class _BaseConv(Layer):
         if self.data_format == "channels_first":
             outputs = to_channels_first(outputs, self.rank)
         if self.activity_regularizer is not None:
-            self.add_loss(self.activity_regularizer(outputs))
+            self._add_activity_loss(outputs)
         return outputs
 
     def _padding_op(self) -> str:

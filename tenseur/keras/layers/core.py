@@ -68,7 +68,7 @@ class Dense(Layer):
             outputs = tf.nn.bias_add(outputs, self.bias)
         outputs = self.activation(outputs)
         if self.activity_regularizer is not None:
-            self.add_loss(self.activity_regularizer(outputs))
+            self._add_activity_loss(outputs)
         return outputs
 
     def get_config(self):
@@ -329,7 +329,7 @@ class Embedding(Layer):
             inputs = tf.cast(inputs, tf.int32)
         outputs = tf.gather(self.embeddings, inputs)
         if self.activity_regularizer is not None:
-            self.add_loss(self.activity_regularizer(outputs))
+            self._add_activity_loss(outputs)
         return outputs
 
     def get_config(self):

@@ -56,8 +56,8 @@ class _Normalization(Layer):
             self.epsilon = float(epsilon)
         except (TypeError, ValueError):
             self.epsilon = -1.0
-        if not self.epsilon > 0:
-            raise ValueError(f"{owner}: `epsilon` must be a positive number, got epsilon={epsilon!r}.")
+        if not self.epsilon >= 0:
+            raise ValueError(f"{owner}: `epsilon` must be a number >= 0, got epsilon={epsilon!r}.")
         self.center, self.scale = bool(center), bool(scale)
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
@@ -251,8 +251,10 @@ class BatchNormalization(_Normalization):
 class LayerNormalization(_Normalization):
     """Normalises each example over `axis` (default -1): gamma * (x - mean)/sqrt(var + eps) + beta.
 
-    Args: axis (int or list), epsilon (1e-3), center, scale, rms_scaling (x / rms(x) * gamma,
-        no centring, gamma only), beta/gamma initializers, regularizers, constraints.
+    Args: axis (int or list), epsilon (1e-3), center, scale, rms_scaling (Keras 3's deprecated
+        option, computed as Keras 3.15 does: x / sqrt(var(x) + eps) * gamma, no centring, gamma
+        only; Keras itself warns that this divides by the variance's root, not the root mean
+        square), beta/gamma initializers, regularizers, constraints.
     Weights: gamma, beta.
     """
 
@@ -263,6 +265,12 @@ class LayerNormalization(_Normalization):
                          beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint,
                          **kwargs)
         self.rms_scaling = bool(rms_scaling)
+        if self.rms_scaling:
+            import warnings
+            warnings.warn("LayerNormalization(rms_scaling=True) is deprecated in Keras 3 and "
+                          "scales the input by its variance's root, not its root mean square "
+                          "(computed here as Keras does, for parity).", DeprecationWarning,
+                          stacklevel=2)
 
     def build(self, input_shape):
         self._axes = _resolve_axes(self, self.axis, input_shape)
@@ -277,9 +285,9 @@ class LayerNormalization(_Normalization):
         rank = len(self._input_dims)
         gamma = self._broadcast(self.gamma, rank)
         if self.rms_scaling:
-            # Keras 3: x / sqrt(mean(x²) + eps) * gamma, without centring.
-            mean_square = tf.reduce_mean(tf.square(inputs), axis=self._axes, keepdims=True)
-            out = inputs * tf.rsqrt(mean_square + self.epsilon)
+            # Keras 3.15: x / sqrt(variance + eps) * gamma, without centring x itself.
+            _, variance = tf.nn.moments(inputs, self._axes, keep_dims=True)
+            out = inputs * tf.rsqrt(variance + self.epsilon)
             return out * gamma if gamma is not None else out
         mean, variance = tf.nn.moments(inputs, self._axes, keep_dims=True)
         return tf.nn.batch_normalization(inputs, mean, variance, self._broadcast(self.beta, rank),

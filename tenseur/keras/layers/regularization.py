@@ -23,7 +23,8 @@ def _rate(value, owner, name="rate", upper_open=True):
 
 
 class ActivityRegularization(Layer):
-    """Adds `l1 * sum(|x|) + l2 * sum(x²)` of its inputs to the model's losses; returns them."""
+    """Adds `l1 * sum(|x|) + l2 * sum(x²)` of its inputs, divided by the batch size, to the
+    model's losses (as Keras); returns the inputs."""
 
     _passes_masks = True
 
@@ -33,9 +34,7 @@ class ActivityRegularization(Layer):
         self.l2 = _rate(l2, "ActivityRegularization", "l2", upper_open=False)
 
     def call(self, inputs):
-        penalty = regularizers.L1L2(l1=self.l1, l2=self.l2)(inputs)
-        if penalty is not None:
-            self.add_loss(penalty)
+        self._add_activity_loss(inputs, regularizers.L1L2(l1=self.l1, l2=self.l2))
         return inputs
 
     def get_config(self):

@@ -143,9 +143,10 @@ def test_batch_normalization_without_center_and_scale():
 def test_batch_normalization_argument_errors():
     with pytest.raises(ValueError, match="BatchNormalization: `momentum` must be a number in \\[0, 1\\], got momentum=1.5"):
         layers.BatchNormalization(momentum=1.5)
-    with pytest.raises(ValueError, match="BatchNormalization: `epsilon` must be a positive number"):
-        layers.BatchNormalization(epsilon=0)
-    with pytest.raises(ValueError, match=r"BatchNormalization 'batch_normalization_2': axis=3 is not an "
+    with pytest.raises(ValueError, match="BatchNormalization: `epsilon` must be a number >= 0"):
+        layers.BatchNormalization(epsilon=-1e-3)
+    layers.BatchNormalization(epsilon=0)          # allowed, as in Keras 3
+    with pytest.raises(ValueError, match=r"BatchNormalization 'batch_normalization_3': axis=3 is not an "
                                          r"axis after the batch of inputs of shape \(None, 4\)"):
         layers.BatchNormalization(axis=3)(keras.Input(shape=(4,)))
 
@@ -173,11 +174,21 @@ def test_layer_normalization_over_several_axes_with_weights():
                                rtol=1e-4, atol=1e-5)
 
 
-def test_layer_normalization_rms_scaling():
-    result = run_layer_test(layers.LayerNormalization, {"rms_scaling": True}, (3, 4), (None, 4), 1)
+def test_layer_normalization_rms_scaling_is_keras_3s():
+    """Keras 3.15 divides by sqrt(variance + eps) (and warns that this is not the RMS); for
+    [1, 2, 3, 6] it gives [0.535, 1.069, 1.604, 3.207]."""
+    with pytest.warns(DeprecationWarning, match="rms_scaling"):
+        result = run_layer_test(layers.LayerNormalization, {"rms_scaling": True}, (3, 4),
+                                (None, 4), 1)
     data = result.inputs[0]
-    np.testing.assert_allclose(result.output, data / np.sqrt((data ** 2).mean(-1, keepdims=True) + EPS),
+    np.testing.assert_allclose(result.output, data / np.sqrt(data.var(-1, keepdims=True) + EPS),
                                rtol=1e-5)
+    inputs = keras.Input((4,))
+    with pytest.warns(DeprecationWarning):
+        model = keras.Model(inputs, layers.LayerNormalization(rms_scaling=True,
+                                                              epsilon=0.0)(inputs))
+    np.testing.assert_allclose(model.predict(np.array([[1.0, 2, 3, 6]], np.float32), verbose=0),
+                               [[0.5345225, 1.069045, 1.6035675, 3.20713]], rtol=1e-5)
 
 
 def test_updates_of_a_model_called_on_new_inputs_need_only_those_inputs():
