@@ -1072,6 +1072,15 @@ case("is_finite / is_inf / is_nan",
      lambda tf, x: [tf.is_finite(x), tf.is_inf(x), tf.is_nan(x)],
      A([1.0, np.inf, -np.inf, np.nan]))
 
+# -- inverse and hyperbolic trigonometry, clipping by norm ----------------------------------------
+case("asin / acos", lambda tf, x: [tf.asin(x), tf.acos(x)], R(3, 4, lo=-0.9, hi=0.9))
+case("atan / sinh / cosh", lambda tf, x: [tf.atan(x), tf.sinh(x), tf.cosh(x)], R(3, 4))
+case("atan2 broadcast", lambda tf, y, x: tf.atan2(y, x), R(3, 4), R(4))
+case("clip_by_norm", lambda tf, x: tf.clip_by_norm(x, 1.5), R(3, 4))
+case("clip_by_norm axes", lambda tf, x: tf.clip_by_norm(x, 1.0, axes=[1]), R(3, 4))
+case("global_norm", lambda tf, x, y: tf.global_norm([x, y]), R(3, 4), R(5))
+case("clip_by_global_norm", lambda tf, x, y: tf.clip_by_global_norm([x, y], 2.0)[0], R(3, 4), R(5))
+
 # -- known, investigated differences -------------------------------------------------------------
 # name -> (expected status in the static pass, in the unknown-shape pass); None = must be ok.
 # "bug": a tenseur bug (the case must keep showing MISMATCH/ERROR/NORAISE until it is fixed);

@@ -32,6 +32,7 @@ from .ops.array_ops import *  # noqa: F401,F403
 from .ops.math_ops import *  # noqa: F401,F403
 from .ops.array_ops_indexing import *  # noqa: F401,F403
 from .ops.sequence_ops import *  # noqa: F401,F403  (range shadows the builtin here)
+from .ops.clip_ops import *  # noqa: F401,F403
 from .ops.random_ops import *  # noqa: F401,F403
 from .ops.state_ops import *  # noqa: F401,F403
 from .ops.variables import *  # noqa: F401,F403
@@ -52,6 +53,7 @@ del _variables
 
 # Submodules imported on first use, so `import tenseur` stays fast (`tf.nn`, `tf.train`...).
 _LAZY_SUBMODULES = {"nn", "train", "contrib", "data", "layers", "keras", "summary", "examples",
+                    "math", "random",
                     "testing", "losses", "initializers", "metrics", "compiler", "backend",
                     "config"}
 

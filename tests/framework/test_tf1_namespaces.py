@@ -106,3 +106,37 @@ def test_streaming_metrics_match_tensorflow():
     assert tf.trainable_variables() == []
     with pytest.raises(ValueError, match="must have the same shape"):
         tf.metrics.accuracy(tf.zeros([4], tf.int64), tf.zeros([4, 10], tf.int64))
+
+
+def test_clipping_by_norm_matches_tensorflow():
+    a = tf.constant([[3.0, 4.0], [0.0, 0.0]])
+    b = tf.constant([1.0, 2.0, 2.0])
+    clipped, norm = tf.clip_by_global_norm([a, None, b], 3.0)
+    grad = tf.gradients(tf.reduce_sum(tf.clip_by_norm(a, 2.0) * [[1.0, 2.0], [3.0, 4.0]]), a)[0]
+    with tf.Session() as sess:
+        out = sess.run([tf.clip_by_norm(a, 2.0), tf.clip_by_norm(tf.zeros([2]), 1.0),
+                        tf.global_norm([a, None, b]), clipped[0], clipped[2], norm, grad])
+    assert clipped[1] is None
+    np.testing.assert_allclose(out[0], [[1.2, 1.6], [0.0, 0.0]], rtol=1e-6)
+    np.testing.assert_array_equal(out[1], [0.0, 0.0])                 # a zero tensor stays 0
+    assert out[2] == pytest.approx(5.83095, rel=1e-5) and out[5] == pytest.approx(5.83095)
+    np.testing.assert_allclose(out[3], [[1.54349, 2.05798], [0.0, 0.0]], rtol=1e-5)
+    np.testing.assert_allclose(out[4], [0.5145, 1.02899, 1.02899], rtol=1e-4)
+    np.testing.assert_allclose(out[6], [[-0.128, 0.096], [1.2, 1.6]], rtol=1e-5)   # TF's too
+    with pytest.raises(TypeError, match="list of tensors"):
+        tf.clip_by_global_norm(a, 1.0)
+
+
+def test_math_and_random_namespaces():
+    assert tf.math.log is tf.log and tf.math.reduce_sum is tf.reduce_sum
+    assert tf.math.cumsum is tf.cumsum and tf.math.is_finite is tf.is_finite
+    assert tf.random.normal is tf.random_normal and tf.random.set_seed is tf.set_random_seed
+    tf.random.set_seed(3)
+    first = tf.random.uniform([3])
+    with tf.Session() as sess:
+        a = sess.run(first)
+    tf.reset_default_graph()
+    tf.random.set_seed(3)
+    again = tf.random.uniform([3])
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(again), a)

@@ -191,3 +191,22 @@ CASES += [
     OpCase("Cumprod/reverse", lambda t: tf.cumprod(t, axis=1, reverse=True),
            [away_from_zero(2, 4)], lambda a: np.cumprod(a[:, ::-1], axis=1)[:, ::-1]),
 ]
+
+# Inverse and hyperbolic trigonometry (values and gradients also compared with TensorFlow 2.21).
+CASES += [
+    OpCase("Asin", tf.asin, [u(3, 4, low=-0.9, high=0.9)], np.arcsin, second_order=True),
+    OpCase("Acos", tf.acos, [u(3, 4, low=-0.9, high=0.9)], np.arccos),
+    OpCase("Atan", tf.atan, [u(3, 4, low=-3, high=3)], np.arctan, second_order=True),
+    OpCase("Sinh", tf.sinh, [u(3, 4)], np.sinh, second_order=True),
+    OpCase("Cosh", tf.cosh, [u(3, 4)], np.cosh),
+    OpCase("Atan2", tf.atan2, [away_from_zero(3, 4), away_from_zero(3, 4)], np.arctan2),
+    OpCase("Atan2/broadcast-quadrants", tf.atan2, [np.array([1.0, 1.0, -1.0, -1.0]),
+                                                   np.array([[1.0], [-2.0]])], np.arctan2),
+    OpCase("clip_by_norm", lambda t: tf.clip_by_norm(t, 1.5), [u(3, 4)],
+           lambda a: a * 1.5 / max(np.sqrt((a * a).sum()), 1.5)),
+    OpCase("clip_by_norm/axes", lambda t: tf.clip_by_norm(t, 1.0, axes=[1]), [u(3, 4)],
+           lambda a: a / np.maximum(np.sqrt((a * a).sum(1, keepdims=True)), 1.0)),
+    OpCase("clip_by_global_norm", lambda a, b: tf.clip_by_global_norm([a, None, b], 2.0)[0][2],
+           [u(3, 4), u(5)],
+           lambda a, b: b * 2.0 / max(np.sqrt((a * a).sum() + (b * b).sum()), 2.0)),
+]
