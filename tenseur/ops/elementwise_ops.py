@@ -24,7 +24,7 @@ __all__ = [
     "clip_by_value", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
     "logical_and", "logical_or", "logical_not", "logical_xor", "cast", "squared_difference", "erf",
     "expm1", "softplus", "mul", "sub", "neg", "div", "realdiv", "to_float", "to_int32", "to_int64",
-    "is_finite", "is_inf", "is_nan", "asin", "acos", "atan", "sinh", "cosh", "atan2",
+    "is_finite", "is_inf", "is_nan",
 ]
 
 
@@ -175,49 +175,6 @@ class Tan(_Unary):
     def gradient(self, op, grad):
         y = op.outputs[0]
         return (grad * (1 + y * y),)
-
-
-@_unary("Asin", np.arcsin)
-class Asin(_Unary):
-    """arcsin x. Gradient: grad / sqrt(1 - x²)."""
-
-    def gradient(self, op, grad):
-        x = op.inputs[0]
-        return (grad * rsqrt(1 - x * x),)
-
-
-@_unary("Acos", np.arccos)
-class Acos(_Unary):
-    """arccos x. Gradient: -grad / sqrt(1 - x²)."""
-
-    def gradient(self, op, grad):
-        x = op.inputs[0]
-        return (-grad * rsqrt(1 - x * x),)
-
-
-@_unary("Atan", np.arctan)
-class Atan(_Unary):
-    """arctan x. Gradient: grad / (1 + x²)."""
-
-    def gradient(self, op, grad):
-        x = op.inputs[0]
-        return (grad / (1 + x * x),)
-
-
-@_unary("Sinh", np.sinh)
-class Sinh(_Unary):
-    """sinh x. Gradient: grad cosh x."""
-
-    def gradient(self, op, grad):
-        return (grad * cosh(op.inputs[0]),)
-
-
-@_unary("Cosh", np.cosh)
-class Cosh(_Unary):
-    """cosh x. Gradient: grad sinh x."""
-
-    def gradient(self, op, grad):
-        return (grad * sinh(op.inputs[0]),)
 
 
 @_unary("Tanh", np.tanh)
@@ -450,19 +407,6 @@ class FloorMod(_Binary):
         return (grad, -grad * floor(x / y))
 
 
-@_binary("Atan2", np.arctan2, allowed="floating")
-class Atan2(_Binary):
-    """The angle of the point (x, y) for atan2(y, x), in [-pi, pi] (inputs in that order:
-    `y`, then `x`). Gradient: (grad x / (x² + y²), -grad y / (x² + y²))."""
-
-    inputs = ("y", "x")
-
-    def gradient(self, op, grad):
-        y, x = op.inputs
-        scale = grad / (x * x + y * y)
-        return (scale * x, -scale * y)
-
-
 @register_op("Pow")
 class Pow(_Binary):
     """x ** y. Gradient: (grad y x^(y-1), grad x^y log x), the second taken as 0 where x <= 0."""
@@ -688,11 +632,6 @@ def minimum(x, y, name="Minimum"):
     return _apply_binary("Minimum", x, y, name)
 
 
-def atan2(y, x, name="Atan2"):
-    """The angle of (x, y) from the x axis, in [-pi, pi]: atan2(1, -1) = 3 pi / 4."""
-    return _apply_binary("Atan2", y, x, name)
-
-
 def squared_difference(x, y, name="SquaredDifference"):
     return _apply_binary("SquaredDifference", x, y, name)
 
@@ -760,11 +699,6 @@ sin = _unary_fn("Sin", "Sin")
 cos = _unary_fn("Cos", "Cos")
 tan = _unary_fn("Tan", "Tan")
 tanh = _unary_fn("Tanh", "Tanh")
-asin = _unary_fn("Asin", "Asin")
-acos = _unary_fn("Acos", "Acos")
-atan = _unary_fn("Atan", "Atan")
-sinh = _unary_fn("Sinh", "Sinh")
-cosh = _unary_fn("Cosh", "Cosh")
 sigmoid = _unary_fn("Sigmoid", "Sigmoid")
 softplus = _unary_fn("Softplus", "Softplus")
 erf = _unary_fn("Erf", "Erf")

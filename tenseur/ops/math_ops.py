@@ -31,7 +31,8 @@ from .elementwise_ops import (Abs, Add, AddV2, Cast, Ceil, Cos, Equal,  # noqa: 
                               not_equal, pow, realdiv, reciprocal, round, rsqrt, sigmoid, sign, sin,
                               softplus, sqrt, square, squared_difference, sub, subtract, tan, tanh,
                               to_float, to_int32, to_int64, truediv, where_, is_finite, is_inf,
-                              is_nan, asin, acos, atan, sinh, cosh, atan2)
+                              is_nan)
+from .trig_ops import acos, asin, atan, atan2, cosh, sinh  # noqa: F401  (re-exported)
 from .registry import NOT_DIFFERENTIABLE, OpDef, apply_op, convert_to_tensor, register_op
 
 __all__ = [
