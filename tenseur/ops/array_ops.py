@@ -500,6 +500,10 @@ def concat(values, axis, name="concat"):
     Example:
         >>> tenseur.concat([a, b], axis=1)     # (2, 3) and (2, 5) -> (2, 8)
     """
+    if isinstance(axis, (list, tuple)) and isinstance(values, (int, np.integer)):
+        # The signature before TensorFlow 1.0, tf.concat(concat_dim, values), still met in
+        # old course material: unambiguous, so accepted.
+        values, axis = axis, values
     values = _convert_all(list(values) if isinstance(values, (list, tuple)) else [values])
     axis = _static_int(axis, "axis", "concat")
     if len(values) == 1:

@@ -34,3 +34,12 @@ __all__ = [
     "CheckpointState", "checkpoint_exists", "remove_checkpoint", "NewCheckpointReader",
     "CheckpointReader", "list_variables", "load_variable", "load_checkpoint", "DataLossError",
 ]
+
+
+def __getattr__(name):
+    # `tf.train.SummaryWriter`: the pre-0.12 name of tf.summary.FileWriter (imported on use, so
+    # `tenseur.train` does not load the summary package).
+    if name == "SummaryWriter":
+        from ..summary import FileWriter
+        return FileWriter
+    raise AttributeError(f"module 'tenseur.train' has no attribute {name!r}")

@@ -140,3 +140,45 @@ def test_math_and_random_namespaces():
     again = tf.random.uniform([3])
     with tf.Session() as sess:
         np.testing.assert_array_equal(sess.run(again), a)
+
+
+def test_print_ops_print_when_run(capsys):
+    x = tf.placeholder(tf.float32, [None])
+    y = tf.Print(x * 2, [x, tf.reduce_sum(x)], message="x, sum: ", first_n=1)
+    op = tf.print("values:", x, "end", summarize=2)
+    grad = tf.gradients(tf.reduce_sum(y), x)[0]
+    assert capsys.readouterr().err == ""                     # nothing when building
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(y, {x: [1.0, 2.0, 3.0]}), [2.0, 4.0, 6.0])
+        assert capsys.readouterr().err == "x, sum: [1. 2. 3.]6.\n"
+        sess.run(y, {x: [1.0]})                                # first_n=1: printed once
+        sess.run(op, {x: np.arange(10.0)})
+        assert capsys.readouterr().err == "values: [0. 1. ... 8. 9.] end\n"
+        np.testing.assert_array_equal(sess.run(grad, {x: [1.0, 2.0]}), [2.0, 2.0])
+    with tf.eager_mode():
+        @tf.function
+        def step(a):
+            tf.print("step", a)
+            return a + 1
+        step(tf.constant([1, 2]))
+        step(tf.constant([3, 4]))                                # traced once, printed twice
+        assert tf.print("eager", 5) is None
+    assert capsys.readouterr().err == "step [1 2]\nstep [3 4]\neager 5\n"
+
+
+def test_spellings_from_before_tensorflow_1(tmp_path):
+    a, b = tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0])
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(tf.concat(0, [a, b])), [1.0, 2.0, 3.0, 4.0])
+        np.testing.assert_array_equal(sess.run(tf.pack([a, b], axis=1)), [[1, 3], [2, 4]])
+        assert len(tf.unpack(tf.pack([a, b]))) == 2
+    tf.scalar_summary("loss", tf.reduce_sum(a))
+    tf.histogram_summary("a", a)
+    merged = tf.merge_all_summaries()
+    writer = tf.train.SummaryWriter(str(tmp_path), tf.get_default_graph())
+    assert isinstance(writer, tf.summary.FileWriter)
+    with tf.Session() as sess:
+        writer.add_summary(sess.run(merged), 1)
+    writer.close()
+    assert [p.name.startswith("events.out.tfevents.") for p in tmp_path.iterdir()] == [True]
+    assert tf.merge_summary is not None

@@ -28,6 +28,7 @@ COVERED_ELSEWHERE = {
     "ScalarSummary", "HistogramSummary", "ImageSummary", "TensorSummaryV2",
     "MergeSummary",                           # tests/summary/
     "If", "While", "WhileGrad",               # tests/eager/cases_control.py
+    "Print", "PrintV2",                       # tests/framework/test_tf1_namespaces.py
 }
 
 
