@@ -1081,6 +1081,12 @@ case("clip_by_norm axes", lambda tf, x: tf.clip_by_norm(x, 1.0, axes=[1]), R(3, 
 case("global_norm", lambda tf, x, y: tf.global_norm([x, y]), R(3, 4), R(5))
 case("clip_by_global_norm", lambda tf, x, y: tf.clip_by_global_norm([x, y], 2.0)[0], R(3, 4), R(5))
 
+# -- index tuples --------------------------------------------------------------------------------
+case("gather_nd elements", lambda tf, p: tf.gather_nd(p, [[0, 1], [2, 0], [0, 1]]), R(3, 4))
+case("gather_nd rows", lambda tf, p: tf.gather_nd(p, [[2], [0]]), R(3, 4))
+case("scatter_nd repeated", lambda tf, u: tf.scatter_nd([[1], [3], [1]], u, [5, 2]), R(3, 2))
+err("ERR gather_nd index out of range", lambda tf, p: tf.gather_nd(p, [[3, 0]]), R(3, 4))
+
 # -- known, investigated differences -------------------------------------------------------------
 # name -> (expected status in the static pass, in the unknown-shape pass); None = must be ok.
 # "bug": a tenseur bug (the case must keep showing MISMATCH/ERROR/NORAISE until it is fixed);

@@ -244,3 +244,15 @@ CASES = [
     OpCase("IdentityN", lambda x, y: ai.identity_n([x, y]), [u(2, 3), u(4)],
            lambda x, y: [x, y]),
 ]
+
+# Index tuples (values and gradients also compared with TensorFlow 2.21 by tf_op_parity.py).
+_nd_indices = np.array([[0, 1], [2, 0], [0, 1]])
+CASES += [
+    OpCase("GatherNd/elements", lambda p: tf.gather_nd(p, _nd_indices), [np.arange(12.0).reshape(3, 4) / 7],
+           lambda p: p[_nd_indices[:, 0], _nd_indices[:, 1]]),
+    OpCase("GatherNd/rows", lambda p: tf.gather_nd(p, [[2], [0]]), [np.arange(12.0).reshape(3, 4) / 7],
+           lambda p: p[[2, 0]]),
+    OpCase("ScatterNd/repeated", lambda u: tf.scatter_nd([[1], [3], [1]], u, [5, 2]),
+           [np.arange(6.0).reshape(3, 2) / 5],
+           lambda u: np.array([[0, 0], u[0] + u[2], [0, 0], u[1], [0, 0]], dtype=u.dtype)),
+]
