@@ -1097,9 +1097,6 @@ EXPECT = {
     "argmax with nan": ("unspecified", "unspecified"),
     # tenseur's nn.pool raises NotImplementedError for dilation_rate > 1.
     "pool AVG dilation": ("limitation", "limitation"),
-    # t[tensor] / t[tensor:] raise a TypeError pointing to tf.gather (documented in the message).
-    "getitem with tensor index": ("limitation", "limitation"),
-    "getitem with tensor slice bounds": ("limitation", "limitation"),
     # TF's SoftmaxCrossEntropyWithLogits grad-of-grad drops d(backprop)/d(labels) = -I; tenseur
     # agrees with finite differences.
     "2nd-order softmax_ce_v2": ("tf-differs", "tf-differs"),
@@ -1107,7 +1104,8 @@ EXPECT = {
 # Fixed since the checker found them (tests/ops/test_tf_parity.py keeps them fixed): truediv of
 # int32 (float64), tf.div on ints (floor division), the reduce_prod gradient at zeros,
 # reduce_logsumexp with an infinite max, empty axis lists, tensordot with unknown contracted
-# sizes, the top_k gradient with an unknown last dimension, and the run-time checks of split,
+# sizes, the top_k gradient with an unknown last dimension, t[tensor] and t[:tensor],
+# and the run-time checks of split,
 # slice, mirror pad and top_k when sizes are known only when the graph runs.
 for _c in CASES:
     if _c.name in EXPECT:

@@ -121,9 +121,9 @@ def _index_int(value, key) -> int:
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
         return int(value)
     if isinstance(value, Tensor) or hasattr(value, "_as_tensor"):
-        raise TypeError(f"t[...] takes Python ints as indices and slice bounds, got the tensor "
-                        f"{value.name} in {key!r}; use tenseur.gather(t, indices, axis=...) to "
-                        f"pick by computed indices.")
+        raise TypeError(f"t[...] takes ints or scalar int tensors as indices and slice "
+                        f"bounds, and Python ints as steps; got the tensor {value.name} in "
+                        f"{key!r}.")
     raise TypeError(f"Only integers, slices (`:`), ellipsis (`...`) and tenseur.newaxis (`None`) "
                     f"are valid indices, got {value!r}; use tenseur.gather for a list of "
                     f"indices and tenseur.boolean_mask for a mask.")
@@ -140,6 +140,7 @@ def _getitem(tensor, key):
     items = key if isinstance(key, tuple) else (key,)
     begin, end, strides = [], [], []
     masks = dict.fromkeys(_MASKS, 0)
+    tensors = []             # (entry, "begin" | "end" | "index", tensor) computed by the graph
     for i, item in enumerate(items):
         bit = 1 << i
         b, e, s = 0, 0, 1
@@ -153,20 +154,34 @@ def _getitem(tensor, key):
                 raise ValueError(f"slice step cannot be zero (in {key!r}).")
             if item.start is None:
                 masks["begin_mask"] |= bit
+            elif _is_tensor(item.start):
+                tensors.append((i, "begin", item.start))
             else:
                 b = _index_int(item.start, key)
             if item.stop is None:
                 masks["end_mask"] |= bit
+            elif _is_tensor(item.stop):
+                tensors.append((i, "end", item.stop))
             else:
                 e = _index_int(item.stop, key)
         else:
-            b = _index_int(item, key)
-            e = b + 1
+            if _is_tensor(item):
+                tensors.append((i, "index", item))
+            else:
+                b = _index_int(item, key)
+                e = b + 1
             masks["shrink_axis_mask"] |= bit
         begin.append(b)
         end.append(e)
         strides.append(s)
+    if tensors:
+        from .dynamic_slice_ops import dynamic_getitem
+        return dynamic_getitem(tensor, items, key, begin, end, strides, masks, tensors)
     return strided_slice(tensor, begin, end, strides, **masks)
+
+
+def _is_tensor(value) -> bool:
+    return isinstance(value, Tensor) or hasattr(value, "_as_tensor")
 
 
 # `t[...]` on graph Tensors; Variables copy it when tenseur is imported.

@@ -256,3 +256,17 @@ CASES += [
            [np.arange(6.0).reshape(3, 2) / 5],
            lambda u: np.array([[0, 0], u[0] + u[2], [0, 0], u[1], [0, 0]], dtype=u.dtype)),
 ]
+
+# `t[...]` with tensor indices and bounds (StridedSliceDyn); TensorFlow's results match
+# (tf_op_parity.py, "getitem with tensor ...").
+CASES += [
+    # (reshaped to a static shape for the gradient check: a computed bound leaves it unknown)
+    OpCase("getitem/tensor-bound", lambda x: tf.reshape(x[:, :tf.size(x[0]) - 2], [3, 3]),
+           [rng.normal(size=(3, 5))], lambda x: x[:, :3], ops=("StridedSliceDyn",)),
+    OpCase("getitem/tensor-index-and-steps",
+           lambda x: x[tf.shape(x)[0] - 1, ::2], [rng.normal(size=(3, 5))], lambda x: x[2, ::2],
+           second_order=True, ops=("StridedSliceDyn", "StridedSliceDynGrad")),
+    OpCase("getitem/tensor-start-negative-step",
+           lambda x: tf.reshape(x[tf.constant(3)::-2, 1:], [2, 3]), [rng.normal(size=(5, 4))],
+           lambda x: x[3::-2, 1:]),
+]

@@ -80,11 +80,20 @@ def test_getitem_shape_errors(key, pattern):
         tf.constant(X)[key]
 
 
-def test_getitem_rejects_tensors_lists_and_zero_steps():
+def test_getitem_takes_scalar_int_tensors_and_rejects_other_tensors_lists_and_zero_steps():
     x = tf.constant(X)
     i = tf.constant(1)
-    with pytest.raises(TypeError, match=r"Python ints.*tenseur.gather"):
-        x[i]
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(x[i]), X[1])
+        np.testing.assert_array_equal(sess.run(x[:, i:]), X[:, 1:])
+    with pytest.raises(TypeError, match=r"scalar tensors.*tenseur.gather"):
+        x[tf.constant([0, 1])]
+    with pytest.raises(TypeError, match=r"boolean_mask"):
+        x[tf.constant(True)]
+    with pytest.raises(TypeError, match=r"integer tensors"):
+        x[tf.constant(1.0)]
+    with pytest.raises(TypeError, match=r"Python ints as steps"):
+        x[::i]
     with pytest.raises(TypeError, match=r"tenseur.gather.*boolean_mask"):
         x[[0, 1]]
     with pytest.raises(ValueError, match=r"step cannot be zero"):
