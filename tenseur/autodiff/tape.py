@@ -250,8 +250,10 @@ class GradientTape:
             self._tracked[id(variable._handle)] = variable._handle
 
     def watched_variables(self) -> tuple:
-        """The Variables watched so far, explicitly or by being read, in watch order."""
-        return tuple(self._watched_variables.values())
+        """The Variables watched so far, explicitly or by being read, in the order they were
+        created (TensorFlow's order, so the list pairs with variables made in that order)."""
+        return tuple(sorted(self._watched_variables.values(),
+                            key=lambda v: getattr(v, "_creation_index", 0)))
 
     # -- differentiating -------------------------------------------------------------------
 

@@ -27,8 +27,9 @@ from ..backend import threads as _threads
 from .ir import Node, PlanGraph, Value
 
 # Binary ops whose kernel is exactly `ufunc(x, y)` though they define their own kernel.
+# (FloorDiv and FloorMod are left out: their kernels check integer divisors for zeros.)
 _BINARY_UFUNCS = {"RealDiv": np.true_divide, "Maximum": np.maximum, "Minimum": np.minimum,
-                  "FloorDiv": np.floor_divide, "FloorMod": np.mod, "Pow": np.power}
+                  "Pow": np.power}
 # Ops that may start a group: their result is a fresh array that nobody else holds.
 _FRESH_HEADS = frozenset(("MatMul",))
 # Ops that may start a group, whose result is checked at run time before being overwritten.

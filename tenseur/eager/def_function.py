@@ -302,7 +302,9 @@ def _container_key(s):
 
 
 def _traced_output(value, graph):
-    """A leaf of what the traced body returned: a tensor of `graph`, or a Python value."""
+    """A leaf of what the traced body returned: a tensor of `graph` (numbers and NumPy values
+    become constant tensors, as TensorFlow returns them), an Operation, or another Python
+    value (None...) returned as it is."""
     if hasattr(value, "_handle"):                  # an eager Variable: its value now
         return value._as_tensor()
     if isinstance(value, Operation):
@@ -313,6 +315,8 @@ def _traced_output(value, graph):
             raise GraphMismatchError(f"The traced function returned {value.name}, a tensor of "
                                      f"another graph.")
         return value
+    if isinstance(value, (bool, int, float, np.number, np.bool_, np.ndarray)):
+        return convert_to_tensor(value)
     return value
 
 

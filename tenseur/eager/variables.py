@@ -12,6 +12,7 @@ are made eagerly, once, from the initial value.
 """
 from __future__ import annotations
 
+import itertools
 import weakref
 
 import numpy as np
@@ -36,6 +37,9 @@ class _Creation:
     """The variable-creation policy of the function being traced (TF: first trace only)."""
 
     policy = None          # None: allowed; otherwise a callable raising the error
+
+
+_CREATED = itertools.count()
 
 
 class _Handle(EagerTensor):
@@ -96,6 +100,7 @@ class EagerVariable(variables_module.Variable):
         self._validate_shape = validate_shape
         STATE.write_variable(self._var_name, value._value)
         self._handle = _Handle(self)
+        self._creation_index = next(_CREATED)      # orders GradientTape.watched_variables()
         weakref.finalize(self, STATE.variables.pop, self._var_name, None)
         if getattr(tracing, "_building_function", False):
             tracing.variables_created.append(self)

@@ -119,13 +119,14 @@ def as_dtype(value) -> DType:
 
 
 def dtype_of_value(value) -> DType:
-    """The dtype TensorFlow gives a Python value: floats → float32, ints → int32 (numpy keeps its own)."""
+    """The dtype TensorFlow gives a Python value: floats → float32, ints → int32, or int64 when
+    one does not fit in int32 (NumPy values keep their own)."""
     if isinstance(value, np.ndarray | np.generic):
         return as_dtype(value.dtype)
     if isinstance(value, bool):
         return bool_
     if isinstance(value, int):
-        return int32
+        return int32 if _INT32_MIN <= value <= _INT32_MAX else int64
     if isinstance(value, float):
         return float32
     if isinstance(value, str | bytes):
@@ -133,6 +134,10 @@ def dtype_of_value(value) -> DType:
     arr = np.asarray(value)
     if arr.dtype.kind == "f":
         return float32
-    if arr.dtype.kind in "iu":
-        return int32 if arr.dtype.kind == "i" else as_dtype(arr.dtype)
+    if arr.dtype.kind == "i":
+        fits = not arr.size or (arr.min() >= _INT32_MIN and arr.max() <= _INT32_MAX)
+        return int32 if fits else int64
     return as_dtype(arr.dtype)
+
+
+_INT32_MIN, _INT32_MAX = -2 ** 31, 2 ** 31 - 1

@@ -392,7 +392,14 @@ class FloorDiv(_Binary):
     gradient = NOT_DIFFERENTIABLE
 
     def kernel(self, xp, x, y):
+        _check_integer_divisor(y)
         return xp.floor_divide(x, y)
+
+
+def _check_integer_divisor(y):
+    """Integer division by zero fails (TensorFlow's error); NumPy would give 0 and a warning."""
+    if getattr(y, "dtype", None) is not None and y.dtype.kind in "iu" and not np.all(y):
+        raise ValueError("Integer division by zero.")
 
 
 @register_op("FloorMod")
@@ -400,6 +407,7 @@ class FloorMod(_Binary):
     """x - floor(x / y) * y (sign of y, as Python and TensorFlow). Gradient: (grad, -grad floor(x/y))."""
 
     def kernel(self, xp, x, y):
+        _check_integer_divisor(y)
         return xp.mod(x, y)
 
     def gradient(self, op, grad):

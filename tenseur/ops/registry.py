@@ -86,12 +86,16 @@ def registered_op_types() -> list[str]:
 
 # -- conversion ---------------------------------------------------------------------------
 
-def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None) -> Tensor:
-    """A Tensor from a Tensor, a Variable, a NumPy array or a Python value.
+def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None,
+                      dtype_hint=None) -> Tensor:
+    """A Tensor from a Tensor, a Variable, a NumPy array or a Python value. `preferred_dtype`
+    (TF 1.x) or `dtype_hint` (TF 2) is used when the value converts to it.
 
     Raises:
         DTypeError: `value` is a Tensor whose dtype is not `dtype`.
     """
+    if dtype_hint is not None and preferred_dtype is None:
+        preferred_dtype = dtype_hint
     if isinstance(value, Tensor):
         if _eager_capture is not None and getattr(value, "_is_eager", False):
             value = _eager_capture(value)

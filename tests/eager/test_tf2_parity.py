@@ -1,0 +1,56 @@
+"""Eager behaviours where tenseur differed from TensorFlow 2.21 (found by
+benchmarks/tf_eager_parity.py, ~220 cases), checked against TensorFlow's results."""
+import numpy as np
+import pytest
+
+import tenseur as tf
+from tenseur.framework.errors import InvalidArgumentError
+
+
+@pytest.fixture
+def eager():
+    with tf.eager_mode():
+        yield
+
+
+def test_python_ints_beyond_int32_become_int64(eager):
+    assert tf.constant(2 ** 40).dtype == tf.int64
+    big = tf.constant([1, -2 ** 40])
+    assert big.dtype == tf.int64
+    np.testing.assert_array_equal(big.numpy(), [1, -2 ** 40])
+    assert tf.constant([1, 2 ** 31 - 1]).dtype == tf.int32
+    assert tf.convert_to_tensor(3, dtype_hint=tf.float32).dtype == tf.float32
+
+
+def test_integer_division_by_zero_fails(eager):
+    with pytest.raises(InvalidArgumentError, match="Integer division by zero"):
+        tf.constant([4, 5]) // tf.constant([0, 1])
+    with pytest.raises(InvalidArgumentError, match="Integer division by zero"):
+        tf.constant([4, 5]) % tf.constant([0, 1])
+    np.testing.assert_array_equal((tf.constant([-7, 7]) // 2).numpy(), [-4, 3])
+
+
+def test_integer_division_by_zero_fails_in_graphs_too():
+    with tf.Session() as sess:
+        with pytest.raises(InvalidArgumentError, match="Integer division by zero"):
+            sess.run(tf.floordiv(tf.placeholder_with_default([4, 5], [2]), tf.constant([0, 1])))
+
+
+def test_a_function_returns_python_numbers_as_tensors(eager):
+    @tf.function
+    def f(x):
+        return 5, {"half": 0.5, "x": x * 2, "none": None}
+
+    five, rest = f(tf.constant(1.0))
+    assert five.dtype == tf.int32 and five.numpy() == 5
+    assert rest["half"].dtype == tf.float32 and rest["half"].numpy() == 0.5
+    assert rest["none"] is None and rest["x"].numpy() == 2.0
+
+
+def test_watched_variables_come_in_creation_order(eager):
+    b = tf.Variable(1.0, name="b")
+    a = tf.Variable(2.0, name="a")
+    with tf.GradientTape() as tape:
+        y = a * b
+    assert [v.name for v in tape.watched_variables()] == ["b:0", "a:0"]
+    assert [g.numpy() for g in tape.gradient(y, tape.watched_variables())] == [2.0, 1.0]
