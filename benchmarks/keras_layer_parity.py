@@ -474,6 +474,17 @@ def layer_cases():
     add("SimpleRNN(4)", L("SimpleRNN", 4), (5, 3))
     add("LSTM(4, return_sequences=True)", L("LSTM", 4, return_sequences=True), (5, 3))
     add("GRU(4)", L("GRU", 4), (5, 3))
+    add("SimpleRNN(3, go_backwards, return_sequences)",
+        L("SimpleRNN", 3, go_backwards=True, return_sequences=True), (5, 3))
+    add("LSTM(3, activation=relu, use_bias=False)",
+        L("LSTM", 3, activation="relu", use_bias=False), (5, 3))
+    add("LSTM(3, unit_forget_bias=False)", L("LSTM", 3, unit_forget_bias=False), (5, 3))
+    add("GRU(3, reset_after=False)", L("GRU", 3, reset_after=False), (5, 3))
+    add("GRU(3, return_sequences, go_backwards)",
+        L("GRU", 3, return_sequences=True, go_backwards=True), (5, 3))
+    add("Bidirectional(GRU(2, return_sequences), merge_mode=sum)",
+        lambda lib: k_attr(lib, "layers.Bidirectional")(
+            k_attr(lib, "layers.GRU")(2, return_sequences=True), merge_mode="sum"), (4, 3))
     add("TimeDistributed(Dense(2))",
         lambda lib: k_attr(lib, "layers.TimeDistributed")(k_attr(lib, "layers.Dense")(2)),
         (4, 3))

@@ -73,10 +73,19 @@ CASES = {
     "GaussianNoise": Case({"stddev": 0.1}), "GaussianDropout": Case({"rate": 0.2}),
     "SpatialDropout1D": Case({"rate": 0.2}, SEQUENCE),
     "SpatialDropout2D": Case({"rate": 0.2}, IMAGE),
+    "SimpleRNN": Case({"units": 3, "return_sequences": True}, SEQUENCE),
+    "LSTM": Case({"units": 3, "dropout": 0.2, "go_backwards": True}, SEQUENCE),
+    "GRU": Case({"units": 3, "reset_after": False}, SEQUENCE),
+    "RNN": Case({"cell": {"class_name": "LSTMCell", "config": {"units": 2}}}, SEQUENCE),
+    "Bidirectional": Case({"layer": {"class_name": "GRU", "config": {"units": 2}},
+                           "merge_mode": "ave"}, SEQUENCE),
 }
 # Classes left out of the per-layer round trip, with the reason.
 SKIPPED = {"Layer": "the abstract base class (custom layers are tested below)",
-           "InputLayer": "the input of every model saved in this file"}
+           "InputLayer": "the input of every model saved in this file",
+           "SimpleRNNCell": "a cell runs inside an RNN layer (the RNN case saves one)",
+           "LSTMCell": "a cell runs inside an RNN layer (the RNN case saves one)",
+           "GRUCell": "a cell runs inside an RNN layer (the RNN case saves one)"}
 # A class without a case is tried with no arguments on each of these input shapes.
 FALLBACK_SHAPES = [(4,), (8, 3), (6, 6, 3)]
 

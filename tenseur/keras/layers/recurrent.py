@@ -1,0 +1,503 @@
+"""Recurrent layers: SimpleRNN, LSTM and GRU (and their cells), the generic RNN over a cell,
+and Bidirectional; Keras 3's weights, formulas and defaults, built on tenseur's public ops.
+
+A layer runs its cell once per time step over `(batch, timesteps, features)` inputs, the
+graph unrolled over the time steps (so `timesteps` must be known when the layer is built:
+`keras.Input((timesteps, features))`). The inputs' projection through `kernel` is one matrix
+product for all the steps; each step then adds the state's projection through
+`recurrent_kernel`. Options, as Keras: `return_sequences` (every step's output, else the last
+one), `return_state` (also the final states), `go_backwards` (the steps in reverse order,
+outputs in that order), masks (a masked step keeps the previous state and output, e.g. after
+`Embedding(mask_zero=True)`), `initial_state=` when calling, and `dropout` /
+`recurrent_dropout` (one mask per sequence, in training only).
+
+Weights, in Keras' order and shapes (so `set_weights` takes Keras' arrays):
+  SimpleRNN: kernel (in, u), recurrent_kernel (u, u), bias (u,)
+  LSTM:      kernel (in, 4u), recurrent_kernel (u, 4u), bias (4u,)   gates i, f, c, o
+  GRU:       kernel (in, 3u), recurrent_kernel (u, 3u), bias (2, 3u) gates z, r, h
+             (reset_after=True, Keras 3's default; bias (3u,) with reset_after=False)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import tenseur as tf
+
+from .. import activations, backend, constraints, initializers, regularizers
+from ..engine.base_layer import InputSpec, Layer
+
+
+def _positive_units(layer_name, units):
+    if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units <= 0:
+        raise ValueError(f"{layer_name}: `units` must be a positive integer, got "
+                         f"units={units!r}.")
+    return int(units)
+
+
+def _rate(layer_name, name, value):
+    value = float(value)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{layer_name}: `{name}` must be in [0, 1), got {name}={value!r}.")
+    return value
+
+
+# -- cells ---------------------------------------------------------------------------------
+
+class _Cell(Layer):
+    """What the three cells share: units, activations, the three weights' options, dropout."""
+
+    _gates = 1
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        owner = type(self).__name__
+        self.units = _positive_units(owner, units)
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.dropout = _rate(owner, "dropout", dropout)
+        self.recurrent_dropout = _rate(owner, "recurrent_dropout", recurrent_dropout)
+        self.seed = seed
+
+    @property
+    def state_size(self):
+        return self.units
+
+    def _bias_shape(self):
+        return (self._gates * self.units,)
+
+    def _bias_initializer(self):
+        return self.bias_initializer
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(f"{type(self).__name__} '{self.name}': the last dimension of the "
+                             f"inputs (features) must be known, got {input_shape}.")
+        width = self._gates * self.units
+        self.kernel = self.add_weight("kernel", (int(input_dim), width),
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, width),
+                                                initializer=self.recurrent_initializer,
+                                                regularizer=self.recurrent_regularizer,
+                                                constraint=self.recurrent_constraint)
+        self.bias = (self.add_weight("bias", self._bias_shape(),
+                                     initializer=self._bias_initializer(),
+                                     regularizer=self.bias_regularizer,
+                                     constraint=self.bias_constraint)
+                     if self.use_bias else None)
+        self.built = True
+
+    def project_inputs(self, inputs):
+        """inputs (..., features) @ kernel (+ the input bias): the part of every step that
+        does not depend on the state, computed for all the steps at once by the RNN layer."""
+        rank = inputs.shape.ndims
+        out = tf.tensordot(inputs, self.kernel, [[rank - 1], [0]]) if rank != 2 else \
+            tf.matmul(inputs, self.kernel)
+        bias = self._input_bias()
+        return out + bias if bias is not None else out
+
+    def _input_bias(self):
+        return self.bias
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": activations.serialize(self.activation),
+                "recurrent_activation": activations.serialize(self.recurrent_activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+                "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
+                "seed": self.seed}
+
+
+class SimpleRNNCell(_Cell):
+    """h = activation(x @ kernel + h_prev @ recurrent_kernel + bias)."""
+
+    def __init__(self, units, activation="tanh", **kwargs):
+        kwargs.pop("recurrent_activation", None)
+        super().__init__(units, activation=activation, **kwargs)
+
+    def step(self, projected, states):
+        (h,) = states
+        out = self.activation(projected + tf.matmul(h, self.recurrent_kernel))
+        return out, [out]
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("recurrent_activation")
+        return config
+
+
+class LSTMCell(_Cell):
+    """Gates i, f, o = recurrent_activation(...), candidate g = activation(...) from
+    x @ kernel + h_prev @ recurrent_kernel + bias; c = f c_prev + i g; h = o activation(c).
+    `unit_forget_bias` starts the forget gate's bias at 1 (Keras' default)."""
+
+    _gates = 4
+
+    def __init__(self, units, unit_forget_bias=True, **kwargs):
+        super().__init__(units, **kwargs)
+        self.unit_forget_bias = bool(unit_forget_bias)
+
+    @property
+    def state_size(self):
+        return [self.units, self.units]
+
+    def _bias_initializer(self):
+        if not self.unit_forget_bias:
+            return self.bias_initializer
+        base, units = self.bias_initializer, self.units
+
+        def forget_bias_one(shape, dtype=None):
+            init = base(shape, dtype=dtype)
+            ones = np.zeros(shape, np.float32)
+            ones[units:2 * units] = 1.0
+            mask = np.zeros(shape, np.float32)
+            mask[units:2 * units] = 1.0
+            return init * tf.constant(1.0 - mask, dtype=init.dtype) + \
+                tf.constant(ones, dtype=init.dtype)
+        return forget_bias_one
+
+    def step(self, projected, states):
+        h, c = states
+        z = projected + tf.matmul(h, self.recurrent_kernel)
+        u = self.units
+        i = self.recurrent_activation(z[:, :u])
+        f = self.recurrent_activation(z[:, u:2 * u])
+        g = self.activation(z[:, 2 * u:3 * u])
+        o = self.recurrent_activation(z[:, 3 * u:])
+        c = f * c + i * g
+        h = o * self.activation(c)
+        return h, [h, c]
+
+    def get_config(self):
+        return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
+
+
+class GRUCell(_Cell):
+    """Gates z, r = recurrent_activation(...); candidate hh = activation(x_h + r * (h_prev @
+    recurrent_kernel_h + b_h)) with `reset_after` (Keras 3's default; else r is applied to
+    h_prev before the product); h = z h_prev + (1 - z) hh."""
+
+    _gates = 3
+
+    def __init__(self, units, reset_after=True, **kwargs):
+        super().__init__(units, **kwargs)
+        self.reset_after = bool(reset_after)
+
+    def _bias_shape(self):
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+
+    def _input_bias(self):
+        if self.bias is None:
+            return None
+        return self.bias[0] if self.reset_after else self.bias
+
+    def step(self, projected, states):
+        (h,) = states
+        u = self.units
+        x_z, x_r, x_h = projected[:, :u], projected[:, u:2 * u], projected[:, 2 * u:]
+        if self.reset_after:
+            inner = tf.matmul(h, self.recurrent_kernel)
+            if self.bias is not None:
+                inner = inner + self.bias[1]
+            z = self.recurrent_activation(x_z + inner[:, :u])
+            r = self.recurrent_activation(x_r + inner[:, u:2 * u])
+            hh = self.activation(x_h + r * inner[:, 2 * u:])
+        else:
+            inner = tf.matmul(h, self.recurrent_kernel[:, :2 * u])
+            z = self.recurrent_activation(x_z + inner[:, :u])
+            r = self.recurrent_activation(x_r + inner[:, u:])
+            hh = self.activation(x_h + tf.matmul(r * h, self.recurrent_kernel[:, 2 * u:]))
+        h = z * h + (1.0 - z) * hh
+        return h, [h]
+
+    def get_config(self):
+        return {**super().get_config(), "reset_after": self.reset_after}
+
+
+# -- the layer over time -------------------------------------------------------------------
+
+def _dropout_mask(shape_like, rate, seed):
+    """A dropout mask (0 or 1 / (1 - rate)) shaped like `shape_like`, drawn once per call."""
+    keep = tf.cast(tf.random_uniform(tf.shape(shape_like), seed=seed) >= rate,
+                   shape_like.dtype)
+    return keep / (1.0 - rate)
+
+
+class RNN(Layer):
+    """Runs `cell` over the time steps of `(batch, timesteps, features)` inputs (see the
+    module's docstring for the options). `cell` is one of the cells here."""
+
+    _passes_masks = False
+
+    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(cell, dict):
+            from ..engine.serialization import deserialize_layer
+            cell = deserialize_layer(cell)
+        if not isinstance(cell, _Cell):
+            raise TypeError(f"{type(self).__name__}: `cell` must be a SimpleRNNCell, LSTMCell "
+                            f"or GRUCell, got {cell!r}.")
+        if stateful:
+            raise NotImplementedError(f"{type(self).__name__}: stateful=True is not supported "
+                                      f"(states carried across batches); pass the states with "
+                                      f"initial_state= and return_state=True instead.")
+        self.cell = cell
+        self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
+        self.go_backwards, self.unroll = bool(go_backwards), bool(unroll)
+        self.stateful = False
+        self.zero_output_for_mask = bool(zero_output_for_mask)
+        self.input_spec = InputSpec(ndim=3)
+
+    def _sublayers(self) -> list:
+        return [self.cell]
+
+    def build(self, input_shape):
+        if input_shape[1] is None:
+            raise ValueError(f"{type(self).__name__} '{self.name}': the number of time steps "
+                             f"must be known (inputs {tuple(input_shape)}): give "
+                             f"keras.Input(shape=(timesteps, features)); tenseur unrolls the "
+                             f"steps in the graph.")
+        with tf.name_scope(None):
+            self.cell.build((input_shape[0], input_shape[2]))
+        self.built = True
+
+    def compute_mask(self, inputs, mask=None):
+        mask = mask[0] if isinstance(mask, (list, tuple)) else mask
+        out = mask if self.return_sequences else None
+        if self.return_state:
+            states = self.cell.state_size
+            count = len(states) if isinstance(states, list) else 1
+            return [out] + [None] * count
+        return out
+
+    def call(self, inputs, mask=None, training=None, initial_state=None):
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        cell = self.cell
+        steps = inputs.shape.dims[1]
+        sizes = cell.state_size if isinstance(cell.state_size, list) else [cell.state_size]
+        if initial_state is None:
+            zeros = tf.zeros_like(inputs[:, 0, :1]) * 0.0          # (batch, 1)
+            states = [tf.tile(zeros, [1, size]) for size in sizes]
+        else:
+            states = list(initial_state) if isinstance(initial_state, (list, tuple)) \
+                else [initial_state]
+            if len(states) != len(sizes):
+                raise ValueError(f"{type(self).__name__} '{self.name}': initial_state needs "
+                                 f"{len(sizes)} tensors (the cell's states), got {len(states)}.")
+            states = [tf.convert_to_tensor(s) for s in states]
+        if cell.dropout:
+            inputs = backend.in_train_phase(
+                lambda: inputs * _dropout_mask(inputs[:, :1, :], cell.dropout, cell.seed),
+                inputs, training=training)
+        if cell.recurrent_dropout:
+            recurrent_mask = backend.in_train_phase(
+                lambda: _dropout_mask(states[0], cell.recurrent_dropout, cell.seed),
+                tf.ones_like(states[0]), training=training)
+        projected = cell.project_inputs(inputs)                     # (batch, steps, gates * u)
+        order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
+        outputs = []
+        output = None
+        for t in order:
+            step_states = list(states)
+            if cell.recurrent_dropout:
+                step_states[0] = step_states[0] * recurrent_mask
+            new_output, new_states = cell.step(projected[:, t], step_states)
+            if mask is not None:      # a masked step keeps the states and the last output
+                keep = tf.expand_dims(tf.cast(mask[:, t], tf.bool), -1)
+                previous = output if output is not None and not self.zero_output_for_mask \
+                    else tf.zeros_like(new_output)
+                new_output = tf.where(keep, new_output, previous)
+                new_states = [tf.where(keep, n, s) for n, s in zip(new_states, states)]
+            output, states = new_output, new_states
+            outputs.append(output)
+        result = tf.stack(outputs, axis=1) if self.return_sequences else output
+        if self.return_state:
+            return [result] + list(states)
+        return result
+
+    def get_config(self):
+        from ..engine.serialization import serialize_layer
+        return {**super().get_config(), "cell": serialize_layer(self.cell),
+                "return_sequences": self.return_sequences, "return_state": self.return_state,
+                "go_backwards": self.go_backwards, "stateful": self.stateful,
+                "unroll": self.unroll, "zero_output_for_mask": self.zero_output_for_mask}
+
+
+class _RecurrentLayer(RNN):
+    """A layer made of its own cell type from the cell's arguments (SimpleRNN, LSTM, GRU)."""
+
+    _cell_class = None
+    _layer_options = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll",
+                      "zero_output_for_mask")
+    _base_options = ("name", "trainable", "dtype", "input_shape", "batch_input_shape",
+                     "input_dim", "batch_size", "activity_regularizer")
+
+    def __init__(self, units, **kwargs):
+        layer_kwargs = {k: kwargs.pop(k) for k in self._layer_options + self._base_options
+                        if k in kwargs}
+        kwargs.pop("cell", None)
+        kwargs.pop("implementation", None)       # Keras' implementation switch: same results
+        cell_name = (layer_kwargs.get("name") or "") + "_cell" if "name" in layer_kwargs \
+            else None
+        if "dtype" in layer_kwargs:
+            kwargs["dtype"] = layer_kwargs["dtype"]           # the cell's weights' dtype too
+        cell = self._cell_class(units, name=cell_name, **kwargs)
+        super().__init__(cell, **layer_kwargs)
+
+    def __getattr__(self, name):
+        # The cell's options read from the layer (layer.units, layer.dropout...), as Keras.
+        if name != "cell" and "cell" in self.__dict__ and hasattr(self.__dict__["cell"], name):
+            return getattr(self.__dict__["cell"], name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def get_config(self):
+        config = super().get_config()
+        cell_config = config.pop("cell")["config"]
+        for key in ("name", "trainable", "dtype"):
+            cell_config.pop(key, None)
+        return {**config, **cell_config}
+
+
+class SimpleRNN(_RecurrentLayer):
+    """A fully connected RNN: h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias).
+
+    Example:
+        >>> x = keras.Input((20, 8))
+        >>> h = keras.layers.SimpleRNN(16, return_sequences=True)(x)    # (None, 20, 16)
+    """
+
+    _cell_class = SimpleRNNCell
+
+
+class LSTM(_RecurrentLayer):
+    """Long short-term memory (Hochreiter, 1997), Keras 3's gates and defaults.
+
+    Example:
+        >>> x = keras.Input((28, 28))                  # 28 rows of 28 pixels as a sequence
+        >>> h = keras.layers.LSTM(64)(x)                # (None, 64): the last output
+    """
+
+    _cell_class = LSTMCell
+
+
+class GRU(_RecurrentLayer):
+    """Gated recurrent unit (Cho et al., 2014), Keras 3's `reset_after=True` by default."""
+
+    _cell_class = GRUCell
+
+
+class Bidirectional(Layer):
+    """Runs `layer` (an RNN) forwards and a copy of it backwards over the steps, and merges
+    their outputs (`merge_mode`: "concat" (default), "sum", "mul", "ave" or None for both)."""
+
+    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
+        super().__init__(**kwargs)
+        from ..engine.serialization import deserialize_layer, serialize_layer
+        if isinstance(layer, dict):
+            layer = deserialize_layer(layer)
+        if not isinstance(layer, RNN):
+            raise TypeError(f"Bidirectional: `layer` must be an RNN layer (LSTM, GRU, "
+                            f"SimpleRNN, RNN), got {layer!r}.")
+        if merge_mode not in ("concat", "sum", "mul", "ave", None):
+            raise ValueError(f"Bidirectional: merge_mode must be one of 'concat', 'sum', "
+                             f"'mul', 'ave' or None, got {merge_mode!r}.")
+        self.merge_mode = merge_mode
+        self._layer_config = serialize_layer(layer)        # what get_config gives back
+        config = serialize_layer(layer)
+        config["config"] = {**config["config"], "name": "forward_" + layer.name}
+        self.forward_layer = deserialize_layer(config)
+        if backward_layer is None:
+            config = serialize_layer(layer)
+            config["config"] = {**config["config"], "name": "backward_" + layer.name,
+                                "go_backwards": not layer.go_backwards}
+            backward_layer = deserialize_layer(config)
+        elif isinstance(backward_layer, dict):
+            backward_layer = deserialize_layer(backward_layer)
+        self.backward_layer = backward_layer
+        self.return_sequences = self.forward_layer.return_sequences
+        self.return_state = self.forward_layer.return_state
+        # Keras: masked steps give zeros in the returned sequences of both directions.
+        for part in (self.forward_layer, self.backward_layer):
+            part.zero_output_for_mask = part.return_sequences
+        self._initial_weights = weights
+
+    def _sublayers(self) -> list:
+        return [self.forward_layer, self.backward_layer]
+
+    def build(self, input_shape):
+        self.forward_layer.build(input_shape)
+        self.backward_layer.build(input_shape)
+        self.built = True
+
+    def compute_mask(self, inputs, mask=None):
+        mask = mask[0] if isinstance(mask, (list, tuple)) else mask
+        out = mask if self.return_sequences else None
+        if self.return_state:
+            return [out] + [None] * (2 * (len(self.forward_layer.cell.state_size)
+                                          if isinstance(self.forward_layer.cell.state_size,
+                                                        list) else 1))
+        return out
+
+    def call(self, inputs, mask=None, training=None, initial_state=None):
+        forward_state = backward_state = None
+        if initial_state is not None:
+            half = len(initial_state) // 2
+            forward_state, backward_state = initial_state[:half], initial_state[half:]
+        forward = self.forward_layer.call(inputs, mask=mask, training=training,
+                                          initial_state=forward_state)
+        backward = self.backward_layer.call(inputs, mask=mask, training=training,
+                                            initial_state=backward_state)
+        states = []
+        if self.return_state:
+            forward, *forward_states = forward
+            backward, *backward_states = backward
+            states = forward_states + backward_states
+        if self.return_sequences:
+            backward = tf.reverse(backward, [1])      # back in the inputs' time order
+        if self.merge_mode == "concat":
+            out = tf.concat([forward, backward], axis=-1)
+        elif self.merge_mode == "sum":
+            out = forward + backward
+        elif self.merge_mode == "mul":
+            out = forward * backward
+        elif self.merge_mode == "ave":
+            out = (forward + backward) / 2.0
+        else:
+            out = [forward, backward]
+        if self.return_state:
+            return (out if isinstance(out, list) else [out]) + states
+        return out
+
+    def get_config(self):
+        from ..engine.serialization import serialize_layer
+        return {**super().get_config(), "layer": self._layer_config,
+                "backward_layer": serialize_layer(self.backward_layer),
+                "merge_mode": self.merge_mode}
