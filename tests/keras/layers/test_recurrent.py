@@ -180,3 +180,20 @@ def test_errors_name_the_layer_and_the_fix():
         keras.layers.LSTM(2, dropout=1.5)
     with pytest.raises(TypeError, match="must be an RNN layer"):
         keras.layers.Bidirectional(keras.layers.Dense(2))
+
+
+def test_dropout_only_in_training():
+    x = rng.normal(size=(4, 5, 3)).astype(np.float32)
+    inputs = keras.Input((5, 3))
+    layer = keras.layers.LSTM(4, dropout=0.5, recurrent_dropout=0.5)
+    model = keras.Model(inputs, layer(inputs))
+    plain = keras.Model(inputs, keras.layers.LSTM(4)(inputs))
+    plain.set_weights(model.get_weights())
+    np.testing.assert_allclose(model.predict(x, verbose=0), plain.predict(x, verbose=0),
+                               rtol=1e-6)
+    with tf.eager_mode():
+        eager_layer = keras.layers.GRU(4, dropout=0.5, recurrent_dropout=0.3)
+        xe = tf.constant(x)
+        inference = eager_layer(xe).numpy()
+        np.testing.assert_array_equal(eager_layer(xe, training=False).numpy(), inference)
+        assert not np.allclose(eager_layer(xe, training=True).numpy(), inference)
