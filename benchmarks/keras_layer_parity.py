@@ -485,6 +485,9 @@ def layer_cases():
     add("Bidirectional(GRU(2, return_sequences), merge_mode=sum)",
         lambda lib: k_attr(lib, "layers.Bidirectional")(
             k_attr(lib, "layers.GRU")(2, return_sequences=True), merge_mode="sum"), (4, 3))
+    add("TimeDistributed(Conv1D(2, 2))",
+        lambda lib: k_attr(lib, "layers.TimeDistributed")(k_attr(lib, "layers.Conv1D")(2, 2)),
+        (3, 5, 2))
     add("TimeDistributed(Dense(2))",
         lambda lib: k_attr(lib, "layers.TimeDistributed")(k_attr(lib, "layers.Dense")(2)),
         (4, 3))

@@ -79,6 +79,8 @@ CASES = {
     "RNN": Case({"cell": {"class_name": "LSTMCell", "config": {"units": 2}}}, SEQUENCE),
     "Bidirectional": Case({"layer": {"class_name": "GRU", "config": {"units": 2}},
                            "merge_mode": "ave"}, SEQUENCE),
+    "TimeDistributed": Case({"layer": {"class_name": "Dense", "config": {"units": 2}}},
+                            SEQUENCE),
 }
 # Classes left out of the per-layer round trip, with the reason.
 SKIPPED = {"Layer": "the abstract base class (custom layers are tested below)",

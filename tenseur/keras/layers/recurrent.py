@@ -1,5 +1,6 @@
 """Recurrent layers: SimpleRNN, LSTM and GRU (and their cells), the generic RNN over a cell,
-and Bidirectional; Keras 3's weights, formulas and defaults, built on tenseur's public ops.
+and the wrappers Bidirectional and TimeDistributed; Keras 3's weights, formulas and
+defaults, built on tenseur's public ops.
 
 A layer runs its cell once per time step over `(batch, timesteps, features)` inputs, the
 graph unrolled over the time steps (so `timesteps` must be known when the layer is built:
@@ -501,3 +502,56 @@ class Bidirectional(Layer):
         return {**super().get_config(), "layer": self._layer_config,
                 "backward_layer": serialize_layer(self.backward_layer),
                 "merge_mode": self.merge_mode}
+
+
+class TimeDistributed(Layer):
+    """Applies `layer` to every time step of `(batch, timesteps, ...)` inputs, with the same
+    weights: the steps are folded into the batch, `layer` runs once, and they are unfolded.
+
+    Example:
+        >>> h = keras.layers.LSTM(16, return_sequences=True)(x)           # (None, 10, 16)
+        >>> y = keras.layers.TimeDistributed(keras.layers.Dense(3))(h)    # (None, 10, 3)
+    """
+
+    _passes_masks = True
+
+    def __init__(self, layer, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(layer, dict):
+            from ..engine.serialization import deserialize_layer
+            layer = deserialize_layer(layer)
+        if not isinstance(layer, Layer):
+            raise TypeError(f"TimeDistributed: `layer` must be a Keras layer, got {layer!r}.")
+        self.layer = layer
+        self.input_spec = InputSpec(min_ndim=3)
+
+    def _sublayers(self) -> list:
+        return [self.layer]
+
+    def build(self, input_shape):
+        with tf.name_scope(None):
+            self.layer.build((input_shape[0],) + tuple(input_shape[2:]))
+        self.layer.built = True
+        self.built = True
+
+    def call(self, inputs, training=None):
+        dims = inputs.shape.dims
+        batch, steps = tf.shape(inputs)[0], tf.shape(inputs)[1]
+        folded = tf.reshape(inputs, tf.concat([[-1], tf.shape(inputs)[2:]], 0))
+        if dims is not None and None not in dims[2:]:
+            folded = tf.reshape(inputs, [-1] + list(dims[2:]))
+        kwargs = {"training": training} if "training" in self.layer._call_parameters() else {}
+        out = self.layer.call(folded, **kwargs)
+        inner = out.shape.dims[1:] if out.shape.dims is not None else None
+        if inner is not None and None not in inner:
+            shape = tf.stack([batch, steps] + [tf.constant(d) for d in inner])
+        else:
+            shape = tf.concat([tf.stack([batch, steps]), tf.shape(out)[1:]], 0)
+        result = tf.reshape(out, shape)
+        if dims is not None and inner is not None:
+            result.set_shape([dims[0], dims[1]] + list(inner))
+        return result
+
+    def get_config(self):
+        from ..engine.serialization import serialize_layer
+        return {**super().get_config(), "layer": serialize_layer(self.layer)}

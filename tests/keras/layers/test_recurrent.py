@@ -197,3 +197,18 @@ def test_dropout_only_in_training():
         inference = eager_layer(xe).numpy()
         np.testing.assert_array_equal(eager_layer(xe, training=False).numpy(), inference)
         assert not np.allclose(eager_layer(xe, training=True).numpy(), inference)
+
+
+def test_time_distributed_applies_one_layer_to_every_step():
+    x = rng.normal(size=(2, 5, 3)).astype(np.float32)
+    inputs = keras.Input((5, 3))
+    sequences = keras.layers.SimpleRNN(4, return_sequences=True)(inputs)
+    outputs = keras.layers.TimeDistributed(keras.layers.Dense(2, activation="tanh"))(sequences)
+    model = keras.Model(inputs, outputs)
+    weights = random_weights(model)
+    hidden, _ = run_numpy("SimpleRNN", x.astype(np.float64), weights[:3])
+    expected = np.tanh(hidden @ weights[3] + weights[4])
+    assert outputs.shape.as_list() == [None, 5, 2]
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-4, atol=1e-5)
+    assert keras.layers.TimeDistributed(keras.layers.Dense(2))(
+        keras.Input((None, 3))).shape.as_list() == [None, None, 2]
