@@ -2,5 +2,6 @@
 from .np_utils import normalize, to_categorical
 from .progbar import Progbar
 from .sequence import PyDataset, Sequence
+from .sequence_utils import pad_sequences
 
-__all__ = ["Progbar", "PyDataset", "Sequence", "normalize", "to_categorical"]
+__all__ = ["Progbar", "PyDataset", "Sequence", "normalize", "pad_sequences", "to_categorical"]
