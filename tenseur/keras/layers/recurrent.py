@@ -2,11 +2,11 @@
 and the wrappers Bidirectional and TimeDistributed; Keras 3's weights, formulas and
 defaults, built on tenseur's public ops.
 
-A layer runs its cell once per time step over `(batch, timesteps, features)` inputs, the
-graph unrolled over the time steps (so `timesteps` must be known when the layer is built:
-`keras.Input((timesteps, features))`). The inputs' projection through `kernel` is one matrix
-product for all the steps; each step then adds the state's projection through
-`recurrent_kernel`. Options, as Keras: `return_sequences` (every step's output, else the last
+A layer runs its cell once per time step over `(batch, timesteps, features)` inputs: unrolled
+in the graph when `timesteps` is known (`keras.Input((timesteps, features))`), as a
+`tenseur.while_loop` when it is not (`keras.Input((None, features))`: sequences of any length).
+The inputs' projection through `kernel` is one matrix product for all the steps; each step
+then adds the state's projection through `recurrent_kernel`. Options, as Keras: `return_sequences` (every step's output, else the last
 one), `return_state` (also the final states), `go_backwards` (the steps in reverse order,
 outputs in that order), masks (a masked step keeps the previous state and output, e.g. after
 `Embedding(mask_zero=True)`), `initial_state=` when calling, and `dropout` /
@@ -280,11 +280,6 @@ class RNN(Layer):
         return [self.cell]
 
     def build(self, input_shape):
-        if input_shape[1] is None:
-            raise ValueError(f"{type(self).__name__} '{self.name}': the number of time steps "
-                             f"must be known (inputs {tuple(input_shape)}): give "
-                             f"keras.Input(shape=(timesteps, features)); tenseur unrolls the "
-                             f"steps in the graph.")
         with tf.name_scope(None):
             self.cell.build((input_shape[0], input_shape[2]))
         self.built = True
@@ -323,26 +318,74 @@ class RNN(Layer):
                 lambda: _dropout_mask(states[0], cell.recurrent_dropout, cell.seed),
                 tf.ones_like(states[0]), training=training)
         projected = cell.project_inputs(inputs)                     # (batch, steps, gates * u)
-        order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
-        outputs = []
-        output = None
-        for t in order:
+
+        def step(x_t, mask_t, states, output):
+            """One step: (output, states), a masked step keeping the previous ones."""
             step_states = list(states)
             if cell.recurrent_dropout:
                 step_states[0] = step_states[0] * recurrent_mask
-            new_output, new_states = cell.step(projected[:, t], step_states)
-            if mask is not None:      # a masked step keeps the states and the last output
-                keep = tf.expand_dims(tf.cast(mask[:, t], tf.bool), -1)
+            new_output, new_states = cell.step(x_t, step_states)
+            if mask_t is not None:
+                keep = tf.expand_dims(tf.cast(mask_t, tf.bool), -1)
                 previous = output if output is not None and not self.zero_output_for_mask \
                     else tf.zeros_like(new_output)
                 new_output = tf.where(keep, new_output, previous)
                 new_states = [tf.where(keep, n, s) for n, s in zip(new_states, states)]
-            output, states = new_output, new_states
-            outputs.append(output)
-        result = tf.stack(outputs, axis=1) if self.return_sequences else output
+            return new_output, new_states
+
+        if steps is None:
+            result, states = self._run_loop(step, projected, mask, states)
+        else:
+            order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
+            outputs, output = [], None
+            for t in order:
+                output, states = step(projected[:, t], None if mask is None else mask[:, t],
+                                      states, output)
+                outputs.append(output)
+            result = tf.stack(outputs, axis=1) if self.return_sequences else output
         if self.return_state:
             return [result] + list(states)
         return result
+
+    def _run_loop(self, step, projected, mask, states):
+        """The steps as a `tenseur.while_loop` when their number is known only when running
+        (inputs of shape (batch, None, features)); the cell's weights are read once, outside
+        the loop. Returns (outputs or last output, final states)."""
+        cell = self.cell
+        saved = {name: getattr(cell, name) for name in ("kernel", "recurrent_kernel", "bias")}
+        for name, weight in saved.items():
+            if weight is not None:
+                setattr(cell, name, tf.identity(tf.convert_to_tensor(weight)))
+        try:
+            steps = tf.shape(projected)[1]
+            units = cell.units
+            first = tf.zeros_like(projected[:, 0, :1]) * 0.0
+            output0 = tf.tile(first, [1, units])
+            outputs0 = tf.zeros_like(tf.expand_dims(output0, 1)[:, :0])   # (batch, 0, units)
+            count = len(states)
+
+            def body(t, output, outputs, *states_in):
+                index = steps - 1 - t if self.go_backwards else t
+                x_t = tf.gather(projected, index, axis=1)
+                mask_t = None if mask is None else tf.gather(mask, index, axis=1)
+                previous = tf.where(t > 0, output, tf.zeros_like(output))
+                new_output, new_states = step(x_t, mask_t, list(states_in), previous)
+                if self.return_sequences:
+                    outputs = tf.concat([outputs, tf.expand_dims(new_output, 1)], axis=1)
+                return (t + 1, new_output, outputs) + tuple(new_states)
+
+            invariants = ([tf.TensorShape([]), tf.TensorShape([None, units]),
+                           tf.TensorShape([None, None, units])]
+                          + [tf.TensorShape([None, s.shape.dims[-1]]) for s in states])
+            final = tf.while_loop(lambda t, *rest: t < steps, body,
+                                  [tf.constant(0), output0, outputs0] + list(states),
+                                  shape_invariants=invariants)
+        finally:
+            for name, weight in saved.items():
+                setattr(cell, name, weight)
+        _, output, outputs, *final_states = final
+        assert len(final_states) == count
+        return (outputs if self.return_sequences else output), final_states
 
     def get_config(self):
         from ..engine.serialization import serialize_layer

@@ -169,9 +169,36 @@ def test_recurrent_layers_in_eager_mode():
         assert all(g is not None and np.isfinite(g.numpy()).all() for g in grads)
 
 
+@pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
+def test_sequences_of_unknown_length_run_as_a_loop_with_the_same_results(kind):
+    ids = np.array([[3, 4, 0, 0, 0, 0], [1, 2, 3, 4, 5, 6], [0, 0, 2, 0, 1, 7]])
+    models = []
+    for length in (None, 6):
+        inputs = keras.Input((length,), dtype="int32")
+        embedded = keras.layers.Embedding(8, 3, mask_zero=True)(inputs)
+        outputs = getattr(keras.layers, kind)(4, return_sequences=True, go_backwards=True,
+                                              return_state=True)(embedded)
+        models.append(keras.Model(inputs, outputs))
+    assert models[0].outputs[0].shape.as_list() == [None, None, 4]
+    models[1].set_weights(random_weights(models[0]))
+    for a, b in zip(models[0].predict(ids, verbose=0), models[1].predict(ids, verbose=0)):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    longer = np.concatenate([ids, ids], axis=1)                  # any length, one model
+    assert models[0].predict(longer, verbose=0)[0].shape == (3, 12, 4)
+
+
+def test_gradients_through_the_loop_match_finite_differences():
+    def fn(x, kernel, recurrent, bias):
+        layer = keras.layers.GRU(3, return_sequences=True, dtype="float64")
+        layer.build((None, None, 2))
+        layer.cell.kernel, layer.cell.recurrent_kernel, layer.cell.bias = kernel, recurrent, bias
+        out = layer.call(tf.placeholder_with_default(x, [None, None, 2]))
+        return tf.reshape(out, [2, 4, 3])
+    check_gradients(fn, [rng.normal(size=(2, 4, 2)), rng.normal(size=(2, 9)) * 0.5,
+                         rng.normal(size=(3, 9)) * 0.5, rng.normal(size=(2, 9))])
+
+
 def test_errors_name_the_layer_and_the_fix():
-    with pytest.raises(ValueError, match=r"number of time steps must be known"):
-        keras.layers.LSTM(2)(keras.Input((None, 3)))
     with pytest.raises(NotImplementedError, match="stateful=True"):
         keras.layers.GRU(2, stateful=True)
     with pytest.raises(ValueError, match="positive integer"):
