@@ -1,4 +1,5 @@
-"""keras.utils.pad_sequences (and Keras 2's keras.preprocessing.sequence.pad_sequences);
+"""keras.utils.pad_sequences (and Keras 2's keras.preprocessing.sequence.pad_sequences), and
+keras.utils.set_random_seed;
 expected values are Keras 3.15's on the same sequences."""
 import numpy as np
 import pytest
@@ -33,3 +34,17 @@ def test_items_with_a_shape_floats_and_errors():
         keras.utils.pad_sequences([np.ones((2, 3)), np.ones((1, 2))])
     with pytest.raises(ValueError, match="not compatible with the string"):
         keras.utils.pad_sequences(SEQS, value="x")
+
+
+def test_set_random_seed_makes_weights_and_shuffles_repeatable():
+    def draw():
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(3)
+        inputs = keras.Input((4,))
+        model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+        return model.get_weights()[0], np.random.permutation(10)
+    (w1, p1), (w2, p2) = draw(), draw()
+    np.testing.assert_array_equal(w1, w2)
+    np.testing.assert_array_equal(p1, p2)
+    with pytest.raises(ValueError, match="must be an int"):
+        keras.utils.set_random_seed(1.5)
