@@ -186,11 +186,10 @@ class LSTMCell(_Cell):
     def step(self, projected, states):
         h, c = states
         z = projected + tf.matmul(h, self.recurrent_kernel)
-        u = self.units
-        i = self.recurrent_activation(z[:, :u])
-        f = self.recurrent_activation(z[:, u:2 * u])
-        g = self.activation(z[:, 2 * u:3 * u])
-        o = self.recurrent_activation(z[:, 3 * u:])
+        # split (its gradient a concat), not four slices (each gradient a zero-padded copy)
+        i, f, g, o = tf.split(z, 4, axis=1)
+        i, f, o = (self.recurrent_activation(v) for v in (i, f, o))
+        g = self.activation(g)
         c = f * c + i * g
         h = o * self.activation(c)
         return h, [h, c]
@@ -221,18 +220,20 @@ class GRUCell(_Cell):
     def step(self, projected, states):
         (h,) = states
         u = self.units
-        x_z, x_r, x_h = projected[:, :u], projected[:, u:2 * u], projected[:, 2 * u:]
+        x_z, x_r, x_h = tf.split(projected, 3, axis=1)
         if self.reset_after:
             inner = tf.matmul(h, self.recurrent_kernel)
             if self.bias is not None:
                 inner = inner + self.bias[1]
-            z = self.recurrent_activation(x_z + inner[:, :u])
-            r = self.recurrent_activation(x_r + inner[:, u:2 * u])
-            hh = self.activation(x_h + r * inner[:, 2 * u:])
+            h_z, h_r, h_h = tf.split(inner, 3, axis=1)
+            z = self.recurrent_activation(x_z + h_z)
+            r = self.recurrent_activation(x_r + h_r)
+            hh = self.activation(x_h + r * h_h)
         else:
             inner = tf.matmul(h, self.recurrent_kernel[:, :2 * u])
-            z = self.recurrent_activation(x_z + inner[:, :u])
-            r = self.recurrent_activation(x_r + inner[:, u:])
+            h_z, h_r = tf.split(inner, 2, axis=1)
+            z = self.recurrent_activation(x_z + h_z)
+            r = self.recurrent_activation(x_r + h_r)
             hh = self.activation(x_h + tf.matmul(r * h, self.recurrent_kernel[:, 2 * u:]))
         h = z * h + (1.0 - z) * hh
         return h, [h]
@@ -336,11 +337,14 @@ class RNN(Layer):
         if steps is None:
             result, states = self._run_loop(step, projected, mask, states)
         else:
+            # One unstack of the steps (its gradient one stack), not a slice per step (whose
+            # gradients would each be a zero-padded copy of the whole sequence to add up).
+            inputs_t = tf.unstack(projected, axis=1)
+            masks_t = [None] * steps if mask is None else tf.unstack(mask, axis=1)
             order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
             outputs, output = [], None
             for t in order:
-                output, states = step(projected[:, t], None if mask is None else mask[:, t],
-                                      states, output)
+                output, states = step(inputs_t[t], masks_t[t], states, output)
                 outputs.append(output)
             result = tf.stack(outputs, axis=1) if self.return_sequences else output
         if self.return_state:
