@@ -276,3 +276,21 @@ def test_heavy_steps_run_on_the_helper_thread_with_the_same_results(monkeypatch)
         results.append(losses + sess.run([w1, w2]))
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
+
+
+def test_gradients_of_many_slices_of_one_tensor_are_summed_in_place_with_equal_bits():
+    """x[:, t] for every step of a hand-written RNN: an AddN of zero-padded copies becomes one
+    SliceGradSum writing each slice's gradient into one array; overlapping slices and a
+    whole-array term in the sum keep the AddN's order of additions."""
+    x = tf.placeholder(tf.float32, [4, 6, 5])
+    w = tf.Variable(np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32))
+    h = tf.zeros([4, 3])
+    for t in range(6):
+        h = tf.tanh(tf.matmul(x[:, t], w) + h)
+    loss = tf.reduce_sum(h) + tf.reduce_sum(x[:, 1:4] * x[:, 2:5]) + tf.reduce_sum(x * x)
+    grad = tf.gradients(loss, x)[0]
+    feed = {x: np.random.default_rng(1).normal(size=(4, 6, 5)).astype(np.float32)}
+    (opt, got), (plain, want) = run_both(grad, feed)
+    assert "SliceGradSum" in step_types(opt) and "AddN" in op_types(plain)
+    assert "StridedSliceGrad" not in step_types(opt)
+    np.testing.assert_array_equal(got, want)
