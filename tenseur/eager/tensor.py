@@ -182,6 +182,8 @@ class EagerTensor(Tensor):
         # Integer eager tensors are valid indices in eager mode: turn them into Python ints,
         # then index as graph tensors do (a StridedSlice, so tapes see it).
         items = key if isinstance(key, tuple) else (key,)
+        if isinstance(key, EagerTensor) and key.dtype.is_bool:
+            return Tensor.__getitem__(self, key)        # a boolean mask: boolean_mask
         if any(isinstance(k, EagerTensor) for k in items):
             items = tuple(k.__index__() if isinstance(k, EagerTensor) else k for k in items)
             key = items if isinstance(key, tuple) else items[0]

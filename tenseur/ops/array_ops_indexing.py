@@ -137,6 +137,8 @@ def _getitem(tensor, key):
         >>> x[:, -1]          # the last column
         >>> x[..., ::-1]      # the last dimension reversed
     """
+    if _is_tensor(key) and convert_to_tensor(key).dtype == dtypes.bool_:
+        return boolean_mask(tensor, key)            # t[t > 0], as TensorFlow 2
     items = key if isinstance(key, tuple) else (key,)
     begin, end, strides = [], [], []
     masks = dict.fromkeys(_MASKS, 0)

@@ -54,3 +54,16 @@ def test_watched_variables_come_in_creation_order(eager):
         y = a * b
     assert [v.name for v in tape.watched_variables()] == ["b:0", "a:0"]
     assert [g.numpy() for g in tape.gradient(y, tape.watched_variables())] == [2.0, 1.0]
+
+
+def test_a_boolean_tensor_index_is_a_mask(eager):
+    x = tf.constant([[1.0, -2.0], [3.0, -4.0]])
+    np.testing.assert_array_equal(x[x > 0].numpy(), [1.0, 3.0])
+    np.testing.assert_array_equal(x[tf.constant([False, True])].numpy(), [[3.0, -4.0]])
+
+
+def test_a_boolean_tensor_index_in_graphs_too():
+    x = tf.placeholder(tf.float32, [None, 2])
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(x[x > 0], {x: [[1.0, -2.0], [3.0, -4.0]]}),
+                                      [1.0, 3.0])
