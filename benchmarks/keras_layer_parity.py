@@ -754,6 +754,11 @@ def loss_cases():
     add("Tversky", "Tversky", {}, bin_probs)
     add("BinaryFocalCrossentropy", "BinaryFocalCrossentropy", {}, bin_probs)
     add("CategoricalFocalCrossentropy", "CategoricalFocalCrossentropy", {}, cat_probs)
+    add("BinaryFocalCrossentropy(balanced, logits, smoothing)", "BinaryFocalCrossentropy",
+        dict(apply_class_balancing=True, alpha=0.3, gamma=1.5, from_logits=True,
+             label_smoothing=0.1), bin_probs)
+    add("CategoricalFocalCrossentropy(logits, smoothing)", "CategoricalFocalCrossentropy",
+        dict(alpha=0.5, gamma=3.0, from_logits=True, label_smoothing=0.2), cat_logits)
     return C
 
 

@@ -149,6 +149,45 @@ def log_cosh(y_true, y_pred):
 
 # -- probabilistic losses ------------------------------------------------------------------
 
+def _clipped(p):
+    eps = _epsilon()
+    return tf.clip_by_value(p, eps, 1.0 - eps)
+
+
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25,
+                              gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Binary cross-entropy down-weighted on well-classified values (Lin et al., 2017):
+    mean over `axis` of `(1 - p_t) ** gamma * bce`, p_t the probability of the true label,
+    times `alpha` (positives) / `1 - alpha` (negatives) with `apply_class_balancing`."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:
+        y_pred = tf.sigmoid(y_pred)
+    p = _clipped(y_pred)
+    bce = -(y_true * tf.log(p) + (1.0 - y_true) * tf.log(1.0 - p))
+    p_t = y_true * y_pred + (1.0 - y_true) * (1.0 - y_pred)
+    focal = tf.pow(1.0 - p_t, gamma) * bce
+    if apply_class_balancing:
+        focal = (y_true * alpha + (1.0 - y_true) * (1.0 - alpha)) * focal
+    return tf.reduce_mean(focal, axis=axis)
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                   label_smoothing=0.0, axis=-1):
+    """Categorical cross-entropy with each class's term weighted by
+    `alpha * (1 - p) ** gamma` (Keras 3's focal form)."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    if label_smoothing:
+        classes = tf.cast(tf.shape(y_true)[-1], y_pred.dtype)
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / classes
+    if from_logits:
+        y_pred = tf.nn.softmax(y_pred, axis=axis)
+    p = _clipped(y_pred / tf.reduce_sum(y_pred, axis=axis, keepdims=True))
+    focal = alpha * tf.pow(1.0 - p, gamma) * (-y_true * tf.log(p))
+    return tf.reduce_sum(focal, axis=axis)
+
+
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Mean over `axis` of `-(y log p + (1 - y) log(1 - p))`.
 
@@ -462,12 +501,24 @@ Hinge = _loss_class("Hinge", hinge, "hinge", "Hinge loss.")
 SquaredHinge = _loss_class("SquaredHinge", squared_hinge, "squared_hinge", "Squared hinge loss.")
 CategoricalHinge = _loss_class("CategoricalHinge", categorical_hinge, "categorical_hinge",
                                "Categorical hinge loss.")
+BinaryFocalCrossentropy = _loss_class(
+    "BinaryFocalCrossentropy", binary_focal_crossentropy, "binary_focal_crossentropy",
+    "Focal binary cross-entropy (`apply_class_balancing=False, alpha=0.25, gamma=2.0, "
+    "from_logits=False, label_smoothing=0.0, axis=-1`).", apply_class_balancing=False,
+    alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1)
+CategoricalFocalCrossentropy = _loss_class(
+    "CategoricalFocalCrossentropy", categorical_focal_crossentropy,
+    "categorical_focal_crossentropy",
+    "Focal categorical cross-entropy (`alpha=0.25, gamma=2.0, from_logits=False, "
+    "label_smoothing=0.0, axis=-1`).", alpha=0.25, gamma=2.0, from_logits=False,
+    label_smoothing=0.0, axis=-1)
 
 _FUNCTIONS = {fn.__name__: fn for fn in (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, huber, log_cosh, binary_crossentropy,
     categorical_crossentropy, sparse_categorical_crossentropy, kl_divergence, poisson,
-    cosine_similarity, hinge, squared_hinge, categorical_hinge)}
+    cosine_similarity, hinge, squared_hinge, categorical_hinge, binary_focal_crossentropy,
+    categorical_focal_crossentropy)}
 _FUNCTIONS.update({"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "MAPE": mape,
                    "msle": msle, "MSLE": msle, "kld": kld, "KLD": kld,
                    "kullback_leibler_divergence": kld, "logcosh": log_cosh,

@@ -318,6 +318,8 @@ MeanAbsolutePercentageError = _wrapper_class(
 MeanSquaredLogarithmicError = _wrapper_class(
     "MeanSquaredLogarithmicError", mean_squared_logarithmic_error,
     "mean_squared_logarithmic_error", "down", "Mean squared logarithmic error.")
+LogCoshError = _wrapper_class("LogCoshError", losses_module.log_cosh, "logcosh", "down",
+                              "Mean of log(cosh(prediction - label)).")
 BinaryCrossentropy = _wrapper_class("BinaryCrossentropy", binary_crossentropy,
                                     "binary_crossentropy", "down", "Binary cross-entropy.",
                                     from_logits=False, label_smoothing=0.0)
@@ -468,6 +470,39 @@ class Precision(_ConfusionMetric):
 
     def result(self):
         return self._ratio("tp", "fp")
+
+
+class _Count(_ConfusionMetric):
+    """One confusion count (weighted) at each threshold (0.5 by default)."""
+
+    def result(self):
+        values = self._state[self._counts[0]]
+        return float(values[0]) if self._single else values.tolist()
+
+
+class TruePositives(_Count):
+    """The (weighted) number of true positives: predictions above the threshold, labels
+    non-zero."""
+
+    _counts = ("tp",)
+
+
+class FalsePositives(_Count):
+    """The (weighted) number of false positives."""
+
+    _counts = ("fp",)
+
+
+class TrueNegatives(_Count):
+    """The (weighted) number of true negatives."""
+
+    _counts = ("tn",)
+
+
+class FalseNegatives(_Count):
+    """The (weighted) number of false negatives."""
+
+    _counts = ("fn",)
 
 
 class Recall(_ConfusionMetric):

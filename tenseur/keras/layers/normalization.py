@@ -295,3 +295,20 @@ class LayerNormalization(_Normalization):
 
     def get_config(self):
         return {**super().get_config(), "rms_scaling": self.rms_scaling}
+
+
+class UnitNormalization(Layer):
+    """Scales each example to unit L2 norm over `axis` (default -1):
+    x / sqrt(max(sum(x²), 1e-12)), as Keras 3."""
+
+    _passes_masks = True
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else int(axis)
+
+    def call(self, inputs):
+        return tf.nn.l2_normalize(inputs, axis=self.axis, epsilon=1e-12)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}

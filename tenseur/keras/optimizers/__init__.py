@@ -1,6 +1,6 @@
-"""`keras.optimizers`: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Ftrl (Keras 3
-names, defaults and update rules), learning-rate `schedules`, lookup by name, and the Keras 2
-lowercase factories of the course material (`keras.optimizers.sgd(lr=5e-2)`).
+"""`keras.optimizers`: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion
+(Keras 3 names, defaults and update rules), learning-rate `schedules`, lookup by name, and the
+Keras 2 lowercase factories of the course material (`keras.optimizers.sgd(lr=5e-2)`).
 
 Example:
     >>> model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05, momentum=0.9), ...)
@@ -16,12 +16,13 @@ from .. import backend
 from . import schedules
 from .adam import Adam, Adamax, AdamW, Nadam
 from .ftrl import Ftrl
+from .lion import Lion
 from .optimizer import FusedRule, Optimizer
 from .rmsprop import Adadelta, Adagrad, RMSprop
 from .sgd import SGD
 
 _CLASSES = {cls.__name__.lower(): cls for cls in
-            (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Ftrl)}
+            (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion)}
 
 
 class TFOptimizer(FusedRule):
@@ -146,6 +147,7 @@ __all__ = [
     "AdamW",
     "Adamax",
     "Ftrl",
+    "Lion",
     "Nadam",
     "Optimizer",
     "RMSprop",

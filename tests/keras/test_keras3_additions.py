@@ -1,0 +1,66 @@
+"""Keras 3 classes added after keras_layer_parity.py found them missing (that script compares
+them with Keras 3.15, values and a training step); here, their equations in NumPy."""
+import numpy as np
+import pytest
+
+import tenseur as tf
+from tenseur import keras
+
+rng = np.random.default_rng(0)
+
+
+def run(t):
+    with tf.Session() as sess:
+        return sess.run(t)
+
+
+def test_focal_crossentropies():
+    y = np.array([[1.0, 0.0], [0.0, 1.0]], np.float32)
+    p = np.array([[0.8, 0.3], [0.4, 0.9]], np.float32)
+    bce = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    p_t = y * p + (1 - y) * (1 - p)
+    expected = ((1 - p_t) ** 2 * bce).mean(-1).mean()
+    assert run(keras.losses.BinaryFocalCrossentropy()(y, p)) == pytest.approx(expected, rel=1e-5)
+    balanced = ((y * 0.25 + (1 - y) * 0.75) * (1 - p_t) ** 2 * bce).mean(-1).mean()
+    assert run(keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True)(y, p)) == \
+        pytest.approx(balanced, rel=1e-5)
+    q = p / p.sum(-1, keepdims=True)
+    categorical = (0.25 * (1 - q) ** 2 * -y * np.log(q)).sum(-1).mean()
+    assert run(keras.losses.CategoricalFocalCrossentropy()(y, p)) == \
+        pytest.approx(categorical, rel=1e-5)
+
+
+def test_confusion_counts_and_logcosh():
+    labels = np.array([1, 0, 1, 1, 0], np.float32)
+    scores = np.array([0.9, 0.6, 0.2, 0.7, 0.1], np.float32)
+    counts = {}
+    for cls in (keras.metrics.TruePositives, keras.metrics.FalsePositives,
+                keras.metrics.TrueNegatives, keras.metrics.FalseNegatives):
+        metric = cls()
+        metric.update_state(labels, scores)
+        counts[cls.__name__] = metric.result()
+    assert counts == {"TruePositives": 2.0, "FalsePositives": 1.0, "TrueNegatives": 1.0,
+                      "FalseNegatives": 1.0}
+    several = keras.metrics.TruePositives(thresholds=[0.15, 0.8])
+    several.update_state(labels, scores)
+    assert several.result() == [3.0, 1.0]
+    logcosh = keras.metrics.LogCoshError()
+    logcosh.update_state(labels, scores)
+    assert logcosh.result() == pytest.approx(np.log(np.cosh(scores - labels)).mean(), rel=1e-5)
+
+
+def test_unit_normalization_and_lion():
+    x = rng.normal(size=(3, 4)).astype(np.float32)
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.UnitNormalization()(inputs))
+    np.testing.assert_allclose(model.predict(x, verbose=0),
+                               x / np.linalg.norm(x, axis=-1, keepdims=True), rtol=1e-5)
+    dense = keras.Model(inputs, keras.layers.Dense(1, use_bias=False)(inputs))
+    dense.compile(optimizer=keras.optimizers.Lion(learning_rate=0.1), loss="mse")
+    w0 = dense.get_weights()[0]
+    y = np.zeros((3, 1), np.float32)
+    grad = 2 * x.T @ (x @ w0 - y) / 3                 # first step: m = 0
+    dense.train_on_batch(x, y)
+    np.testing.assert_allclose(dense.get_weights()[0], w0 - 0.1 * np.sign(0.1 * grad), rtol=1e-5)
+    with pytest.raises(ValueError, match="beta_1"):
+        keras.optimizers.Lion(beta_1=0.0)
