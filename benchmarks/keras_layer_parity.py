@@ -396,6 +396,9 @@ def layer_cases():
     add("LayerNormalization(center=False, epsilon=1e-5)",
         L("LayerNormalization", center=False, epsilon=1e-5), (6,))
     add("GroupNormalization(groups=2)", L("GroupNormalization", groups=2), (4, 6))
+    add("GroupNormalization(groups=4) images", L("GroupNormalization", groups=4), (5, 5, 8))
+    add("GroupNormalization(groups=2, axis=1)", L("GroupNormalization", groups=2, axis=1),
+        (4, 6))
     add("UnitNormalization", L("UnitNormalization"), (6,))
 
     # activation layers
@@ -752,6 +755,8 @@ def loss_cases():
     add("cosine_similarity fn", None, {}, reg, use_fn="cosine_similarity")
     add("Dice", "Dice", {}, bin_probs)
     add("Tversky", "Tversky", {}, bin_probs)
+    add("Tversky(alpha=0.7, beta=0.2)", "Tversky", dict(alpha=0.7, beta=0.2), bin_probs)
+    add("Dice(axis=-1)", "Dice", dict(axis=-1), bin_probs)
     add("BinaryFocalCrossentropy", "BinaryFocalCrossentropy", {}, bin_probs)
     add("CategoricalFocalCrossentropy", "CategoricalFocalCrossentropy", {}, cat_probs)
     add("BinaryFocalCrossentropy(balanced, logits, smoothing)", "BinaryFocalCrossentropy",

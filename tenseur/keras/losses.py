@@ -149,6 +149,25 @@ def log_cosh(y_true, y_pred):
 
 # -- probabilistic losses ------------------------------------------------------------------
 
+def dice(y_true, y_pred, axis=None):
+    """1 - 2 sum(y_true * y_pred) / (sum(y_true) + sum(y_pred) + eps), over `axis` (all axes
+    by default: one value for the batch), Keras 3's segmentation loss."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    intersection = tf.reduce_sum(y_true * y_pred, axis=axis)
+    total = tf.reduce_sum(y_true, axis=axis) + tf.reduce_sum(y_pred, axis=axis)
+    return 1.0 - 2.0 * intersection / (total + _epsilon())
+
+
+def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    """1 - TP / (TP + alpha * A + beta * B + eps) with TP = sum(y_true y_pred),
+    A = sum((1 - y_pred) y_true), B = sum(y_pred (1 - y_true)), as Keras 3 writes it."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    intersection = tf.reduce_sum(y_true * y_pred, axis=axis)
+    first = tf.reduce_sum((1.0 - y_pred) * y_true, axis=axis)
+    second = tf.reduce_sum(y_pred * (1.0 - y_true), axis=axis)
+    return 1.0 - intersection / (intersection + first * alpha + second * beta + _epsilon())
+
+
 def _clipped(p):
     eps = _epsilon()
     return tf.clip_by_value(p, eps, 1.0 - eps)
@@ -501,6 +520,11 @@ Hinge = _loss_class("Hinge", hinge, "hinge", "Hinge loss.")
 SquaredHinge = _loss_class("SquaredHinge", squared_hinge, "squared_hinge", "Squared hinge loss.")
 CategoricalHinge = _loss_class("CategoricalHinge", categorical_hinge, "categorical_hinge",
                                "Categorical hinge loss.")
+Dice = _loss_class("Dice", dice, "dice", "Dice loss (`axis=None`: over everything).",
+                   axis=None)
+Tversky = _loss_class("Tversky", tversky, "tversky",
+                      "Tversky loss (`alpha=0.5, beta=0.5, axis=None`).", alpha=0.5, beta=0.5,
+                      axis=None)
 BinaryFocalCrossentropy = _loss_class(
     "BinaryFocalCrossentropy", binary_focal_crossentropy, "binary_focal_crossentropy",
     "Focal binary cross-entropy (`apply_class_balancing=False, alpha=0.25, gamma=2.0, "
@@ -518,7 +542,7 @@ _FUNCTIONS = {fn.__name__: fn for fn in (
     mean_squared_logarithmic_error, huber, log_cosh, binary_crossentropy,
     categorical_crossentropy, sparse_categorical_crossentropy, kl_divergence, poisson,
     cosine_similarity, hinge, squared_hinge, categorical_hinge, binary_focal_crossentropy,
-    categorical_focal_crossentropy)}
+    categorical_focal_crossentropy, dice, tversky)}
 _FUNCTIONS.update({"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "MAPE": mape,
                    "msle": msle, "MSLE": msle, "kld": kld, "KLD": kld,
                    "kullback_leibler_divergence": kld, "logcosh": log_cosh,

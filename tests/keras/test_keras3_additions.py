@@ -64,3 +64,26 @@ def test_unit_normalization_and_lion():
     np.testing.assert_allclose(dense.get_weights()[0], w0 - 0.1 * np.sign(0.1 * grad), rtol=1e-5)
     with pytest.raises(ValueError, match="beta_1"):
         keras.optimizers.Lion(beta_1=0.0)
+
+
+def test_group_normalization_dice_and_tversky():
+    x = rng.normal(size=(2, 3, 3, 4)).astype(np.float32)
+    inputs = keras.Input((3, 3, 4))
+    layer = keras.layers.GroupNormalization(groups=2, epsilon=1e-3)
+    model = keras.Model(inputs, layer(inputs))
+    gamma, beta = rng.normal(size=4).astype(np.float32), rng.normal(size=4).astype(np.float32)
+    model.set_weights([gamma, beta])
+    grouped = x.reshape(2, 3, 3, 2, 2)
+    mean = grouped.mean(axis=(1, 2, 4), keepdims=True)
+    var = grouped.var(axis=(1, 2, 4), keepdims=True)
+    expected = ((grouped - mean) / np.sqrt(var + 1e-3)).reshape(x.shape) * gamma + beta
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="multiple of groups=3"):
+        keras.layers.GroupNormalization(groups=3)(inputs)
+    y = np.array([[1.0, 0.0, 1.0]], np.float32)
+    p = np.array([[0.7, 0.2, 0.4]], np.float32)
+    assert run(keras.losses.Dice()(y, p)) == pytest.approx(
+        1 - 2 * (y * p).sum() / (y.sum() + p.sum()), rel=1e-5)
+    tp, a, b = (y * p).sum(), ((1 - p) * y).sum(), (p * (1 - y)).sum()
+    assert run(keras.losses.Tversky(alpha=0.7, beta=0.2)(y, p)) == pytest.approx(
+        1 - tp / (tp + 0.7 * a + 0.2 * b), rel=1e-5)

@@ -65,6 +65,7 @@ CASES = {
     "UpSampling2D": Case({"size": 2}, IMAGE),
     "BatchNormalization": Case({}, IMAGE),
     "LayerNormalization": Case({}),
+    "GroupNormalization": Case({"groups": 3}, IMAGE),
     "Add": Case({}, TWO_VECTORS), "Subtract": Case({}, TWO_VECTORS),
     "Multiply": Case({}, TWO_VECTORS), "Average": Case({}, TWO_VECTORS),
     "Maximum": Case({}, TWO_VECTORS), "Minimum": Case({}, TWO_VECTORS),

@@ -13,7 +13,8 @@ from .convolutional import (Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Conv
 from .core import Activation, Dense, Dropout, Embedding, Flatten, Identity, Lambda, Masking
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                       average, concatenate, dot, maximum, minimum, multiply, subtract)
-from .normalization import BatchNormalization, LayerNormalization, UnitNormalization
+from .normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
+                            UnitNormalization)
 from .recurrent import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN,
                         SimpleRNNCell, TimeDistributed)
 from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D,
@@ -42,8 +43,8 @@ __all__ = [
     "Reshape", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D",
     "Cropping2D", "UpSampling1D", "UpSampling2D",
     # normalisation, activations, regularisation
-    "BatchNormalization", "LayerNormalization", "UnitNormalization", "ReLU", "LeakyReLU", "PReLU",
-    "ELU", "Softmax",
+    "BatchNormalization", "LayerNormalization", "UnitNormalization", "GroupNormalization", "ReLU",
+    "LeakyReLU", "PReLU", "ELU", "Softmax",
     "ActivityRegularization", "GaussianNoise", "GaussianDropout", "SpatialDropout1D",
     "SpatialDropout2D",
     # recurrent

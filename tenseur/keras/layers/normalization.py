@@ -312,3 +312,60 @@ class UnitNormalization(Layer):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+
+class GroupNormalization(_Normalization):
+    """Normalises each example over groups of channels (Wu & He, 2018): the `axis` channels
+    (default -1) split into `groups` groups, each normalised over its channels and the other
+    non-batch axes, then gamma * x + beta per channel (Keras 3's layer).
+
+    Args: groups (32; must divide the channels), axis (-1), epsilon (1e-3), center, scale,
+        beta/gamma initializers, regularizers, constraints.
+    """
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint,
+                         **kwargs)
+        if len(self.axis) != 1:
+            raise ValueError(f"GroupNormalization: `axis` must be one axis, got {axis!r}.")
+        if not isinstance(groups, (int, np.integer)) or groups <= 0:
+            raise ValueError(f"GroupNormalization: `groups` must be a positive integer, got "
+                             f"groups={groups!r}.")
+        self.groups = int(groups)
+
+    def build(self, input_shape):
+        self._axes = _resolve_axes(self, self.axis, input_shape)
+        self._input_dims = list(input_shape)
+        channels = input_shape[self._axes[0]]
+        if channels is None or channels % self.groups:
+            raise ValueError(f"GroupNormalization '{self.name}': the {channels} channels of "
+                             f"axis {self.axis[0]} (inputs {tuple(input_shape)}) must be known "
+                             f"and a multiple of groups={self.groups}.")
+        self._build_affine((channels,), scale=self.scale, center=self.center)
+        self.built = True
+
+    def call(self, inputs):
+        rank = len(self._input_dims)
+        axis = self._axes[0]
+        channels = self._input_dims[axis]
+        shape = tf.shape(inputs)
+        # (..., groups, channels / groups) in place of the channel axis
+        grouped_shape = tf.concat([shape[:axis], [self.groups, channels // self.groups],
+                                   shape[axis + 1:]], 0)
+        grouped = tf.reshape(inputs, grouped_shape)
+        reduce_axes = [a for a in range(1, rank + 1) if a != axis]
+        mean, variance = tf.nn.moments(grouped, reduce_axes, keep_dims=True)
+        normalized = tf.reshape((grouped - mean) * tf.rsqrt(variance + self.epsilon), shape)
+        gamma = self._broadcast(self.gamma, rank)
+        beta = self._broadcast(self.beta, rank)
+        if gamma is not None:
+            normalized = normalized * gamma
+        if beta is not None:
+            normalized = normalized + beta
+        return normalized
+
+    def get_config(self):
+        return {**super().get_config(), "groups": self.groups}
