@@ -978,6 +978,8 @@ def metric_cases():
         binary)
     add("F1Score", "F1Score", {}, multilabel)
     add("R2Score", "R2Score", {}, reg)
+    add("R2Score(variance_weighted_average, num_regressors=1)", "R2Score",
+        dict(class_aggregation="variance_weighted_average", num_regressors=1), reg)
     add("MeanIoU(3)", "MeanIoU", dict(num_classes=3),
         lambda r: (r.randint(0, 3, N).astype(np.int32), r.randint(0, 3, N).astype(np.int32), None))
 

@@ -514,6 +514,78 @@ class Recall(_ConfusionMetric):
         return self._ratio("tp", "fn")
 
 
+class R2Score(Metric):
+    """The coefficient of determination, 1 - residual sum of squares / total sum of squares,
+    per output column, over every batch so far (Keras 3's R2Score).
+
+    Args: class_aggregation ("uniform_average" (default), "variance_weighted_average" or
+        None for one score per column), num_regressors (0; > 0 gives the adjusted R²).
+    """
+
+    direction = "up"
+
+    def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score",
+                 dtype=None):
+        if class_aggregation not in ("uniform_average", "variance_weighted_average", None):
+            raise ValueError(f"R2Score: class_aggregation must be 'uniform_average', "
+                             f"'variance_weighted_average' or None, got "
+                             f"{class_aggregation!r}.")
+        if num_regressors < 0:
+            raise ValueError(f"R2Score: num_regressors must be >= 0, got {num_regressors}.")
+        self.class_aggregation, self.num_regressors = class_aggregation, int(num_regressors)
+        super().__init__(name=name, dtype=dtype)
+
+    def batch_statistics(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = losses_module.same_rank(_tensor(y_true), _tensor(y_pred))
+        y_true = tf.cast(y_true, tf.float32)
+        y_pred = tf.cast(y_pred, tf.float32)
+        if y_true.shape.ndims == 1:
+            y_true, y_pred = tf.expand_dims(y_true, 1), tf.expand_dims(y_pred, 1)
+        if sample_weight is None:
+            weight = tf.ones_like(y_true)
+        else:
+            weight = tf.cast(_tensor(sample_weight), tf.float32)
+            if weight.shape.ndims == 1:
+                weight = tf.expand_dims(weight, 1)
+            weight = weight * tf.ones_like(y_true)
+        weighted = y_true * weight
+        return [tf.reduce_sum(weighted, 0), tf.reduce_sum(y_true * weighted, 0),
+                tf.reduce_sum(tf.square(y_true - y_pred) * weight, 0),
+                tf.reduce_sum(weight, 0), tf.cast(tf.size(y_true), tf.float32)]
+
+    def merge(self, values):
+        if self._state is None:
+            self._state = [np.zeros_like(np.asarray(v, np.float64)) for v in values]
+        self._state = [s + np.asarray(v, np.float64) for s, v in zip(self._state, values)]
+
+    def reset_state(self):
+        self._state = None
+
+    def result(self):
+        if self._state is None:
+            return 0.0
+        total_sum, squared_sum, residual, count, samples = self._state
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = total_sum / count
+            total = squared_sum - total_sum * mean
+            raw = 1.0 - residual / total
+        raw = np.where(np.isinf(raw), 0.0, raw)
+        if self.class_aggregation == "uniform_average":
+            score = float(np.mean(raw))
+        elif self.class_aggregation == "variance_weighted_average":
+            score = float(np.sum(total * raw) / np.sum(total))
+        else:
+            return raw.tolist()
+        n, p = float(samples), self.num_regressors
+        if p and p < n - 1:
+            score = 1.0 - (1.0 - score) * (n - 1.0) / (n - p - 1.0)
+        return score
+
+    def get_config(self):
+        return {**super().get_config(), "class_aggregation": self.class_aggregation,
+                "num_regressors": self.num_regressors}
+
+
 class AUC(Metric):
     """Area under the ROC (or precision-recall) curve, from counts at `num_thresholds`
     thresholds evenly spread over [0, 1] (Keras' approximation, with its summation rules).

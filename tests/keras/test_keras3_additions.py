@@ -87,3 +87,21 @@ def test_group_normalization_dice_and_tversky():
     tp, a, b = (y * p).sum(), ((1 - p) * y).sum(), (p * (1 - y)).sum()
     assert run(keras.losses.Tversky(alpha=0.7, beta=0.2)(y, p)) == pytest.approx(
         1 - tp / (tp + 0.7 * a + 0.2 * b), rel=1e-5)
+
+
+def test_r2_score():
+    y = rng.normal(size=(20, 2)).astype(np.float32)
+    p = (y + rng.normal(size=(20, 2)) * 0.3).astype(np.float32)
+    metric = keras.metrics.R2Score()
+    metric.update_state(y[:10], p[:10])
+    metric.update_state(y[10:], p[10:])
+    per_column = 1 - ((y - p) ** 2).sum(0) / ((y - y.mean(0)) ** 2).sum(0)
+    assert metric.result() == pytest.approx(per_column.mean(), rel=1e-5)
+    columns = keras.metrics.R2Score(class_aggregation=None)
+    columns.update_state(y, p)
+    np.testing.assert_allclose(columns.result(), per_column, rtol=1e-5)
+    adjusted = keras.metrics.R2Score(num_regressors=3)
+    adjusted.update_state(y, p)
+    n = y.size
+    assert adjusted.result() == pytest.approx(
+        1 - (1 - per_column.mean()) * (n - 1) / (n - 3 - 1), rel=1e-5)
