@@ -862,7 +862,8 @@ def metric_case(cls, kwargs, make_data, seed=0, batches=2):
         for y, p, w in data:
             km.update_state(y, p, sample_weight=w)
             tm.update_state(y, p, sample_weight=w)
-        compare(name, float(tm.result()), float(np.asarray(km.result())), rtol=1e-5, atol=1e-6)
+        compare(name, np.asarray(tm.result(), np.float64), np.asarray(km.result(), np.float64),
+                rtol=1e-5, atol=1e-6)
 
     return fn
 
@@ -977,9 +978,15 @@ def metric_cases():
     add("SensitivityAtSpecificity(0.5)", "SensitivityAtSpecificity", dict(specificity=0.5),
         binary)
     add("F1Score", "F1Score", {}, multilabel)
+    add("F1Score(average=macro, threshold=0.5)", "F1Score",
+        dict(average="macro", threshold=0.5), multilabel)
+    add("F1Score(average=micro)", "F1Score", dict(average="micro"), multilabel)
+    add("FBetaScore(average=weighted, beta=2)", "FBetaScore",
+        dict(average="weighted", beta=2.0, threshold=0.4), multilabel)
     add("R2Score", "R2Score", {}, reg)
     add("R2Score(variance_weighted_average, num_regressors=1)", "R2Score",
         dict(class_aggregation="variance_weighted_average", num_regressors=1), reg)
+    add("R2Score(class_aggregation=None)", "R2Score", dict(class_aggregation=None), reg)
     add("MeanIoU(3)", "MeanIoU", dict(num_classes=3),
         lambda r: (r.randint(0, 3, N).astype(np.int32), r.randint(0, 3, N).astype(np.int32), None))
 
@@ -990,7 +997,7 @@ def metric_cases():
         for m in (km, tm):
             m.update_state(a)
             m.update_state(b, sample_weight=w)
-        compare(name, float(tm.result()), float(np.asarray(km.result())))
+        compare(name, np.asarray(tm.result(), np.float64), np.asarray(km.result(), np.float64))
     C.append(("Mean with sample_weight", mean_case))
     return C
 

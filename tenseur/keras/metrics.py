@@ -586,6 +586,87 @@ class R2Score(Metric):
                 "num_regressors": self.num_regressors}
 
 
+class FBetaScore(Metric):
+    """F-beta score of multi-label (or one-hot) predictions, per class, from the true
+    positives, false positives and false negatives of every batch so far (Keras 3).
+
+    Args: average (None: one score per class; "micro", "macro" or "weighted"), beta (1.0),
+        threshold (None: each row's largest prediction counts as positive; else
+        `y_pred > threshold`).
+    """
+
+    direction = "up"
+
+    def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score", dtype=None):
+        if average not in (None, "micro", "macro", "weighted"):
+            raise ValueError(f"{type(self).__name__}: average must be None, 'micro', 'macro' "
+                             f"or 'weighted', got {average!r}.")
+        if not beta > 0:
+            raise ValueError(f"{type(self).__name__}: beta must be > 0, got {beta!r}.")
+        if threshold is not None and not 0 < threshold <= 1:
+            raise ValueError(f"{type(self).__name__}: threshold must be in (0, 1], got "
+                             f"{threshold!r}.")
+        self.average, self.beta, self.threshold = average, float(beta), threshold
+        super().__init__(name=name, dtype=dtype)
+
+    def batch_statistics(self, y_true, y_pred, sample_weight=None):
+        y_true = tf.cast(_tensor(y_true), tf.float32)
+        y_pred = tf.cast(_tensor(y_pred), tf.float32)
+        if self.threshold is None:
+            top = tf.reduce_max(y_pred, axis=-1, keepdims=True)
+            positive = tf.logical_and(y_pred >= top, tf.abs(y_pred) > 1e-9)
+        else:
+            positive = y_pred > self.threshold
+        predicted = tf.cast(positive, tf.float32)
+        axis = None if self.average == "micro" else 0
+
+        def total(values):
+            if sample_weight is not None:
+                values = values * tf.expand_dims(tf.cast(_tensor(sample_weight), tf.float32), 1)
+            return tf.reduce_sum(values, axis=axis)
+        return [total(predicted * y_true), total(predicted * (1.0 - y_true)),
+                total((1.0 - predicted) * y_true), total(y_true)]
+
+    def merge(self, values):
+        values = [np.asarray(v, np.float64) for v in values]
+        self._state = values if self._state is None else [
+            s + v for s, v in zip(self._state, values)]
+
+    def reset_state(self):
+        self._state = None
+
+    def result(self):
+        if self._state is None:
+            return 0.0
+        tp, fp, fn, weights = self._state
+        eps = backend.epsilon()
+        precision = tp / (tp + fp + eps)
+        recall = tp / (tp + fn + eps)
+        beta2 = self.beta ** 2
+        score = precision * recall / (beta2 * precision + recall + eps) * (1.0 + beta2)
+        if self.average == "weighted":
+            return float(np.sum(score * weights / (np.sum(weights) + eps)))
+        if self.average is not None:
+            return float(np.mean(score))
+        return np.asarray(score).tolist()
+
+    def get_config(self):
+        return {**super().get_config(), "average": self.average, "beta": self.beta,
+                "threshold": self.threshold}
+
+
+class F1Score(FBetaScore):
+    """F1 score (FBetaScore with beta = 1)."""
+
+    def __init__(self, average=None, threshold=None, name="f1_score", dtype=None):
+        super().__init__(average=average, beta=1.0, threshold=threshold, name=name, dtype=dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("beta")
+        return config
+
+
 class AUC(Metric):
     """Area under the ROC (or precision-recall) curve, from counts at `num_thresholds`
     thresholds evenly spread over [0, 1] (Keras' approximation, with its summation rules).

@@ -105,3 +105,29 @@ def test_r2_score():
     n = y.size
     assert adjusted.result() == pytest.approx(
         1 - (1 - per_column.mean()) * (n - 1) / (n - 3 - 1), rel=1e-5)
+
+
+def test_f1_and_fbeta_scores():
+    y = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1]], np.float32)
+    p = np.array([[0.9, 0.2, 0.6], [0.3, 0.4, 0.1], [0.8, 0.7, 0.2], [0.1, 0.6, 0.5]],
+                 np.float32)
+    predicted = (p > 0.5).astype(np.float32)
+    tp = (predicted * y).sum(0)
+    fp = (predicted * (1 - y)).sum(0)
+    fn = ((1 - predicted) * y).sum(0)
+    precision, recall = tp / (tp + fp + 1e-7), tp / (tp + fn + 1e-7)
+    f1 = 2 * precision * recall / (precision + recall + 1e-7)
+    per_class = keras.metrics.F1Score(threshold=0.5)
+    per_class.update_state(y, p)
+    np.testing.assert_allclose(per_class.result(), f1, rtol=1e-5)
+    macro = keras.metrics.F1Score(average="macro", threshold=0.5)
+    macro.update_state(y[:2], p[:2])
+    macro.update_state(y[2:], p[2:])
+    assert macro.result() == pytest.approx(f1.mean(), rel=1e-5)
+    f2 = keras.metrics.FBetaScore(beta=2.0, threshold=0.5)
+    f2.update_state(y, p)
+    np.testing.assert_allclose(f2.result(),
+                               5 * precision * recall / (4 * precision + recall + 1e-7),
+                               rtol=1e-5)
+    with pytest.raises(ValueError, match="average must be"):
+        keras.metrics.F1Score(average="mean")
