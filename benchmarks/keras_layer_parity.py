@@ -1171,7 +1171,9 @@ def schedule_cases():
             ("CosineDecay", dict(initial_learning_rate=0.1, decay_steps=20, alpha=0.1)),
             ("CosineDecay", dict(initial_learning_rate=0.0, decay_steps=20,
                                  warmup_target=0.1, warmup_steps=5)),
-            ("CosineDecayRestarts", dict(initial_learning_rate=0.1, first_decay_steps=5))):
+            ("CosineDecayRestarts", dict(initial_learning_rate=0.1, first_decay_steps=5)),
+            ("CosineDecayRestarts", dict(initial_learning_rate=0.1, first_decay_steps=4,
+                                         t_mul=1.0, m_mul=0.5, alpha=0.1))):
         C.append((f"schedules.{cls}({kw})", case(cls, kw)))
     return C
 

@@ -131,3 +131,27 @@ def test_f1_and_fbeta_scores():
                                rtol=1e-5)
     with pytest.raises(ValueError, match="average must be"):
         keras.metrics.F1Score(average="mean")
+
+
+@pytest.mark.parametrize("t_mul, m_mul", [(2.0, 1.0), (1.0, 0.5)])
+def test_cosine_decay_restarts_in_python_and_in_graphs(t_mul, m_mul):
+    schedule = keras.optimizers.schedules.CosineDecayRestarts(0.1, 4, t_mul=t_mul, m_mul=m_mul,
+                                                              alpha=0.1)
+    step = tf.placeholder(tf.int64, [])
+    in_graph = schedule(step)
+
+    def expected(s):
+        fraction, restart = s / 4, 0
+        if t_mul == 1.0:
+            restart = np.floor(fraction)
+            fraction -= restart
+        else:
+            restart = np.floor(np.log(1 - fraction * (1 - t_mul)) / np.log(t_mul))
+            fraction = (fraction - (1 - t_mul ** restart) / (1 - t_mul)) / t_mul ** restart
+        return 0.1 * (0.9 * 0.5 * m_mul ** restart * (1 + np.cos(np.pi * fraction)) + 0.1)
+    with tf.Session() as sess:
+        for s in (0, 1, 3, 4, 5, 11, 12, 13):
+            assert schedule(s) == pytest.approx(expected(s), rel=1e-6)
+            assert sess.run(in_graph, {step: s}) == pytest.approx(expected(s), rel=1e-5)
+    assert keras.optimizers.schedules.deserialize(
+        keras.optimizers.schedules.serialize(schedule)).get_config() == schedule.get_config()

@@ -27,6 +27,7 @@ class _NumPyMath:
 
     floor = staticmethod(math.floor)
     cos = staticmethod(math.cos)
+    log = staticmethod(math.log)
     pow = staticmethod(math.pow)
     minimum = staticmethod(min)
     maximum = staticmethod(max)
@@ -54,6 +55,7 @@ class _GraphMath:
 
     floor = staticmethod(tf.floor)
     cos = staticmethod(tf.cos)
+    log = staticmethod(tf.log)
     pow = staticmethod(tf.pow)
     minimum = staticmethod(tf.minimum)
     maximum = staticmethod(tf.maximum)
@@ -223,8 +225,41 @@ class CosineDecay(LearningRateSchedule):
                 "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
 
 
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR, Loshchilov & Hutter 2017): a cosine decay over
+    `first_decay_steps`, then again from the start over periods `t_mul` times longer, each
+    starting `m_mul` times lower; `alpha` the floor as a fraction of the rate."""
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0,
+                 alpha=0.0, name="SGDRDecay"):
+        if first_decay_steps <= 0:
+            raise ValueError(f"CosineDecayRestarts: first_decay_steps must be > 0, got "
+                             f"{first_decay_steps}.")
+        self.initial_learning_rate = initial_learning_rate
+        self.first_decay_steps = first_decay_steps
+        self.t_mul, self.m_mul, self.alpha, self.name = t_mul, m_mul, alpha, name
+
+    def _compute(self, step, m):
+        fraction = step / float(self.first_decay_steps)
+        if self.t_mul == 1.0:
+            restart = m.floor(fraction)
+            fraction = fraction - restart
+        else:
+            restart = m.floor(m.log(1.0 - fraction * (1.0 - self.t_mul)) / math.log(self.t_mul))
+            done = (1.0 - m.pow(self.t_mul, restart)) / (1.0 - self.t_mul)
+            fraction = (fraction - done) / m.pow(self.t_mul, restart)
+        cosine = 0.5 * m.pow(self.m_mul, restart) * (1.0 + m.cos(math.pi * fraction))
+        return self.initial_learning_rate * ((1.0 - self.alpha) * cosine + self.alpha)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "first_decay_steps": self.first_decay_steps, "t_mul": self.t_mul,
+                "m_mul": self.m_mul, "alpha": self.alpha, "name": self.name}
+
+
 _CLASSES = {cls.__name__: cls for cls in (ExponentialDecay, InverseTimeDecay,
-                                          PiecewiseConstantDecay, PolynomialDecay, CosineDecay)}
+                                          PiecewiseConstantDecay, PolynomialDecay, CosineDecay,
+                                          CosineDecayRestarts)}
 
 
 def serialize(schedule) -> dict:
@@ -242,6 +277,7 @@ def deserialize(config, custom_objects=None):
 
 __all__ = [
     "CosineDecay",
+    "CosineDecayRestarts",
     "ExponentialDecay",
     "InverseTimeDecay",
     "LearningRateSchedule",
