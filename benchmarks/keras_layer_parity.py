@@ -989,6 +989,10 @@ def metric_cases():
     add("R2Score(class_aggregation=None)", "R2Score", dict(class_aggregation=None), reg)
     add("MeanIoU(3)", "MeanIoU", dict(num_classes=3),
         lambda r: (r.randint(0, 3, N).astype(np.int32), r.randint(0, 3, N).astype(np.int32), None))
+    add("MeanIoU(4, ignore_class=0)", "MeanIoU", dict(num_classes=4, ignore_class=0),
+        lambda r: (r.randint(0, 3, N).astype(np.int32), r.randint(0, 3, N).astype(np.int32), None))
+    add("MeanIoU(3, scores)", "MeanIoU", dict(num_classes=3, sparse_y_pred=False),
+        lambda r: (r.randint(0, 3, N).astype(np.int32), r.rand(N, 3).astype(np.float32), None))
 
     def mean_case(name):
         rng = np.random.RandomState(0)

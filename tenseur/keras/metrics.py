@@ -667,6 +667,67 @@ class F1Score(FBetaScore):
         return config
 
 
+class MeanIoU(Metric):
+    """Mean intersection-over-union of class predictions (segmentation): from the confusion
+    matrix of every batch so far, tp / (tp + fp + fn) for each class that occurred in the
+    labels or the predictions, averaged (Keras 3's MeanIoU).
+
+    Args: num_classes, ignore_class (a label whose pixels are left out), sparse_y_true and
+        sparse_y_pred (True: class ids; False: scores along `axis`, argmax taken), axis (-1).
+    """
+
+    direction = "up"
+
+    def __init__(self, num_classes, name="mean_iou", dtype=None, ignore_class=None,
+                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+        if not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+            raise ValueError(f"MeanIoU: num_classes must be a positive integer, got "
+                             f"{num_classes!r}.")
+        self.num_classes, self.ignore_class = int(num_classes), ignore_class
+        self.sparse_y_true, self.sparse_y_pred, self.axis = sparse_y_true, sparse_y_pred, axis
+        super().__init__(name=name, dtype=dtype)
+
+    def batch_statistics(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _tensor(y_true), _tensor(y_pred)
+        if not self.sparse_y_true:
+            y_true = tf.argmax(y_true, axis=self.axis)
+        if not self.sparse_y_pred:
+            y_pred = tf.argmax(y_pred, axis=self.axis)
+        labels = tf.reshape(tf.cast(y_true, tf.int32), [-1])
+        predictions = tf.reshape(tf.cast(y_pred, tf.int32), [-1])
+        weight = tf.ones_like(labels, dtype=tf.float32) if sample_weight is None else \
+            tf.reshape(tf.cast(_tensor(sample_weight), tf.float32), [-1]) * \
+            tf.ones_like(labels, dtype=tf.float32)
+        n = self.num_classes
+        keep = tf.logical_and(tf.logical_and(labels >= 0, labels < n),
+                              tf.logical_and(predictions >= 0, predictions < n))
+        if self.ignore_class is not None:
+            keep = tf.logical_and(keep, tf.not_equal(labels, self.ignore_class))
+        weight = weight * tf.cast(keep, tf.float32)
+        cells = tf.one_hot(tf.where(keep, labels * n + predictions, tf.zeros_like(labels)),
+                           n * n, dtype=tf.float32)
+        return [tf.reshape(tf.reduce_sum(cells * tf.expand_dims(weight, 1), 0), [n, n])]
+
+    def merge(self, values):
+        self._state = self._state + np.asarray(values[0], np.float64)
+
+    def reset_state(self):
+        self._state = np.zeros((self.num_classes, self.num_classes))
+
+    def result(self):
+        cm = self._state
+        tp = np.diag(cm)
+        denominator = cm.sum(0) + cm.sum(1) - tp
+        valid = denominator > 1e-9
+        iou = np.where(valid, tp / (denominator + backend.epsilon()), 0.0)
+        return float(iou.sum() / (valid.sum() + backend.epsilon()))
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes,
+                "ignore_class": self.ignore_class, "sparse_y_true": self.sparse_y_true,
+                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+
+
 class AUC(Metric):
     """Area under the ROC (or precision-recall) curve, from counts at `num_thresholds`
     thresholds evenly spread over [0, 1] (Keras' approximation, with its summation rules).

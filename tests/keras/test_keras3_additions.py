@@ -155,3 +155,15 @@ def test_cosine_decay_restarts_in_python_and_in_graphs(t_mul, m_mul):
             assert sess.run(in_graph, {step: s}) == pytest.approx(expected(s), rel=1e-5)
     assert keras.optimizers.schedules.deserialize(
         keras.optimizers.schedules.serialize(schedule)).get_config() == schedule.get_config()
+
+
+def test_mean_iou():
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    predictions = np.array([0, 1, 1, 1, 0, 0])
+    metric = keras.metrics.MeanIoU(num_classes=4)        # class 3 never occurs: left out
+    metric.update_state(labels, predictions)
+    # class 0: tp 1, fp 2, fn 1 -> 1/4; class 1: tp 2, fp 1 -> 2/3; class 2: tp 0, fn 2 -> 0
+    assert metric.result() == pytest.approx((1 / 4 + 2 / 3 + 0) / 3, rel=1e-5)
+    ignoring = keras.metrics.MeanIoU(num_classes=3, ignore_class=2)
+    ignoring.update_state(labels, predictions)
+    assert ignoring.result() == pytest.approx((1 / 2 + 2 / 3) / 2, rel=1e-5)
