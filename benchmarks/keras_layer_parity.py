@@ -352,6 +352,12 @@ def layer_cases():
         L("SeparableConv2D", 4, 3, depth_multiplier=2, padding="same", strides=2), (6, 7, 3))
     add("SeparableConv1D(4, 3)", L("SeparableConv1D", 4, 3), (8, 3))
     add("DepthwiseConv1D(3)", L("DepthwiseConv1D", 3), (8, 3))
+    add("DepthwiseConv1D(3, same, dilation 2, multiplier 2)",
+        L("DepthwiseConv1D", 3, padding="same", dilation_rate=2, depth_multiplier=2), (8, 3))
+    add("SeparableConv1D(4, 3, strides=2, same)",
+        L("SeparableConv1D", 4, 3, strides=2, padding="same"), (9, 3))
+    add("Conv1DTranspose(2, 3, strides=2, same, output_padding=1)",
+        L("Conv1DTranspose", 2, 3, strides=2, padding="same", output_padding=1), (5, 3))
 
     # pooling
     add("MaxPooling1D(2)", L("MaxPooling1D", 2), (9, 3))

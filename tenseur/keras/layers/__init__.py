@@ -7,9 +7,10 @@ from ..engine.input_layer import Input, InputLayer
 from ..engine.serialization import deserialize_layer as deserialize
 from ..engine.serialization import serialize_layer as serialize
 from .advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
-from .convolutional import (Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D,
-                            Convolution2DTranspose, DepthwiseConv2D, SeparableConv2D,
-                            SeparableConvolution2D)
+from .convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Convolution1D,
+                            Convolution1DTranspose, Convolution2D, Convolution2DTranspose,
+                            DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+                            SeparableConvolution1D, SeparableConvolution2D)
 from .core import Activation, Dense, Dropout, Embedding, Flatten, Identity, Lambda, Masking
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                       average, concatenate, dot, maximum, minimum, multiply, subtract)
@@ -33,6 +34,8 @@ __all__ = [
     "Activation", "Dense", "Dropout", "Embedding", "Flatten", "Identity", "Lambda", "Masking",
     # convolution and pooling
     "Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D",
+    "Conv1DTranspose", "DepthwiseConv1D", "SeparableConv1D", "Convolution1DTranspose",
+    "SeparableConvolution1D",
     "Convolution1D", "Convolution2D", "Convolution2DTranspose", "SeparableConvolution2D",
     "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
     "MaxPool1D", "MaxPool2D", "AvgPool1D", "AvgPool2D",

@@ -261,13 +261,19 @@ class Conv2DTranspose(_Conv):
                      zip(spatial, self.kernel_size, paddings, self.strides))
 
     def _convolve(self, x):
-        height, width = self._spatial_output(x.shape.dims[1:3])
         shape = tf.shape(x)
-        sizes = [shape[0],
-                 height if height is not None else self._runtime_length(shape[1], 0),
-                 width if width is not None else self._runtime_length(shape[2], 1),
-                 self.filters]
-        outputs = tf.nn.conv2d_transpose(x, self.kernel, tf.stack(sizes),
+        if self.rank == 1:          # (batch, 1, steps, channels): the height stays 1
+            (width,) = self._spatial_output(x.shape.dims[2:3])
+            height, kernel = 1, tf.expand_dims(self.kernel, 0)
+            width_t = width if width is not None else self._runtime_length(shape[2], 0)
+            height_t = 1
+        else:
+            height, width = self._spatial_output(x.shape.dims[1:3])
+            kernel = self.kernel
+            height_t = height if height is not None else self._runtime_length(shape[1], 0)
+            width_t = width if width is not None else self._runtime_length(shape[2], 1)
+        outputs = tf.nn.conv2d_transpose(x, kernel,
+                                         tf.stack([shape[0], height_t, width_t, self.filters]),
                                          strides=self._window(self.strides),
                                          padding=self._padding_op())
         outputs.set_shape([x.shape.dims[0], height, width, self.filters])
@@ -325,10 +331,11 @@ class DepthwiseConv2D(_BaseConv):
         return in_channels * self.depth_multiplier
 
     def _depthwise(self, x):
-        return tf.nn.depthwise_conv2d(x, self.depthwise_kernel,
-                                      strides=self._window(self.strides),
+        kernel = self.depthwise_kernel if self.rank == 2 else \
+            tf.expand_dims(self.depthwise_kernel, 0)
+        return tf.nn.depthwise_conv2d(x, kernel, strides=self._window(self.strides),
                                       padding=self._padding_op(),
-                                      dilations=list(self.dilation_rate))
+                                      dilations=self._window(self.dilation_rate)[1:3])
 
     def _convolve(self, x):
         return self._depthwise(x)
@@ -376,7 +383,8 @@ class SeparableConv2D(DepthwiseConv2D):
     def _build_kernels(self, in_channels):
         self._build_depthwise(in_channels)
         self.pointwise_kernel = self.add_weight(
-            "pointwise_kernel", (1, 1, in_channels * self.depth_multiplier, self.filters),
+            "pointwise_kernel", (1,) * self.rank + (in_channels * self.depth_multiplier,
+                                                    self.filters),
             initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint)
         return self.filters
@@ -384,7 +392,9 @@ class SeparableConv2D(DepthwiseConv2D):
     def _convolve(self, x):
         # TF's separable_conv2d: the depthwise step carries strides/padding/dilation, the
         # pointwise one is 1x1, stride 1, VALID.
-        return tf.nn.conv2d(self._depthwise(x), self.pointwise_kernel, strides=[1, 1, 1, 1],
+        pointwise = self.pointwise_kernel if self.rank == 2 else \
+            tf.expand_dims(self.pointwise_kernel, 0)
+        return tf.nn.conv2d(self._depthwise(x), pointwise, strides=[1, 1, 1, 1],
                             padding="VALID")
 
     def get_config(self):
@@ -396,5 +406,27 @@ class SeparableConv2D(DepthwiseConv2D):
         return config
 
 
+class Conv1DTranspose(Conv2DTranspose):
+    """Transposed 1-D convolution over (batch, steps, channels) sequences, to upsample them.
+    Kernel `(k, filters, in_channels)`."""
+
+    rank = 1
+
+
+class DepthwiseConv1D(DepthwiseConv2D):
+    """Convolves each channel of (batch, steps, channels) sequences with its own
+    `depth_multiplier` filters. Kernel `(k, in_channels, depth_multiplier)`."""
+
+    rank = 1
+
+
+class SeparableConv1D(SeparableConv2D):
+    """A depthwise 1-D convolution followed by a pointwise one mixing the channels.
+    Kernels `(k, in_channels, depth_multiplier)` and `(1, in * depth_multiplier, filters)`."""
+
+    rank = 1
+
+
 Convolution1D, Convolution2D, Convolution2DTranspose = Conv1D, Conv2D, Conv2DTranspose
-SeparableConvolution2D = SeparableConv2D
+Convolution1DTranspose = Conv1DTranspose
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
