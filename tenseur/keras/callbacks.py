@@ -119,6 +119,10 @@ class CallbackList:
             callback.set_model(model)
 
     def _call(self, hook, *args):
+        # Every hook gets a logs dict (Keras 3 passes {} where there is nothing to log), so
+        # `logs.get(...)` works in any hook.
+        if args and args[-1] is None:
+            args = args[:-1] + ({},)
         for callback in self.callbacks:
             getattr(callback, hook)(*args)
 
@@ -629,6 +633,10 @@ class CSVLogger(Callback):
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs)
+            # An epoch without validation (validation_freq > 1, or none at all) still makes
+            # room for the val_ columns later epochs may bring (Keras 3: "NA" until then).
+            if not any(key.startswith("val_") for key in self.keys):
+                self.keys += ["val_" + key for key in self.keys]
         if self.writer is None:
             self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + self.keys,
                                          delimiter=self.sep)

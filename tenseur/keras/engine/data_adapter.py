@@ -135,17 +135,23 @@ class ArrayBatches:
         xs, ys, sample_weights: lists of arrays (None entries allowed for ys/weights).
         batch_size: samples per batch (the last batch may be smaller).
         shuffle: True (samples), False, or "batch" (shuffle the order of fixed batches).
-        steps: batches per epoch; None means one pass over the data. When set, batches are
-            drawn from a stream that reshuffles each time it has gone through the data.
+        steps: batches per epoch; None means one pass over the data. When set, an epoch
+            takes the next `steps` batches of a pass over the data, and ends early when the
+            pass does (the next epoch starts a new, reshuffled pass), as Keras 3 does.
+        resume: with `steps`, whether an epoch goes on where the previous one stopped
+            (training), or starts a new pass every time (validation_steps: the same first
+            batches every epoch).
     """
 
-    def __init__(self, xs, ys, sample_weights, batch_size, shuffle=False, steps=None):
+    def __init__(self, xs, ys, sample_weights, batch_size, shuffle=False, steps=None,
+                 resume=True):
         self.xs, self.ys, self.sample_weights = xs, ys, sample_weights
         self.num_samples = check_cardinality(xs, ys, sample_weights)
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         full_steps = math.ceil(self.num_samples / self.batch_size) if self.num_samples else 0
         self.steps = steps if steps is not None else full_steps
+        self.resume = resume
         self._stream = None
 
     def _order(self):
@@ -180,22 +186,26 @@ class ArrayBatches:
         if self.steps == full and self._stream is None:
             yield from self._one_pass()
             return
+        if not self.resume:
+            self._stream = None
         for _ in range(self.steps):
             batch = self._next_from_stream()
             if batch is None:
                 return
             yield batch
+            if self._seen >= full:          # the pass is over: the next epoch starts anew
+                self._stream = None
+                return
 
     def _next_from_stream(self):
+        """The next batch of the current pass; None when there is no data."""
         if not self.num_samples:
             return None
         if self._stream is None:
-            self._stream = self._one_pass()
-        try:
-            return next(self._stream)
-        except StopIteration:
-            self._stream = self._one_pass()
-            return next(self._stream)
+            self._stream, self._seen = self._one_pass(), 0
+        batch = next(self._stream, None)
+        self._seen += 1
+        return batch
 
     def on_epoch_end(self):
         pass
@@ -208,13 +218,24 @@ class SequenceBatches:
         self.sequence, self.convert, self.shuffle = sequence, convert, shuffle
         length = len(sequence)
         self.steps = min(steps, length) if steps is not None else length
+        self._order, self._position = None, 0
 
     def epoch(self):
-        order = np.arange(len(self.sequence))
-        if self.shuffle:
-            np.random.shuffle(order)
-        for index in order[:self.steps]:
+        """`steps` items, going on where the previous epoch stopped (Keras 3) and ending
+        early when the pass over the sequence does; the next epoch then starts a new pass."""
+        if self._order is None:
+            self._order = np.arange(len(self.sequence))
+            if self.shuffle:
+                np.random.shuffle(self._order)
+            self._position = 0
+        for _ in range(self.steps):
+            if self._position >= len(self._order):
+                break
+            index = self._order[self._position]
+            self._position += 1
             yield self.convert(self.sequence[int(index)])
+        if self._position >= len(self._order):
+            self._order = None
 
     def on_epoch_end(self):
         self.sequence.on_epoch_end()

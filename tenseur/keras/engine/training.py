@@ -249,7 +249,7 @@ class TrainingMixin:
         return xs, ys, weights
 
     def _batches(self, x, y, sample_weight, class_weight, batch_size, steps, shuffle,
-                 need_targets=True):
+                 need_targets=True, resume=True):
         """A batch source for arrays, a Sequence or a generator."""
         if data_adapter.is_sequence(x) or data_adapter.is_generator(x):
             if y is not None or sample_weight is not None:
@@ -273,7 +273,7 @@ class TrainingMixin:
             return data_adapter.GeneratorBatches(x, convert, steps=steps)
         xs, ys, weights = self._prepare(x, y, sample_weight, class_weight, need_targets)
         return data_adapter.ArrayBatches(xs, ys, weights, batch_size or 32, shuffle=shuffle,
-                                         steps=steps)
+                                         steps=steps, resume=resume)
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -405,15 +405,19 @@ class TrainingMixin:
                                  "for generators or Sequences; pass `validation_data`.")
             if not 0 < validation_split < 1:
                 raise ValueError(f"validation_split must be in (0, 1), got {validation_split}.")
-            xs, ys, weights = self._prepare(x, y, sample_weight, class_weight)
+            xs, ys, weights = self._prepare(x, y, sample_weight)
+            # class_weight weighs the training part only (the validation loss is the one
+            # evaluate() would give, as Keras).
+            train_weights = weights if class_weight is None else \
+                self._prepare(x, y, sample_weight, class_weight)[2]
             split = int(data_adapter.check_cardinality(xs, ys, weights) * (1.0 - validation_split))
             cut = _splitter(split)
-            train = data_adapter.ArrayBatches(*(cut(part, 0) for part in (xs, ys, weights)),
+            train = data_adapter.ArrayBatches(*(cut(part, 0) for part in (xs, ys, train_weights)),
                                               batch_size or 32, shuffle=shuffle,
                                               steps=steps_per_epoch)
             validation = data_adapter.ArrayBatches(
                 *(cut(part, 1) for part in (xs, ys, weights)),
-                validation_batch_size or batch_size or 32, steps=validation_steps)
+                validation_batch_size or batch_size or 32, steps=validation_steps, resume=False)
         else:
             train = self._batches(x, y, sample_weight, class_weight, batch_size,
                                   steps_per_epoch, shuffle)
@@ -463,7 +467,7 @@ class TrainingMixin:
                              f"y_val, val_sample_weights)`, got "
                              f"{type(validation_data).__name__}.")
         x_val, y_val, w_val = (list(validation_data) + [None])[:3]
-        return self._batches(x_val, y_val, w_val, None, batch_size, steps, False)
+        return self._batches(x_val, y_val, w_val, None, batch_size, steps, False, resume=False)
 
     # -- evaluate --------------------------------------------------------------------------
 
@@ -542,7 +546,10 @@ class TrainingMixin:
             inputs = batch if isinstance(batch, list) else data_adapter.to_list(
                 batch, self._input_names(), "input", self.name)
             chunks.append(run(inputs))
-            callback_list.on_predict_batch_end(step, {"outputs": chunks[-1]})
+            last = chunks[-1]
+            callback_list.on_predict_batch_end(
+                step, {"outputs": last[0] if isinstance(last, list) and len(last) == 1
+                       else last})
         callback_list.on_predict_end()
         if self.outputs is None:
             raise ValueError(f"Model '{self.name}' has no inputs yet: call it on data or build "
