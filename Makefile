@@ -56,6 +56,8 @@ parity: $(BENCH_VENV)/.installed
 		$(BENCH_VENV)/bin/python benchmarks/keras_layer_parity.py
 	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 KERAS_BACKEND=tensorflow \
 		$(BENCH_VENV)/bin/python benchmarks/keras_rnn_parity.py
+	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 KERAS_BACKEND=tensorflow \
+		$(BENCH_VENV)/bin/python benchmarks/keras_training_parity.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -57,6 +57,24 @@ TMP = tempfile.mkdtemp(prefix="keras_training_parity_")
 
 # Verified legitimate differences: case name -> reason.
 EXPECT = {
+    # -- differences tenseur keeps (tf.keras 2 behaviour, which the course's Keras 2 programs
+    #    were written against), listed in the session notes as open --
+    "order/history_keys_single_output":
+        "tenseur orders logs and History as tf.keras 2 did (loss first, then the metrics in "
+        "compile order); Keras 3 sorts the keys",
+    "order/history_keys_multi_output": "as order/history_keys_single_output",
+    "order/evaluate_return_dict_keys": "as order/history_keys_single_output",
+    "evaluate/multi_output_list":
+        "multi-output evaluate lists in tf.keras 2's order (loss, per-output losses, metrics "
+        "in compile order); Keras 3 sorts the metrics by name",
+    "on_batch/train_multi_output": "as evaluate/multi_output_list",
+    "optimizer/iterations_int_and_numpy":
+        "graph-mode models: a Variable's value lives in the Keras session, so int()/float()/"
+        "np.asarray raise a TypeError that names keras.backend.get_value (Keras 3 variables "
+        "hold their values)",
+    "config/dense_layer_config_keys":
+        "Dense.get_config has tf.keras 2's keys (activity_regularizer even when None, no "
+        "quantization_config); configs load both ways",
     "fit/multi_output_loss_weights_dict":
         "Keras 3.15 bug: a loss_weights DICT is applied in sorted-key order to the outputs in "
         "model order (here reg gets cls's 1.5: Keras' loss = 1.5*reg_loss + 0.5*cls_loss); "

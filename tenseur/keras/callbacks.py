@@ -463,16 +463,16 @@ class ModelCheckpoint(Callback):
                     print(f"\nEpoch {epoch + 1}: {self.monitor} improved from "
                           f"{_format_best(self.best)} to {current:.5f}, saving model to {path}")
                 self.best = current
-                self._write(path)
+                self._write(path, epoch)
             elif self.verbose > 0:
                 print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from "
                       f"{_format_best(self.best)}")
             return
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: saving model to {path}")
-        self._write(path)
+        self._write(path, epoch)
 
-    def _write(self, path):
+    def _write(self, path, epoch):
         if self.save_weights_only:
             if not hasattr(self.model, "save_weights"):
                 raise NotImplementedError("ModelCheckpoint(save_weights_only=True) needs "
@@ -483,6 +483,8 @@ class ModelCheckpoint(Callback):
                 raise NotImplementedError("ModelCheckpoint needs Model.save, which this build "
                                           "lacks.")
             self.model.save(path)
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: finished saving model to {path}")   # Keras 3.15
 
     def _file_path(self, epoch, batch, logs):
         try:

@@ -189,6 +189,20 @@ class Variable:
     def __iter__(self):
         raise TypeError(f"Variable {self.name} is not iterable in graph mode.")
 
+    def _no_value(self, what):
+        raise TypeError(f"{what} of graph Variable {self.name}: its value lives in a session. "
+                        f"Read it with sess.run(v) or v.eval(session=sess) (Keras: "
+                        f"keras.backend.get_value(v)).")
+
+    def __int__(self):
+        self._no_value("int()")
+
+    def __float__(self):
+        self._no_value("float()")
+
+    def __array__(self, dtype=None, copy=None):
+        self._no_value("A NumPy array")
+
 
 def _install_operators() -> None:
     """Gives Variables the operators of Tensors (called once the ops are imported)."""

@@ -182,3 +182,10 @@ def test_spellings_from_before_tensorflow_1(tmp_path):
     writer.close()
     assert [p.name.startswith("events.out.tfevents.") for p in tmp_path.iterdir()] == [True]
     assert tf.merge_summary is not None
+
+
+def test_a_graph_variable_says_how_to_read_its_value():
+    v = tf.Variable(3)
+    for convert in (int, float, np.asarray):
+        with pytest.raises(TypeError, match=r"sess.run\(v\)"):
+            convert(v)
