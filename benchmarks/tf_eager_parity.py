@@ -1974,6 +1974,26 @@ def _(tf, v1):
 # ==========================================================================================
 # cases: optimizers applied eagerly
 
+def _descend(tf, opt, w, loss_fn, steps):
+    """`steps` optimizer steps on the loss of `w`, each from a GradientTape; returns `w`."""
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = loss_fn()
+        opt.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
+    return w
+
+
+def _traced_descent(tf, opt, w, loss_fn, steps):
+    """The same steps inside one tf.function: (the losses, `w`)."""
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            loss = loss_fn()
+        opt.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
+        return loss
+    return [step() for _ in range(steps)], w
+
+
 def _quad_setup(tf):
     w = tf.Variable([1.0, -2.0, 3.0])
     target = tf.constant([0.5, 0.5, 0.5])
@@ -2008,33 +2028,21 @@ def _(tf, v1):
 def _(tf, v1):
     w, loss_fn = _quad_setup(tf)
     opt = v1.train.MomentumOptimizer(0.05, momentum=0.9, use_nesterov=True)
-    for _ in range(4):
-        with tf.GradientTape() as tape:
-            loss = loss_fn()
-        opt.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
-    return w
+    return _descend(tf, opt, w, loss_fn, 4)
 
 
 @case("opt_v1_adam")
 def _(tf, v1):
     w, loss_fn = _quad_setup(tf)
     opt = v1.train.AdamOptimizer(0.1)
-    for _ in range(4):
-        with tf.GradientTape() as tape:
-            loss = loss_fn()
-        opt.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
-    return w
+    return _descend(tf, opt, w, loss_fn, 4)
 
 
 @case("opt_v1_rmsprop")
 def _(tf, v1):
     w, loss_fn = _quad_setup(tf)
     opt = v1.train.RMSPropOptimizer(0.05)
-    for _ in range(3):
-        with tf.GradientTape() as tape:
-            loss = loss_fn()
-        opt.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
-    return w
+    return _descend(tf, opt, w, loss_fn, 3)
 
 
 @case("opt_v1_global_step")
@@ -2075,43 +2083,21 @@ def _(tf, v1):
 def _(tf, v1):
     w, loss_fn = _quad_setup(tf)
     opt = tf.keras.optimizers.RMSprop(learning_rate=0.05)
-    for _ in range(3):
-        with tf.GradientTape() as tape:
-            loss = loss_fn()
-        opt.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
-    return w
+    return _descend(tf, opt, w, loss_fn, 3)
 
 
 @case("opt_keras_adam_in_function")
 def _(tf, v1):
     w, loss_fn = _quad_setup(tf)
     opt = tf.keras.optimizers.Adam(learning_rate=0.1)
-
-    @tf.function
-    def step():
-        with tf.GradientTape() as tape:
-            loss = loss_fn()
-        opt.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
-        return loss
-
-    losses = [step() for _ in range(4)]
-    return losses, w
+    return _traced_descent(tf, opt, w, loss_fn, 4)
 
 
 @case("opt_v1_sgd_in_function")
 def _(tf, v1):
     w, loss_fn = _quad_setup(tf)
     opt = v1.train.GradientDescentOptimizer(0.1)
-
-    @tf.function
-    def step():
-        with tf.GradientTape() as tape:
-            loss = loss_fn()
-        opt.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
-        return loss
-
-    losses = [step() for _ in range(3)]
-    return losses, w
+    return _traced_descent(tf, opt, w, loss_fn, 3)
 
 
 @case("opt_keras_sgd_two_vars_float64")
