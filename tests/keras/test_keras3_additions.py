@@ -167,3 +167,16 @@ def test_mean_iou():
     ignoring = keras.metrics.MeanIoU(num_classes=3, ignore_class=2)
     ignoring.update_state(labels, predictions)
     assert ignoring.result() == pytest.approx((1 / 2 + 2 / 3) / 2, rel=1e-5)
+
+
+def test_alpha_dropout_keeps_mean_and_variance_in_training_only():
+    with tf.eager_mode():
+        layer = keras.layers.AlphaDropout(0.2, seed=1)
+        x = tf.constant(rng.normal(size=(100000,)).astype(np.float32))
+        y = layer(x, training=True).numpy()
+        assert abs(y.mean()) < 0.02 and abs(y.std() - 1) < 0.02
+        alpha_p = -1.6732632423543772 * 1.0507009873554805
+        a = ((1 - 0.2) * (1 + 0.2 * alpha_p ** 2)) ** -0.5
+        dropped = np.isclose(y, a * alpha_p - a * alpha_p * 0.2)
+        assert 0.18 < dropped.mean() < 0.22
+        np.testing.assert_array_equal(layer(x).numpy(), x.numpy())

@@ -75,6 +75,7 @@ CASES = {
     "Concatenate": Case({"axis": -1}, ((4,), (3,))),
     "Dot": Case({"axes": 1}, TWO_VECTORS),
     "GaussianNoise": Case({"stddev": 0.1}), "GaussianDropout": Case({"rate": 0.2}),
+    "AlphaDropout": Case({"rate": 0.2}),
     "SpatialDropout1D": Case({"rate": 0.2}, SEQUENCE),
     "SpatialDropout2D": Case({"rate": 0.2}, IMAGE),
     "SimpleRNN": Case({"units": 3, "return_sequences": True}, SEQUENCE),

@@ -22,8 +22,8 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D,
                       GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAvgPool1D,
                       GlobalAvgPool2D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPooling1D,
                       GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
-from .regularization import (ActivityRegularization, GaussianDropout, GaussianNoise,
-                             SpatialDropout1D, SpatialDropout2D)
+from .regularization import (ActivityRegularization, AlphaDropout, GaussianDropout,
+                             GaussianNoise, SpatialDropout1D, SpatialDropout2D)
 from .reshaping import (Cropping1D, Cropping2D, Permute, RepeatVector, Reshape, UpSampling1D,
                         UpSampling2D, ZeroPadding1D, ZeroPadding2D)
 
@@ -48,8 +48,8 @@ __all__ = [
     # normalisation, activations, regularisation
     "BatchNormalization", "LayerNormalization", "UnitNormalization", "GroupNormalization", "ReLU",
     "LeakyReLU", "PReLU", "ELU", "Softmax",
-    "ActivityRegularization", "GaussianNoise", "GaussianDropout", "SpatialDropout1D",
-    "SpatialDropout2D",
+    "ActivityRegularization", "AlphaDropout", "GaussianNoise", "GaussianDropout",
+    "SpatialDropout1D", "SpatialDropout2D",
     # recurrent
     "SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional", "SimpleRNNCell", "LSTMCell", "GRUCell",
     "TimeDistributed",

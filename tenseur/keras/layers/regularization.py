@@ -86,6 +86,40 @@ class GaussianDropout(Layer):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
+class AlphaDropout(Layer):
+    """Dropout for SELU networks (Klambauer et al., 2017): in training, dropped values are set
+    to SELU's negative saturation and the result is affinely rescaled, so the inputs' mean and
+    variance are kept; the identity at inference (Keras 3's layer).
+
+    Args: rate in [0, 1), noise_shape, seed.
+    """
+
+    _passes_masks = True
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = _rate(rate, "AlphaDropout")
+        self.noise_shape, self.seed = noise_shape, seed
+
+    def call(self, inputs, training=None):
+        if self.rate == 0:
+            return inputs
+
+        def dropped():
+            alpha_p = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
+            shape = tf.shape(inputs) if self.noise_shape is None else self.noise_shape
+            kept = tf.cast(tf.random_uniform(shape, dtype=inputs.dtype, seed=self.seed)
+                           >= self.rate, inputs.dtype)
+            a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
+            b = -a * alpha_p * self.rate
+            return a * (inputs * kept + alpha_p * (1 - kept)) + b
+        return backend.in_train_phase(dropped, inputs, training=training)
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape,
+                "seed": self.seed}
+
+
 class SpatialDropout2D(Dropout):
     """Drops whole feature maps (channels) instead of single values, in training.
 
