@@ -983,6 +983,11 @@ def metric_cases():
     add("PrecisionAtRecall(0.5)", "PrecisionAtRecall", dict(recall=0.5), binary)
     add("SensitivityAtSpecificity(0.5)", "SensitivityAtSpecificity", dict(specificity=0.5),
         binary)
+    add("SpecificityAtSensitivity(0.7, num_thresholds=50)", "SpecificityAtSensitivity",
+        dict(sensitivity=0.7, num_thresholds=50), binary)
+    add("RecallAtPrecision(0.6)", "RecallAtPrecision", dict(precision=0.6), binary)
+    add("PrecisionAtRecall(0.8) sample_weight", "PrecisionAtRecall", dict(recall=0.8),
+        lambda r: binary(r)[:2] + (r.rand(N).astype(np.float32),))
     add("F1Score", "F1Score", {}, multilabel)
     add("F1Score(average=macro, threshold=0.5)", "F1Score",
         dict(average="macro", threshold=0.5), multilabel)

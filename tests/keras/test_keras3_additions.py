@@ -180,3 +180,17 @@ def test_alpha_dropout_keeps_mean_and_variance_in_training_only():
         dropped = np.isclose(y, a * alpha_p - a * alpha_p * 0.2)
         assert 0.18 < dropped.mean() < 0.22
         np.testing.assert_array_equal(layer(x).numpy(), x.numpy())
+
+
+def test_rates_at_a_constraint_on_another_rate():
+    labels = np.array([1, 1, 1, 0, 0, 0], np.float32)
+    scores = np.array([0.9, 0.6, 0.3, 0.7, 0.2, 0.1], np.float32)
+    # thresholds 0, 0.25, 0.5, 0.75, 1 (num_thresholds=5); positive when score > threshold
+    metric = keras.metrics.PrecisionAtRecall(recall=0.6, num_thresholds=5)
+    metric.update_state(labels, scores)
+    assert metric.result() == pytest.approx(2 / 3)       # at 0.5: tp 2, fp 1, recall 2/3
+    sensitivity = keras.metrics.SensitivityAtSpecificity(specificity=1.0, num_thresholds=5)
+    sensitivity.update_state(labels, scores)
+    assert sensitivity.result() == pytest.approx(1 / 3)  # at 0.75: only 0.9 is positive
+    with pytest.raises(ValueError, match="must be in"):
+        keras.metrics.RecallAtPrecision(precision=1.5)
