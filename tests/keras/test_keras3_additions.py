@@ -188,7 +188,7 @@ def test_rates_at_a_constraint_on_another_rate():
     # thresholds 0, 0.25, 0.5, 0.75, 1 (num_thresholds=5); positive when score > threshold
     metric = keras.metrics.PrecisionAtRecall(recall=0.6, num_thresholds=5)
     metric.update_state(labels, scores)
-    assert metric.result() == pytest.approx(2 / 3)       # at 0.5: tp 2, fp 1, recall 2/3
+    assert metric.result() == pytest.approx(3 / 4)       # at 0.25: tp 3, fp 1, recall 1
     sensitivity = keras.metrics.SensitivityAtSpecificity(specificity=1.0, num_thresholds=5)
     sensitivity.update_state(labels, scores)
     assert sensitivity.result() == pytest.approx(1 / 3)  # at 0.75: only 0.9 is positive
