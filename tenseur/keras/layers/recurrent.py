@@ -366,7 +366,6 @@ class RNN(Layer):
             first = tf.zeros_like(projected[:, 0, :1]) * 0.0
             output0 = tf.tile(first, [1, units])
             outputs0 = tf.zeros_like(tf.expand_dims(output0, 1)[:, :0])   # (batch, 0, units)
-            count = len(states)
 
             def body(t, output, outputs, *states_in):
                 index = steps - 1 - t if self.go_backwards else t
@@ -388,7 +387,6 @@ class RNN(Layer):
             for name, weight in saved.items():
                 setattr(cell, name, weight)
         _, output, outputs, *final_states = final
-        assert len(final_states) == count
         return (outputs if self.return_sequences else output), final_states
 
     def get_config(self):
