@@ -69,8 +69,6 @@ EXPECT = {
     # trace time (use tenseur.cond / tenseur.while_loop)").
     "fn_python_if_on_tensor_autograph": "documented limitation: no AutoGraph",
     "fn_python_for_range_tensor_autograph": "documented limitation: no AutoGraph",
-    # Sliced assignment `v[1].assign(x)` (TF's strided-slice assign) is not implemented.
-    "variable_slice_assign": "limitation: v[i].assign not implemented",
     # Trace keys: TF keys Python 1, 1.0 and True alike (equal hash) and traces one graph;
     # tenseur keys by type too and traces three: more traces, same values (conservative).
     "fn_python_int_vs_float_arg": "benign: tenseur retraces per Python type",

@@ -6,6 +6,8 @@ itself lives in each Session, so two sessions on one graph share no weights.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..framework import dtypes
 from ..framework.graph import GraphKeys, get_default_graph
 from ..framework.tensor import Tensor
@@ -221,6 +223,41 @@ def _install_operators() -> None:
                 return method(self._variable, *args)
             return delegate
         setattr(Variable, dunder, make(method))
+
+    def getitem(self, key):
+        # v[...] reads a slice; its `.assign(value)` writes the slice (TF's sliced assign).
+        out = Tensor.__getitem__(self._variable, key)
+        try:
+            out.assign = lambda value, name=None, _key=key: _assign_slice(self, _key, value, name)
+        except AttributeError:
+            pass
+        return out
+    Variable.__getitem__ = getitem
+
+
+def _assign_slice(variable, key, value, name=None):
+    """`variable[key] = value` as one assignment of the whole variable: the slice's positions
+    found by slicing a tensor of flat positions the same way, the new values scattered there,
+    the other values kept. Returns what `variable.assign` returns."""
+    from .array_ops import broadcast_to, ones_like, reshape, shape as shape_of
+    from .elementwise_ops import cast, greater, where_
+    from .nd_indexing_ops import scatter_nd
+    from .sequence_ops import range as range_
+    dims = variable.shape.as_list() if variable.shape.dims is not None else None
+    if dims is None or None in dims:
+        raise ValueError(f"Assigning to a slice of variable {variable.name} needs its full "
+                         f"static shape, got {variable.shape}.")
+    current = variable._variable
+    size = int(np.prod(dims, dtype=np.int64))
+    positions = reshape(range_(size), dims)[key]
+    value = convert_to_tensor(value, dtype=current.dtype)
+    value = broadcast_to(value, shape_of(positions))
+    flat_positions = reshape(positions, [-1, 1])
+    new_values = scatter_nd(flat_positions, reshape(value, [-1]), [size])
+    hit = greater(scatter_nd(flat_positions, reshape(cast(ones_like(value), dtypes.int32), [-1]),
+                             [size]), 0)
+    updated = reshape(where_(hit, new_values, reshape(current, [-1])), dims)
+    return variable.assign(updated, name=name)
 
 
 # -- collections and initializers -----------------------------------------------------------

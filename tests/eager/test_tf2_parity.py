@@ -67,3 +67,22 @@ def test_a_boolean_tensor_index_in_graphs_too():
     with tf.Session() as sess:
         np.testing.assert_array_equal(sess.run(x[x > 0], {x: [[1.0, -2.0], [3.0, -4.0]]}),
                                       [1.0, 3.0])
+
+
+def test_assigning_to_a_slice_of_a_variable(eager):
+    v = tf.Variable(np.arange(6.0).reshape(2, 3))
+    v[1, 1:].assign([10.0, 20.0])
+    v[0].assign(np.nan)                        # broadcast; a NaN value is written, not spread
+    np.testing.assert_array_equal(v.numpy()[1], [3.0, 10.0, 20.0])
+    assert np.isnan(v.numpy()[0]).all()
+
+
+def test_assigning_to_a_slice_of_a_graph_variable_with_a_computed_index():
+    v = tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    n = tf.placeholder(tf.int32, [])
+    update = v[:, n].assign([-1.0, -2.0])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        np.testing.assert_array_equal(sess.run(update, {n: 2}), [[1, 2, -1], [4, 5, -2]])
+    with pytest.raises(ValueError, match="full static shape"):
+        tf.Variable(tf.placeholder_with_default([1.0], [None]), validate_shape=False)[0].assign(2.0)
