@@ -449,10 +449,14 @@ class _ConfusionMetric(Metric):
     def reset_state(self):
         self._state = {name: np.zeros(len(self.thresholds)) for name in self._counts}
 
-    def _ratio(self, numerator, other):
+    def _rates(self, numerator, other):
+        """numerator / (numerator + other) at each threshold, 0 where both are 0."""
         total = self._state[numerator] + self._state[other]
-        values = np.divide(self._state[numerator], total, out=np.zeros_like(total),
-                           where=total > 0)
+        return np.divide(self._state[numerator], total, out=np.zeros_like(total),
+                         where=total > 0)
+
+    def _ratio(self, numerator, other):
+        values = self._rates(numerator, other)
         return float(values[0]) if self._single else values.tolist()
 
     def get_config(self):
@@ -728,14 +732,16 @@ class MeanIoU(Metric):
                 "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
 
 
-class _AtConstraint(Metric):
+class _AtConstraint(_ConfusionMetric):
     """A rate at the best threshold under a constraint on another rate (Keras 3's
     SensitivitySpecificityBase): confusion counts at `num_thresholds` thresholds spread evenly
-    over [0, 1] (a prediction is positive when above one), then the largest `dependent` rate
-    among the thresholds whose `constrained` rate is at least `value` (0 if none)."""
+    over [0, 1] (a prediction is positive when above one), then the largest `_dependent` rate
+    among the thresholds whose `_constrained` rate is at least `value` (0 if none). Rates are
+    (numerator count, other count) pairs."""
 
-    direction = "up"
+    _counts = ("tp", "fp", "tn", "fn")
     _value_name = "value"
+    _constrained = _dependent = ()
 
     def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
         if num_thresholds <= 0:
@@ -744,82 +750,55 @@ class _AtConstraint(Metric):
         if not 0 <= value <= 1:
             raise ValueError(f"{type(self).__name__}: `{self._value_name}` must be in [0, 1], "
                              f"got {value}.")
-        self.value, self.num_thresholds, self.class_id = float(value), num_thresholds, class_id
-        self.thresholds = [0.5] if num_thresholds == 1 else (
+        self.value, self.num_thresholds = float(value), num_thresholds
+        thresholds = [0.5] if num_thresholds == 1 else (
             [0.0] + [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)] + [1.0])
-        super().__init__(name=name, dtype=dtype)
+        super().__init__(thresholds=thresholds, class_id=class_id, name=name, dtype=dtype)
 
-    def batch_statistics(self, y_true, y_pred, sample_weight=None):
-        return _confusion_counts(y_true, y_pred, self.thresholds, sample_weight,
-                                 ("tp", "fp", "tn", "fn"), class_id=self.class_id)
-
-    def merge(self, values):
-        for name, value in zip(("tp", "fp", "tn", "fn"), values):
-            self._state[name] += np.asarray(value, np.float64)
-
-    def reset_state(self):
-        self._state = {name: np.zeros(len(self.thresholds)) for name in ("tp", "fp", "tn", "fn")}
-
-    def _rate(self, numerator, other):
-        total = self._state[numerator] + self._state[other]
-        return np.divide(self._state[numerator], total, out=np.zeros_like(total),
-                         where=total > 0)
-
-    def _best(self, constrained, dependent):
-        feasible = constrained >= self.value
-        return float(np.max(np.where(feasible, dependent, 0.0), initial=0.0))
+    def result(self):
+        feasible = self._rates(*self._constrained) >= self.value
+        return float(np.max(np.where(feasible, self._rates(*self._dependent), 0.0),
+                            initial=0.0))
 
     def get_config(self):
-        return {**super().get_config(), self._value_name: self.value,
+        return {**Metric.get_config(self), self._value_name: self.value,
                 "num_thresholds": self.num_thresholds, "class_id": self.class_id}
 
 
 class SensitivityAtSpecificity(_AtConstraint):
     """The best sensitivity (recall) at a specificity of at least `specificity`."""
 
-    _value_name = "specificity"
+    _value_name, _constrained, _dependent = "specificity", ("tn", "fp"), ("tp", "fn")
 
     def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
         super().__init__(specificity, num_thresholds, class_id, name, dtype)
-
-    def result(self):
-        return self._best(self._rate("tn", "fp"), self._rate("tp", "fn"))
 
 
 class SpecificityAtSensitivity(_AtConstraint):
     """The best specificity at a sensitivity (recall) of at least `sensitivity`."""
 
-    _value_name = "sensitivity"
+    _value_name, _constrained, _dependent = "sensitivity", ("tp", "fn"), ("tn", "fp")
 
     def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
         super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
-
-    def result(self):
-        return self._best(self._rate("tp", "fn"), self._rate("tn", "fp"))
 
 
 class PrecisionAtRecall(_AtConstraint):
     """The best precision at a recall of at least `recall`."""
 
-    _value_name = "recall"
+    _value_name, _constrained, _dependent = "recall", ("tp", "fn"), ("tp", "fp")
 
     def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
         super().__init__(recall, num_thresholds, class_id, name, dtype)
-
-    def result(self):
-        return self._best(self._rate("tp", "fn"), self._rate("tp", "fp"))
 
 
 class RecallAtPrecision(_AtConstraint):
     """The best recall at a precision of at least `precision`."""
 
-    _value_name = "precision"
+    _value_name, _constrained, _dependent = "precision", ("tp", "fp"), ("tp", "fn")
 
     def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
         super().__init__(precision, num_thresholds, class_id, name, dtype)
-
-    def result(self):
-        return self._best(self._rate("tp", "fp"), self._rate("tp", "fn"))
 
 
 class AUC(Metric):
