@@ -1081,6 +1081,8 @@ case("clip_by_norm axes", lambda tf, x: tf.clip_by_norm(x, 1.0, axes=[1]), R(3, 
 case("global_norm", lambda tf, x, y: tf.global_norm([x, y]), R(3, 4), R(5))
 case("clip_by_global_norm", lambda tf, x, y: tf.clip_by_global_norm([x, y], 2.0)[0], R(3, 4), R(5))
 
+case("div_no_nan", lambda tf, x, y: tf.div_no_nan(x, y), R(3, 4), A([[1.0, 0.0, -2.0, 0.5]] * 3))
+
 # -- index tuples --------------------------------------------------------------------------------
 case("gather_nd elements", lambda tf, p: tf.gather_nd(p, [[0, 1], [2, 0], [0, 1]]), R(3, 4))
 case("gather_nd rows", lambda tf, p: tf.gather_nd(p, [[2], [0]]), R(3, 4))

@@ -45,13 +45,6 @@ class Reduction:
                              f"SUM_BY_NONZERO_WEIGHTS}}.")
 
 
-def _safe_divide(numerator, denominator):
-    """numerator / denominator, 0 where the denominator is 0 (TF's div_no_nan)."""
-    zero = tf.equal(denominator, tf.zeros_like(denominator))
-    return tf.where(zero, tf.zeros_like(numerator),
-                    numerator / tf.where(zero, tf.ones_like(denominator), denominator))
-
-
 def _check_broadcastable(weights, losses):
     """TensorFlow's rule: weights are a scalar, or of the losses' rank with each dimension 1
     or the losses' (so weighting never changes the losses' shape)."""
@@ -89,13 +82,13 @@ def compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection=Graph
             if reduction == Reduction.SUM:
                 loss = total
             elif reduction == Reduction.MEAN:
-                loss = _safe_divide(total, tf.reduce_sum(weights * tf.ones_like(losses)))
+                loss = tf.div_no_nan(total, tf.reduce_sum(weights * tf.ones_like(losses)))
             elif reduction == Reduction.SUM_OVER_BATCH_SIZE:
-                loss = _safe_divide(total, tf.cast(tf.size(losses), losses.dtype))
+                loss = tf.div_no_nan(total, tf.cast(tf.size(losses), losses.dtype))
             else:
                 present = tf.cast(tf.not_equal(weights * tf.ones_like(losses), 0.0),
                                   losses.dtype)
-                loss = _safe_divide(total, tf.reduce_sum(present))
+                loss = tf.div_no_nan(total, tf.reduce_sum(present))
         if loss_collection is not None:
             tf.add_to_collection(loss_collection, loss)
         return loss

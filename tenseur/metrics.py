@@ -30,10 +30,7 @@ def _statistic(name, shape=()):
 
 def _ratio(numerator, denominator, name=None):
     """numerator / denominator, 0 while the denominator is 0 (no data yet)."""
-    empty = tf.equal(denominator, 0.0)
-    return tf.where(empty, tf.zeros_like(numerator),
-                    numerator / tf.where(empty, tf.ones_like(denominator), denominator),
-                    name=name)
+    return tf.identity(tf.div_no_nan(numerator, denominator), name=name)
 
 
 def _collect(value, update_op, metrics_collections, updates_collections):

@@ -24,7 +24,7 @@ __all__ = [
     "clip_by_value", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
     "logical_and", "logical_or", "logical_not", "logical_xor", "cast", "squared_difference", "erf",
     "expm1", "softplus", "mul", "sub", "neg", "div", "realdiv", "to_float", "to_int32", "to_int64",
-    "is_finite", "is_inf", "is_nan",
+    "is_finite", "is_inf", "is_nan", "div_no_nan",
 ]
 
 
@@ -615,6 +615,16 @@ def divide(x, y, name="truediv"):
 
 def realdiv(x, y, name="RealDiv"):
     return _apply_binary("RealDiv", x, y, name)
+
+
+def div_no_nan(x, y, name="div_no_nan"):
+    """x / y, and 0 where y is 0 (TensorFlow's tf.div_no_nan): the division never sees a zero
+    divisor, so no inf or NaN appears there, in the value or its gradient."""
+    with name_scope(name, values=[x, y]):
+        x, y = _binary_args(x, y)
+        zero = equal(y, zeros_like(y))
+        quotient = x / where_(zero, ones_like(y), y)
+        return where_(zero, zeros_like(quotient), quotient)
 
 
 def floordiv(x, y, name="floordiv"):

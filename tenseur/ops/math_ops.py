@@ -32,6 +32,7 @@ from .elementwise_ops import (Abs, Add, AddV2, Cast, Ceil, Cos, Equal,  # noqa: 
                               softplus, sqrt, square, squared_difference, sub, subtract, tan, tanh,
                               to_float, to_int32, to_int64, truediv, where_, is_finite, is_inf,
                               is_nan)
+from .elementwise_ops import div_no_nan  # noqa: F401  (re-exported)
 from .trig_ops import acos, asin, atan, atan2, cosh, sinh  # noqa: F401  (re-exported)
 from .registry import NOT_DIFFERENTIABLE, OpDef, apply_op, convert_to_tensor, register_op
 
@@ -45,7 +46,7 @@ __all__ = [
     "reduce_any", "reduce_all", "argmax", "argmin", "cast", "add_n", "squared_difference",
     "tensordot", "erf", "expm1", "softplus", "mul", "sub", "neg", "div", "realdiv",
     "count_nonzero", "reduce_logsumexp", "to_float", "to_int32", "to_int64", "is_finite",
-    "is_inf", "is_nan", "asin", "acos", "atan", "sinh", "cosh", "atan2",
+    "is_inf", "is_nan", "asin", "acos", "atan", "sinh", "cosh", "atan2", "div_no_nan",
 ]
 
 

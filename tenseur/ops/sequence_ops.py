@@ -138,13 +138,12 @@ class Cumprod(_Scan):
     identity = 1
 
     def gradient(self, op, grad):
-        from .math_ops import equal, ones_like, where_, zeros_like
+        from .elementwise_ops import div_no_nan
         a = op.attrs
         x, out = op.inputs[0], op.outputs[0]
         summed = apply_op("Cumsum", grad * out, axis=a["axis"], exclusive=a["exclusive"],
                           reverse=not a["reverse"])
-        zero = equal(x, zeros_like(x))
-        return (where_(zero, zeros_like(x), summed / where_(zero, ones_like(x), x)),)
+        return (div_no_nan(summed, x),)
 
 
 def _scan(op_type, x, axis, exclusive, reverse, name):

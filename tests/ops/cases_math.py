@@ -210,3 +210,10 @@ CASES += [
            [u(3, 4), u(5)],
            lambda a, b: b * 2.0 / max(np.sqrt((a * a).sum() + (b * b).sum()), 2.0)),
 ]
+
+CASES += [
+    OpCase("div_no_nan/zeros", tf.div_no_nan,
+           [np.array([1.0, -2.0, 3.0, 0.0]), np.array([2.0, 0.0, -4.0, 0.0])],
+           lambda x, y: np.array([0.5, 0.0, -0.75, 0.0], dtype=x.dtype), grad=False),
+    OpCase("div_no_nan", tf.div_no_nan, [u(3, 4), away_from_zero(3, 4)], np.divide),
+]
