@@ -178,7 +178,7 @@ def _getitem(tensor, key):
         strides.append(s)
     if tensors:
         from .dynamic_slice_ops import dynamic_getitem
-        return dynamic_getitem(tensor, items, key, begin, end, strides, masks, tensors)
+        return dynamic_getitem(tensor, key, begin, end, strides, masks, tensors)
     return strided_slice(tensor, begin, end, strides, **masks)
 
 

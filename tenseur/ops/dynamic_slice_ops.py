@@ -11,11 +11,12 @@ import numpy as np
 
 from ..framework import dtypes
 from ..framework.errors import ShapeError
-from ..framework.tensor import Tensor, TensorSpec
+from ..framework.tensor import TensorSpec
 from .array_ops import _MASKS, _strided_index, stack
 from .elementwise_ops import cast
 from .registry import OpDef, apply_op, convert_to_tensor, register_op
 
+__all__: list = []          # reached through t[...] (array_ops_indexing._getitem)
 _PySlice = slice
 
 
@@ -115,7 +116,7 @@ def _scalar_int(value, key):
     return t if t.dtype == dtypes.int32 else cast(t, dtypes.int32)
 
 
-def dynamic_getitem(tensor, items, key, begin, end, strides, masks, tensors):
+def dynamic_getitem(tensor, key, begin, end, strides, masks, tensors):
     """The StridedSliceDyn of `tensor` for a key where the entries in `tensors` (entry
     position -> ('begin' | 'end' | 'index', tensor)) are tensors."""
     begin_parts = [convert_to_tensor(np.int32(b)) for b in begin]
@@ -134,6 +135,3 @@ def dynamic_getitem(tensor, items, key, begin, end, strides, masks, tensors):
                     strides=tuple(strides), dynamic=tuple(sorted(dynamic)),
                     static_begin=tuple(begin), static_end=tuple(end), **masks)
 
-
-__all__: list = []
-del Tensor

@@ -212,7 +212,7 @@ def _install_operators() -> None:
              "xor"]
     dunders = [f"__{n}__" for n in names] + [f"__r{n}__" for n in names]
     dunders += ["__lt__", "__le__", "__gt__", "__ge__", "__neg__", "__abs__", "__invert__",
-                "__pos__", "__getitem__"]
+                "__pos__"]
     for dunder in dunders:
         method = getattr(Tensor, dunder, None)
         if method is None:

@@ -42,6 +42,16 @@ def _rate(layer_name, name, value):
     return value
 
 
+def _layer_argument(value, expected, owner, what):
+    """A layer given as an object or as its config dict (from a saved model), checked."""
+    if isinstance(value, dict):
+        from ..engine.serialization import deserialize_layer
+        value = deserialize_layer(value)
+    if not isinstance(value, expected):
+        raise TypeError(f"{owner}: `{what[0]}` must be {what[1]}, got {value!r}.")
+    return value
+
+
 # -- cells ---------------------------------------------------------------------------------
 
 class _Cell(Layer):
@@ -175,12 +185,10 @@ class LSTMCell(_Cell):
 
         def forget_bias_one(shape, dtype=None):
             init = base(shape, dtype=dtype)
-            ones = np.zeros(shape, np.float32)
-            ones[units:2 * units] = 1.0
-            mask = np.zeros(shape, np.float32)
-            mask[units:2 * units] = 1.0
-            return init * tf.constant(1.0 - mask, dtype=init.dtype) + \
-                tf.constant(ones, dtype=init.dtype)
+            forget = np.zeros(shape, np.float32)          # 1 on the forget gate's units
+            forget[units:2 * units] = 1.0
+            return init * tf.constant(1.0 - forget, dtype=init.dtype) + \
+                tf.constant(forget, dtype=init.dtype)
         return forget_bias_one
 
     def step(self, projected, states):
@@ -260,12 +268,8 @@ class RNN(Layer):
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(cell, dict):
-            from ..engine.serialization import deserialize_layer
-            cell = deserialize_layer(cell)
-        if not isinstance(cell, _Cell):
-            raise TypeError(f"{type(self).__name__}: `cell` must be a SimpleRNNCell, LSTMCell "
-                            f"or GRUCell, got {cell!r}.")
+        cell = _layer_argument(cell, _Cell, type(self).__name__,
+                               ("cell", "a SimpleRNNCell, LSTMCell or GRUCell"))
         if stateful:
             raise NotImplementedError(f"{type(self).__name__}: stateful=True is not supported "
                                       f"(states carried across batches); pass the states with "
@@ -467,11 +471,8 @@ class Bidirectional(Layer):
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         super().__init__(**kwargs)
         from ..engine.serialization import deserialize_layer, serialize_layer
-        if isinstance(layer, dict):
-            layer = deserialize_layer(layer)
-        if not isinstance(layer, RNN):
-            raise TypeError(f"Bidirectional: `layer` must be an RNN layer (LSTM, GRU, "
-                            f"SimpleRNN, RNN), got {layer!r}.")
+        layer = _layer_argument(layer, RNN, "Bidirectional",
+                                ("layer", "an RNN layer (LSTM, GRU, SimpleRNN, RNN)"))
         if merge_mode not in ("concat", "sum", "mul", "ave", None):
             raise ValueError(f"Bidirectional: merge_mode must be one of 'concat', 'sum', "
                              f"'mul', 'ave' or None, got {merge_mode!r}.")
@@ -562,12 +563,7 @@ class TimeDistributed(Layer):
 
     def __init__(self, layer, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(layer, dict):
-            from ..engine.serialization import deserialize_layer
-            layer = deserialize_layer(layer)
-        if not isinstance(layer, Layer):
-            raise TypeError(f"TimeDistributed: `layer` must be a Keras layer, got {layer!r}.")
-        self.layer = layer
+        self.layer = _layer_argument(layer, Layer, "TimeDistributed", ("layer", "a Keras layer"))
         self.input_spec = InputSpec(min_ndim=3)
 
     def _sublayers(self) -> list:
