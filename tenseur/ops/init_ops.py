@@ -161,7 +161,10 @@ class Orthogonal(Initializer):
         shape = list(shape)
         rows = int(np.prod(shape[:-1]))
         cols = shape[-1]
-        rng = np.random.default_rng(self.seed)
+        # Seeded as TF's random ops are: by the graph seed (`set_random_seed`) and the op seed,
+        # so a seeded program draws the same matrix every run; with neither, fresh numbers.
+        graph_seed, op_seed = random_ops.get_seed(self.seed)
+        rng = np.random.default_rng(None if op_seed is None else (graph_seed, op_seed))
         a = rng.standard_normal((max(rows, cols), min(rows, cols)))
         q, r = np.linalg.qr(a)
         q *= np.sign(np.diag(r))
