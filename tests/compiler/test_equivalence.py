@@ -236,3 +236,45 @@ def test_keras_predict_skips_dropout_and_batch_statistics():
                if fed and plan not in predict_plans]
     assert any("RandomUniform" in [getattr(op, "type", "") for op in p.ops] for p in trained)
     keras.backend.clear_session()
+
+
+def _keras_example_fit(module, images, build, one_hot=True):
+    """A Keras example's model fit for a few steps, then predicted."""
+    keras.backend.clear_session()
+    tf.set_random_seed(0)
+    np.random.seed(0)
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 10, len(images))
+    if one_hot:
+        labels = np.eye(10, dtype=np.float32)[labels]
+    model = build(__import__(module))
+    history = model.fit(images, labels, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    results = [np.asarray(history.history["loss"])] + model.get_weights()
+    results.append(model.predict(images[:6], batch_size=3))
+    keras.backend.clear_session()
+    return results
+
+
+def test_keras_lstm_example(monkeypatch):
+    """examples/keras_lstm_mnist.py's LSTM (its steps through unstack/split, the slice
+    gradients pass) trains the same with the passes on and off."""
+    def build(example):
+        model = example.build_model(units=8)
+        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="categorical_crossentropy")
+        return model
+    images = np.random.default_rng(5).uniform(0, 1, (24, 28, 28)).astype(np.float32)
+    optimised, plain = _with_and_without(
+        monkeypatch, lambda: _keras_example_fit("keras_lstm_mnist", images, build))
+    _assert_same(optimised, plain)
+
+
+@pytest.mark.slow
+def test_transfer_learning_example(monkeypatch):
+    """examples/transfer_learning.py's model: a frozen ResNet50 base (convolution + batch norm
+    + ReLU blocks with residual adds, in inference mode) and a trained head."""
+    def build(example):
+        return example.build_model(size=32)[0]
+    images = np.random.default_rng(7).uniform(-100, 100, (8, 32, 32, 3)).astype(np.float32)
+    optimised, plain = _with_and_without(
+        monkeypatch, lambda: _keras_example_fit("transfer_learning", images, build, one_hot=False))
+    _assert_same(optimised, plain)
