@@ -10,8 +10,10 @@ for every framework):
   resnet50  ResNet50 forward pass (inference), batch 8, 224x224x3, random weights.
 Contenders: tenseur graph mode (Session.run), tenseur eager (GradientTape), tenseur
 @function (traced step) and tenseur.keras (train_on_batch of the same Keras model as
-TensorFlow's), PyTorch eager and torch.compile, TensorFlow/Keras (train_on_batch), JAX (jit);
-each one whose package is not importable is skipped with a note.
+TensorFlow's), the MLP step written by hand in NumPy (`numpy`, issue #7's "NumPy by hand":
+the floor for a framework on NumPy's kernels), PyTorch eager and torch.compile,
+TensorFlow/Keras (train_on_batch), JAX (jit); each one whose package is not importable is
+skipped with a note.
 
 Each contender runs in its own worker process (so its peak RSS is its own, and frameworks do
 not share thread pools); the workers are kept alive and driven in interleaved rounds, so a
@@ -39,8 +41,8 @@ EPOCH = 55000
 MLP_SIZES = (784, 64, 32, 16, 10)
 LR = 0.05
 BATCH = {"mlp": 128, "cnn": 430, "resnet50": 8}
-CONTENDERS = ("tenseur-graph", "tenseur-function", "tenseur-eager", "tenseur-keras", "torch",
-              "torch-compile", "tf-keras", "jax")
+CONTENDERS = ("tenseur-graph", "tenseur-function", "tenseur-eager", "tenseur-keras", "numpy",
+              "torch", "torch-compile", "tf-keras", "jax")
 # contender -> workloads it runs (the eager tape is skipped on the CNN's 430-image batches in
 # --quick mode by the caller; JAX has no ResNet50 without an extra model library)
 # Pause before each contender's turn when frameworks run several threads: thread pools
@@ -48,7 +50,7 @@ CONTENDERS = ("tenseur-graph", "tenseur-function", "tenseur-eager", "tenseur-ker
 # cores they slow whoever runs next (on the 2 pinned cores of a 16-core Xeon without this pause,
 # tenseur's CNN step measured 282 ms in compare.py against 192-207 ms alone).
 SETTLE_S = 1.0
-SUPPORTS = {"jax": ("mlp", "cnn"), "tenseur-eager": ("mlp", "cnn"),
+SUPPORTS = {"numpy": ("mlp",), "jax": ("mlp", "cnn"), "tenseur-eager": ("mlp", "cnn"),
             "tenseur-function": ("mlp", "cnn"), "tenseur-keras": ("mlp", "cnn")}
 
 
@@ -174,6 +176,60 @@ def tenseur_eager(workload, weights, data, traced):
     def predict(images):
         with eager.eager_mode():
             return tenseur_logits(tf, workload, params, tf.constant(images)).numpy()
+    return train, predict
+
+
+def numpy_contender(workload, weights, data):
+    """The MLP step written by hand in NumPy (issue #7's "NumPy by hand" column), as a careful
+    person writes it: buffers for the weight gradients, in-place elementwise operations, the
+    softmax cross-entropy's gradient as p - y, each weight updated as soon as its gradient is
+    known. The floor a framework built on NumPy's kernels can approach."""
+    import numpy as np
+    ws = [w.copy() for w in weights[0::2]]
+    bs = [b.copy() for b in weights[1::2]]
+    grads = [np.empty_like(w) for w in ws]
+
+    def forward(x):
+        hidden = []
+        for w, b in zip(ws[:-1], bs[:-1]):
+            a = x @ w
+            a += b
+            np.negative(a, out=a)
+            np.exp(a, out=a)            # overflows to inf for very negative inputs: s = 0
+            a += 1
+            x = np.reciprocal(a, out=a)
+            hidden.append(x)
+        z = x @ ws[-1]
+        z += bs[-1]
+        return hidden, z
+
+    def train(images, labels):
+        with np.errstate(over="ignore"):
+            hidden, z = forward(images)
+        z -= z.max(axis=1, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=1, keepdims=True)
+        z -= labels
+        z *= 1.0 / len(images)           # d loss / d logits
+        delta = z
+        for k in range(len(ws) - 1, -1, -1):
+            below = images if k == 0 else hidden[k - 1]
+            np.matmul(below.T, delta, out=grads[k])
+            bias_grad = delta.sum(axis=0)
+            if k:
+                back = delta @ ws[k].T
+                back *= below
+                back *= 1 - below
+            grads[k] *= LR
+            ws[k] -= grads[k]
+            bias_grad *= LR
+            bs[k] -= bias_grad
+            if k:
+                delta = back
+
+    def predict(images):
+        with np.errstate(over="ignore"):
+            return forward(images)[1]
     return train, predict
 
 
@@ -389,12 +445,14 @@ def build(contender, workload, weights, data):
         return keras_contender(keras, workload, weights)
     if contender == "jax":
         return jax_contender(workload, weights, data)
+    if contender == "numpy":
+        return numpy_contender(workload, weights, data)
     raise ValueError(f"unknown contender {contender!r}")
 
 
 _MODULE = {"tenseur-graph": "tenseur", "tenseur-eager": "tenseur",
            "tenseur-function": "tenseur", "tenseur-keras": "tenseur", "torch": "torch", "torch-compile": "torch",
-           "tf-keras": "tensorflow", "jax": "jax"}
+           "tf-keras": "tensorflow", "jax": "jax", "numpy": "numpy"}
 
 
 def set_threads(contender, threads):

@@ -1,8 +1,10 @@
-"""benchmarks/compare.py's tenseur contenders train the same model the same way.
+"""benchmarks/compare.py's tenseur contenders (and its MLP step written by hand in NumPy)
+train the same model the same way.
 
 The benchmark's ratios mean something only if every contender runs the same arithmetic from
 the same weights: after the same SGD steps on the same batches, tenseur graph mode, eager,
-@function and tenseur.keras must predict the same classes with the same probabilities.
+@function, tenseur.keras and the NumPy step must predict the same classes with the same
+probabilities.
 """
 import importlib.util
 import sys
@@ -39,7 +41,9 @@ def test_tenseur_contenders_train_the_same_model(compare, workload):
     test = rng.uniform(0, 1, (50,) + shape).astype(np.float32)
     weights = compare.initial_weights(workload)
     probabilities = {}
-    for contender in ("tenseur-graph", "tenseur-function", "tenseur-eager", "tenseur-keras"):
+    contenders = ["tenseur-graph", "tenseur-function", "tenseur-eager", "tenseur-keras"]
+    contenders += [c for c in ("numpy",) if workload in compare.SUPPORTS[c]]
+    for contender in contenders:
         train, predict = compare.build(contender, workload, [w.copy() for w in weights], None)
         for k in range(0, len(images), batch):
             train(images[k:k + batch], labels[k:k + batch])
