@@ -189,56 +189,54 @@ class SqueezeAxes(OpDef):
         return (apply_op("ExpandDimsMany", grad, axes=op.attrs["axes"]),)
 
 
-def _float_sum_kernel(op, op_def, mean):
-    """Sum or Mean of a NumPy float array as `np.add.reduce` called directly: `np.sum` and
+class _AddReduce(_Reduce):
+    """Sum and Mean. Of a NumPy float array they call `np.add.reduce` directly: `np.sum` and
     `np.mean` are that call behind Python dispatch that costs more than the reduction of a
     small array (a (128,) mean: 7 against 2 us). The same bits: np.mean too divides the sum by
-    the count as an intp (in float64, rounded back). Other inputs take the op's kernel."""
-    axis, keepdims = op.attrs["axis"], op.attrs["keepdims"]
-    if axis is not None and not isinstance(axis, (int, np.integer)):
-        axis = tuple(int(a) for a in axis)
-    reduce, true_divide, ndarray, asarray = np.add.reduce, np.true_divide, np.ndarray, np.asarray
-    general = functools.partial(op_def.kernel, np, **op.attrs)
+    the count as an intp (in float64, rounded back). Other inputs take `reducer`."""
 
-    def run(x):
-        if type(x) is not ndarray or x.dtype.kind != "f" or x.dtype.itemsize < 4 \
-                or (mean and x.size == 0):
-            return general(x)
-        total = reduce(x, axis=axis, keepdims=keepdims)
-        if mean:
-            count = np.intp(x.size // max(total.size, 1) if total.ndim else x.size)
-            if total.ndim:
-                return true_divide(total, count, out=total, casting="unsafe")
-            total = total / count
-        return asarray(total, dtype=x.dtype)
-    return run
+    mean = False
+
+    def bind(self, op, xp, ctx):
+        general = super().bind(op, xp, ctx)
+        if xp is not np:
+            return general
+        axis, keepdims, mean = op.attrs["axis"], op.attrs["keepdims"], self.mean
+        if axis is not None and not isinstance(axis, (int, np.integer)):
+            axis = tuple(int(a) for a in axis)
+        reduce, true_divide, asarray = np.add.reduce, np.true_divide, np.asarray
+        ndarray = np.ndarray
+
+        def run(x):
+            if type(x) is not ndarray or x.dtype.kind != "f" or x.dtype.itemsize < 4 \
+                    or (mean and x.size == 0):
+                return general(x)
+            total = reduce(x, axis=axis, keepdims=keepdims)
+            if mean:
+                count = np.intp(x.size // total.size if total.ndim else x.size)
+                if total.ndim:
+                    return true_divide(total, count, out=total, casting="unsafe")
+                total = total / count
+            return asarray(total, dtype=x.dtype)
+        return run
 
 
 @register_op("Sum")
-class Sum(_Reduce):
+class Sum(_AddReduce):
     """Sum over `axis`. Gradient: grad broadcast back over the reduced axes."""
 
     reducer = staticmethod(np.sum)
-
-    def bind(self, op, xp, ctx):
-        if xp is not np:
-            return super().bind(op, xp, ctx)
-        return _float_sum_kernel(op, self, mean=False)
 
     def gradient(self, op, grad):
         return (apply_op("BroadcastLike", _keepdims_grad(op, grad), op.inputs[0]),)
 
 
 @register_op("Mean")
-class Mean(_Reduce):
+class Mean(_AddReduce):
     """Mean over `axis`. Gradient: grad / count, broadcast back."""
 
     reducer = staticmethod(np.mean)
-
-    def bind(self, op, xp, ctx):
-        if xp is not np:
-            return super().bind(op, xp, ctx)
-        return _float_sum_kernel(op, self, mean=True)
+    mean = True
 
     def infer(self, x, *, axis, keepdims):
         if not x.dtype.is_numeric or x.dtype.is_bool:
