@@ -2001,16 +2001,39 @@ def _quad_setup(tf):
     return w, loss_fn
 
 
-@case("opt_v1_sgd_apply_gradients")
-def _(tf, v1):
-    w, loss_fn = _quad_setup(tf)
-    opt = v1.train.GradientDescentOptimizer(0.1)
-    for _ in range(3):
-        with tf.GradientTape() as tape:
-            loss = loss_fn()
-        g = tape.gradient(loss, [w])
-        opt.apply_gradients(zip(g, [w]))
-    return w
+def _optimizer_case(name, make, steps, traced=False, iterations=False):
+    """A case: `steps` optimizer steps (`make(tf, v1)` the optimizer) on `_quad_setup`'s loss,
+    each from a GradientTape, or all in one tf.function (`traced`); returns `w` (and the
+    optimizer's step count with `iterations`)."""
+    @case(name)
+    def _(tf, v1):
+        w, loss_fn = _quad_setup(tf)
+        opt = make(tf, v1)
+        if traced:
+            return _traced_descent(tf, opt, w, loss_fn, steps)
+        w = _descend(tf, opt, w, loss_fn, steps)
+        return (w, int(opt.iterations.numpy())) if iterations else w
+
+
+for _name, _make, _steps, _traced, _iterations in (
+        ("opt_v1_sgd_apply_gradients",
+         lambda tf, v1: v1.train.GradientDescentOptimizer(0.1), 3, False, False),
+        ("opt_v1_momentum",
+         lambda tf, v1: v1.train.MomentumOptimizer(0.05, momentum=0.9, use_nesterov=True), 4,
+         False, False),
+        ("opt_v1_adam", lambda tf, v1: v1.train.AdamOptimizer(0.1), 4, False, False),
+        ("opt_v1_rmsprop", lambda tf, v1: v1.train.RMSPropOptimizer(0.05), 3, False, False),
+        ("opt_keras_sgd_momentum",
+         lambda tf, v1: tf.keras.optimizers.SGD(learning_rate=0.05, momentum=0.9), 4, False, True),
+        ("opt_keras_adam", lambda tf, v1: tf.keras.optimizers.Adam(learning_rate=0.1), 4, False,
+         True),
+        ("opt_keras_rmsprop", lambda tf, v1: tf.keras.optimizers.RMSprop(learning_rate=0.05), 3,
+         False, False),
+        ("opt_keras_adam_in_function", lambda tf, v1: tf.keras.optimizers.Adam(learning_rate=0.1),
+         4, True, False),
+        ("opt_v1_sgd_in_function", lambda tf, v1: v1.train.GradientDescentOptimizer(0.1), 3, True,
+         False)):
+    _optimizer_case(_name, _make, _steps, _traced, _iterations)
 
 
 @case("opt_v1_sgd_minimize_callable")
@@ -2020,27 +2043,6 @@ def _(tf, v1):
     for _ in range(3):
         opt.minimize(loss_fn, var_list=[w])
     return w
-
-
-@case("opt_v1_momentum")
-def _(tf, v1):
-    w, loss_fn = _quad_setup(tf)
-    opt = v1.train.MomentumOptimizer(0.05, momentum=0.9, use_nesterov=True)
-    return _descend(tf, opt, w, loss_fn, 4)
-
-
-@case("opt_v1_adam")
-def _(tf, v1):
-    w, loss_fn = _quad_setup(tf)
-    opt = v1.train.AdamOptimizer(0.1)
-    return _descend(tf, opt, w, loss_fn, 4)
-
-
-@case("opt_v1_rmsprop")
-def _(tf, v1):
-    w, loss_fn = _quad_setup(tf)
-    opt = v1.train.RMSPropOptimizer(0.05)
-    return _descend(tf, opt, w, loss_fn, 3)
 
 
 @case("opt_v1_global_step")
@@ -2053,49 +2055,6 @@ def _(tf, v1):
             loss = loss_fn()
         opt.apply_gradients(zip(tape.gradient(loss, [w]), [w]), global_step=step)
     return step
-
-
-@case("opt_keras_sgd_momentum")
-def _(tf, v1):
-    w, loss_fn = _quad_setup(tf)
-    opt = tf.keras.optimizers.SGD(learning_rate=0.05, momentum=0.9)
-    for _ in range(4):
-        with tf.GradientTape() as tape:
-            loss = loss_fn()
-        opt.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
-    return w, int(opt.iterations.numpy())
-
-
-@case("opt_keras_adam")
-def _(tf, v1):
-    w, loss_fn = _quad_setup(tf)
-    opt = tf.keras.optimizers.Adam(learning_rate=0.1)
-    for _ in range(4):
-        with tf.GradientTape() as tape:
-            loss = loss_fn()
-        opt.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
-    return w, int(opt.iterations.numpy())
-
-
-@case("opt_keras_rmsprop")
-def _(tf, v1):
-    w, loss_fn = _quad_setup(tf)
-    opt = tf.keras.optimizers.RMSprop(learning_rate=0.05)
-    return _descend(tf, opt, w, loss_fn, 3)
-
-
-@case("opt_keras_adam_in_function")
-def _(tf, v1):
-    w, loss_fn = _quad_setup(tf)
-    opt = tf.keras.optimizers.Adam(learning_rate=0.1)
-    return _traced_descent(tf, opt, w, loss_fn, 4)
-
-
-@case("opt_v1_sgd_in_function")
-def _(tf, v1):
-    w, loss_fn = _quad_setup(tf)
-    opt = v1.train.GradientDescentOptimizer(0.1)
-    return _traced_descent(tf, opt, w, loss_fn, 3)
 
 
 @case("opt_keras_sgd_two_vars_float64")
