@@ -15,7 +15,9 @@ nodes to bind, in order. The passes, in the order they run:
 4. common-subexpression elimination: equal pure ops on equal inputs run once;
 5. dead-node elimination, then slice gradients (`slices.py`): an AddN of the gradients of
    many slices of one tensor (`x[:, t]` for every step of a hand-written RNN) writes each
-   into one zero array instead of summing zero-padded copies;
+   into one zero array instead of summing zero-padded copies; and the ReLU gradient of a
+   max-pooled ReLU moves before the pooling gradient (ReluGrad(MaxPoolGrad(x, y, dy), x) =
+   MaxPoolGrad(x, y, ReluGrad(dy, y)), on a quarter of the values for 2x2 windows);
 6. stable cross-entropy (`stable.py`): log(softmax(z)) and log(sigmoid(z)), log(1 - sigmoid(z))
    become their stable forms, and the gradient through them its simple form
    (g - p Σg for softmax). Exact in real arithmetic, not bitwise: results move by rounding
@@ -29,7 +31,7 @@ nodes to bind, in order. The passes, in the order they run:
 Switches: `tenseur.Session(config={"optimize": False})` or the environment variable
 `TENSEUR_OPTIMIZE=0` turn the passes off; `TENSEUR_DISABLE_PASSES=name,name` turns single
 passes off (names in `PASSES`: "pass_through", "constant_folding", "cse", "slice_gradients",
-"stable_cross_entropy", "fusion"); `TENSEUR_PRINT_PLAN=1` prints each plan before and
+"pool_gradients", "stable_cross_entropy", "fusion"); `TENSEUR_PRINT_PLAN=1` prints each plan before and
 after them, and `describe_plan(sess, fetches, feed_dict)` returns that text.
 """
 from __future__ import annotations
@@ -47,6 +49,7 @@ from .stable import stabilize_cross_entropy
 from .simplify import (
     eliminate_common_subexpressions,
     fold_absorbing,
+    relu_gradients_before_max_pool_gradients,
     fold_constants,
     remove_pass_through,
     specialize_shapes,
@@ -56,8 +59,8 @@ __all__ = ["optimize", "describe_plan", "optimization_enabled", "disabled_passes
            "inter_op_threads", "mark_async", "PlanGraph", "Node", "Value"]
 
 # The passes TENSEUR_DISABLE_PASSES can switch off one by one.
-PASSES = ("pass_through", "constant_folding", "cse", "slice_gradients", "stable_cross_entropy",
-          "fusion")
+PASSES = ("pass_through", "constant_folding", "cse", "slice_gradients", "pool_gradients",
+          "stable_cross_entropy", "fusion")
 
 
 def disabled_passes() -> frozenset:
@@ -114,6 +117,8 @@ def run_passes(graph: PlanGraph, xp, ctx, fed_shapes=None) -> None:
     graph.eliminate_dead()
     if xp is np and "slice_gradients" not in off:
         merge_slice_gradients(graph)
+    if "pool_gradients" not in off:
+        relu_gradients_before_max_pool_gradients(graph)
     if xp is np and "stable_cross_entropy" not in off:
         stabilize_cross_entropy(graph)
     if xp is np and "fusion" not in off:

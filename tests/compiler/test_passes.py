@@ -188,7 +188,9 @@ def test_matmul_bias_add_activation_fuse():
     np.testing.assert_array_equal(got, want)
 
 
-def test_relu_gradient_joins_the_matmul_and_max_pool_gradient_it_follows():
+def test_relu_gradient_joins_the_matmul_and_max_pool_gradient_it_follows(monkeypatch):
+    # pool_gradients off: the ReLU gradient after a max-pool gradient is not moved before it.
+    monkeypatch.setenv("TENSEUR_DISABLE_PASSES", "pool_gradients")
     rng = np.random.default_rng(3)
     x = tf.placeholder(tf.float32, [4, 6, 6, 2])
     w = tf.Variable(rng.normal(size=(18, 5)).astype(np.float32))
@@ -200,6 +202,84 @@ def test_relu_gradient_joins_the_matmul_and_max_pool_gradient_it_follows():
     (opt, got), (_, want) = run_both(grads, feed)
     fused = [t for t in step_types(opt) if "ReluGrad" in t]
     assert "Fused[MaxPoolGrad+ReluGrad]" in fused and "Fused[MatMul+ReluGrad]" in fused
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+
+
+def _pooled_relu_gradients(x_shape, ksize, strides, padding):
+    """tf.gradients of sum(max_pool(relu(x)) * upstream) with respect to x and upstream."""
+    x = tf.placeholder(tf.float32, x_shape)
+    pooled = tf.nn.max_pool(tf.nn.relu(x), ksize, strides, padding)
+    upstream = tf.placeholder(tf.float32, pooled.shape)
+    loss = tf.reduce_sum(pooled * upstream)
+    return x, upstream, tf.gradients(loss, x)[0]
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered")      # inf * 0, both plans
+@pytest.mark.parametrize("ksize, strides, padding", [
+    ([1, 2, 2, 1], [1, 2, 2, 1], "VALID"),     # the slides' CNN: tiling windows
+    ([1, 2, 2, 1], [1, 3, 2, 1], "SAME"),      # gaps between windows, padding
+    ([1, 2, 2, 1], [1, 2, 2, 1], "SAME"),      # the last windows padded
+])
+def test_relu_gradient_of_a_max_pooled_relu_runs_on_the_pooled_gradient_with_equal_bits(
+        ksize, strides, padding):
+    rng = np.random.default_rng(7)
+    shape = [3, 7, 7, 4]
+    x, upstream, dx = _pooled_relu_gradients(shape, ksize, strides, padding)
+    # Ties (whole windows of zeros after the ReLU, equal positive values), negative zeros,
+    # and NaN / infinite upstream gradients, where the two orders must still agree.
+    values = rng.normal(size=shape).astype(np.float32)
+    values[0] = np.where(values[0] > 0.5, 1.0, -values[0] ** 2)
+    values[1, ..., :2] = -0.0
+    dy = rng.normal(size=upstream.shape.as_list()).astype(np.float32)
+    dy[2].flat[:4] = [np.nan, np.inf, -np.inf, -0.0]
+    feed = {x: values, upstream: dy}
+    (opt, got), (plain, want) = run_both(dx, feed)
+    assert got.tobytes() == want.tobytes()        # NaNs and zero signs included
+    assert np.isnan(got).any() and (np.signbit(got) & (got == 0)).any()
+    types = step_types(opt)
+    relu_grads = [k for k, t in enumerate(types) if "ReluGrad" in t]
+    # One ReLU gradient (joined to the upstream product), before the pooling gradient.
+    assert types[relu_grads[0]] == "Fused[Mul+ReluGrad]" and len(relu_grads) == 1
+    assert relu_grads[0] < types.index("MaxPoolGrad")
+
+
+def test_relu_gradient_runs_on_the_pooled_gradient_in_the_slides_cnn():
+    # The slides' conv -> relu -> max-pool -> conv: the moved ReLU gradient joins the input
+    # gradient of the convolution after the pooling, on the pooled shape.
+    rng = np.random.default_rng(8)
+    x = tf.placeholder(tf.float32, [2, 8, 8, 1])
+    w1 = tf.Variable(rng.normal(size=(3, 3, 1, 4)).astype(np.float32))
+    w2 = tf.Variable(rng.normal(size=(3, 3, 4, 3)).astype(np.float32))
+    h = tf.nn.relu(tf.nn.conv2d(x, w1, [1, 1, 1, 1], "SAME"))
+    h = tf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    loss = tf.reduce_sum(tf.nn.conv2d(h, w2, [1, 1, 1, 1], "SAME") ** 2)
+    grads = tf.gradients(loss, [w1, w2])
+    feed = {x: rng.normal(size=(2, 8, 8, 1)).astype(np.float32)}
+    (opt, got), (_, want) = run_both(grads, feed)
+    assert "Fused[Conv2DBackpropInput+ReluGrad]" in step_types(opt)
+    assert "Fused[MaxPoolGrad+ReluGrad]" not in step_types(opt)
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("fetch_pool_gradient, ksize", [(True, 2), (False, 3)])
+def test_relu_gradient_stays_after_the_pooling_gradient_when_that_is_fetched_or_windows_overlap(
+        fetch_pool_gradient, ksize):
+    # Overlapping windows sum several gradients in a cell: moved, a -0 could become +0.
+    rng = np.random.default_rng(9)
+    x, upstream, dx = _pooled_relu_gradients([2, 4, 4, 3], [1, ksize, ksize, 1], [1, 2, 2, 1],
+                                             "SAME")
+    d_relu = dx.op.inputs[0]          # ReluGrad(MaxPoolGrad(...), relu): the pooling gradient
+    assert d_relu.op.type == "MaxPoolGrad"
+    feed = {x: rng.normal(size=(2, 4, 4, 3)).astype(np.float32),
+            upstream: rng.normal(size=(2, 2, 2, 3)).astype(np.float32)}
+    (opt, got), (_, want) = run_both([dx, d_relu] if fetch_pool_gradient else [dx], feed)
+    types = step_types(opt)
+    if fetch_pool_gradient:           # the pooling gradient is a result: no fusion either
+        assert types.index("MaxPoolGrad") < types.index("ReluGrad")
+    else:
+        assert "Fused[MaxPoolGrad+ReluGrad]" in types and "ReluGrad" not in types
     for a, b in zip(got, want):
         np.testing.assert_array_equal(a, b)
 

@@ -1,0 +1,70 @@
+"""What one compiler pass saves: a training step of compare.py's MLP or CNN with the pass on
+and with it off (`TENSEUR_DISABLE_PASSES`), the two plans stepped in alternation in one process
+so that a noisy moment on a shared machine hits both alike.
+
+Prints, per variant, the wall-clock and the CPU time (all threads of the process) of a step:
+fastest and median. CPU time is the steadier figure on a shared machine; a pass that removes
+work shows there even when the wall clock is too noisy to.
+
+    python benchmarks/pass_ab.py PASS [--workload cnn] [--threads 1] [--steps 30]
+
+PASS is one of tenseur.compiler.PASSES (e.g. pool_gradients, fusion).
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("passes", help="the pass (or comma-separated passes) to switch off")
+    parser.add_argument("--workload", default="cnn", choices=("mlp", "cnn"))
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--steps", type=int, default=30, help="steps per variant")
+    args = parser.parse_args()
+    # Before NumPy loads: OpenBLAS reads its thread count once.
+    os.environ["OPENBLAS_NUM_THREADS"] = os.environ["TENSEUR_NUM_THREADS"] = str(args.threads)
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:0] = [here, os.path.join(here, "..")]
+    import compare
+    from tenseur import compiler
+
+    unknown = set(args.passes.split(",")) - set(compiler.PASSES)
+    if unknown:
+        parser.error(f"unknown passes {sorted(unknown)}; the passes are {compiler.PASSES}")
+    images, labels, *_ = compare.load_data(args.workload)
+    batch = compare.BATCH[args.workload]
+    batches = [(images[i:i + batch], labels[i:i + batch])
+               for i in range(0, len(images) - batch + 1, batch)]
+    variants = {}
+    for name, off in (("pass on", ""), ("pass off", args.passes)):
+        os.environ["TENSEUR_DISABLE_PASSES"] = off          # read when the plan is built
+        train, _ = compare.tenseur_graph(args.workload,
+                                         compare.initial_weights(args.workload), None)
+        for images_, labels_ in batches[:2]:
+            train(images_, labels_)
+        variants[name] = train
+    os.environ.pop("TENSEUR_DISABLE_PASSES")
+    wall = {name: [] for name in variants}
+    cpu = {name: [] for name in variants}
+    for k in range(args.steps):
+        for name, train in variants.items():
+            step = batches[k % len(batches)]
+            w0, c0 = time.perf_counter(), time.process_time()
+            train(*step)
+            cpu[name].append(time.process_time() - c0)
+            wall[name].append(time.perf_counter() - w0)
+    unit, scale = ("ms", 1e3) if args.workload == "cnn" else ("us", 1e6)
+    print(f"{args.workload} step, {args.threads} thread(s), {args.steps} steps per variant, "
+          f"passes switched off: {args.passes}; load average {os.getloadavg()[0]:.2f}")
+    for name in variants:
+        print(f"  {name:9s} wall {min(wall[name]) * scale:8.1f} fastest "
+              f"{statistics.median(wall[name]) * scale:8.1f} median {unit}   "
+              f"cpu {min(cpu[name]) * scale:8.1f} fastest "
+              f"{statistics.median(cpu[name]) * scale:8.1f} median {unit}")
+
+
+if __name__ == "__main__":
+    main()
