@@ -1,0 +1,29 @@
+"""benchmarks/pass_ab.py times a step with a pass on and off: both variants run, and a pass
+name it does not know is refused with the list of passes."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+_SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "pass_ab.py"
+
+
+def _run(*args):
+    env = dict(os.environ, PYTHONPATH=str(_SCRIPT.parents[1]))
+    return subprocess.run([sys.executable, str(_SCRIPT), *args], capture_output=True,
+                          text=True, env=env, timeout=120)
+
+
+def test_times_both_variants_of_a_step():
+    done = _run("fusion", "--workload", "mlp", "--steps", "2")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("mlp step, 1 thread(s), 2 steps per variant, passes switched "
+                               "off: fusion")
+    assert [line.split()[:2] for line in lines[1:]] == [["pass", "on"], ["pass", "off"]]
+
+
+def test_unknown_pass_is_refused():
+    done = _run("no_such_pass", "--workload", "mlp")
+    assert done.returncode == 2 and "unknown passes ['no_such_pass']" in done.stderr
+    assert "pool_gradients" in done.stderr
