@@ -12,7 +12,7 @@ $(VENV)/bin/activate:
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/activate
-	$(PY) -m pip install --quiet -e ".[board,keras]"
+	$(PY) -m pip install --quiet -e ".[board,keras,fast]"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/activate
@@ -35,7 +35,7 @@ BENCH_ARGS ?= --threads 1
 
 $(BENCH_VENV)/.installed:
 	$(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip numpy
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip numpy numba
 	$(BENCH_VENV)/bin/pip install --quiet torch==2.13.0 || echo "note: PyTorch did not install; compare.py skips it"
 	$(BENCH_VENV)/bin/pip install --quiet tensorflow-cpu || echo "note: TensorFlow did not install; compare.py skips it"
 	$(BENCH_VENV)/bin/pip install --quiet "jax[cpu]" || echo "note: JAX did not install; compare.py skips it"

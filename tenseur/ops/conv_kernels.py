@@ -28,6 +28,9 @@ CNN at batch 430):
 - gradients are matrix products too: dW = patches^T @ dy accumulated over blocks. dx for
   stride 1 is the forward convolution of dy with the flipped filter; for larger strides, or
   few input channels, it is col2im of dy @ W^T with one strided add per filter tap.
+- 3x3 stride-1 filters with enough channels (the slides' 32 -> 32 and 32 -> 16 layers) run
+  as Winograd F(2x2, 3x3) instead when numba is installed (`winograd.py`: 2.25x fewer
+  multiplications, the forward and both gradients ~20-27% faster than the im2col products).
 Scratch buffers (padded blocks, patch matrices) come from a small per-thread cache keyed by
 shape, so repeated calls allocate only their outputs.
 
@@ -424,6 +427,10 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, g: _Geometry) -> np.ndarray:
     """y = conv(x, w) for a checked geometry (pads may be negative)."""
     batch, _, _, cin = x.shape
     cout = w.shape[3]
+    if batch and g.oh and g.ow and cout and cin:
+        winograd = _winograd(g, cin, cout, x.dtype)
+        if winograd is not None:
+            return winograd.conv(x, w, g)
     y = _buffers.empty((batch, g.oh, g.ow, cout), x.dtype)
     if 0 in y.shape or cin == 0:
         y[...] = 0
@@ -449,6 +456,15 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, g: _Geometry) -> np.ndarray:
 
     _run_shares(run, blocks, parts)
     return y
+
+
+def _winograd(g: _Geometry, cin: int, cout: int, dtype):
+    """The `winograd` module when it computes this convolution (3x3, stride 1, numba
+    installed: see winograd.usable), else None; nothing is imported for other filters."""
+    if (g.kh, g.kw, g.sh, g.sw) != (3, 3, 1, 1):
+        return None
+    from . import winograd
+    return winograd if winograd.usable(g, cin, cout, dtype) else None
 
 
 def conv2d(x, w, strides, padding, dilations=(1, 1)) -> np.ndarray:
@@ -600,6 +616,9 @@ def conv2d_backprop_filter(x, dy, filter_shape, strides, padding,
     dw_shape = (g.kh * g.kw * x.shape[3], cout)
     if 0 in x.shape or 0 in dy.shape:
         return np.zeros(w_shape, x.dtype)
+    winograd = _winograd(g, x.shape[3], cout, x.dtype)
+    if winograd is not None:
+        return winograd.filter_grad(x, dy, g)
     blocks, max_rows, parts = _conv_blocks(x.shape, g, x.dtype.itemsize)
     band_shape = _max_band_shape(x.shape, g, blocks)
 

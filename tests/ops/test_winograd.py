@@ -1,0 +1,156 @@
+"""Winograd F(2x2, 3x3) convolutions (tenseur/ops/winograd.py): the same values as the direct
+definition and as im2col, the same gradients as finite differences, and used only where they
+apply (3x3, stride 1, enough channels, numba installed, TENSEUR_WINOGRAD not 0)."""
+import numpy as np
+import pytest
+
+pytest.importorskip("numba")
+
+import tenseur as tf  # noqa: E402
+from tenseur.backend import threads  # noqa: E402
+from tenseur.ops import conv_kernels, winograd  # noqa: E402
+from tenseur.testing import check_gradients  # noqa: E402
+
+from .cases_conv import ref_conv2d  # noqa: E402
+
+rng = np.random.default_rng(5)
+
+
+def _im2col(monkeypatch, fn, *args):
+    """fn(*args) with Winograd switched off (conv_kernels' im2col products)."""
+    with monkeypatch.context() as m:
+        m.setenv("TENSEUR_WINOGRAD", "0")
+        return fn(*args)
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """The winograd entry points called during the test, by name."""
+    seen = []
+    for name in ("conv", "filter_grad"):
+        original = getattr(winograd, name)
+
+        def spy(*args, _original=original, _name=name):
+            seen.append(_name)
+            return _original(*args)
+        monkeypatch.setattr(winograd, name, spy)
+    return seen
+
+
+@pytest.fixture(params=[1, 2], ids=["1 thread", "2 threads"])
+def small_blocks(request, monkeypatch):
+    """Blocks of one or two images (so every call has several), on 1 or 2 threads."""
+    monkeypatch.setattr(winograd, "_BLOCK_BYTES", 1)
+    monkeypatch.setattr(conv_kernels, "_PARALLEL_MIN_BYTES", 1)
+    threads.set_intra_op_threads(request.param)
+    yield request.param
+    threads.set_intra_op_threads(0)
+
+
+# (input height, width), padding: even and odd output sizes, SAME, VALID, explicit pads.
+GEOMETRIES = [((8, 8), "VALID"), ((7, 9), "SAME"), ((5, 6), ((2, 0), (1, 3))), ((3, 3), "VALID")]
+
+
+@pytest.mark.parametrize("hw, padding", GEOMETRIES)
+def test_forward_and_gradients_match_the_definition_and_im2col(monkeypatch, calls, small_blocks,
+                                                               hw, padding):
+    x = rng.normal(size=(3,) + hw + (24,))
+    w = rng.normal(size=(3, 3, 24, 20)) / 10
+    y = conv_kernels.conv2d(x, w, (1, 1), padding)
+    np.testing.assert_allclose(y, ref_conv2d(x, w, padding=padding), rtol=1e-12, atol=1e-12)
+    dy = rng.normal(size=y.shape)
+    dx = conv_kernels.conv2d_backprop_input(dy, w, x.shape, (1, 1), padding)
+    dw = conv_kernels.conv2d_backprop_filter(x, dy, w.shape, (1, 1), padding)
+    assert calls == ["conv", "conv", "filter_grad"]      # the input gradient is a forward one
+    for got, fn, args in ((dx, conv_kernels.conv2d_backprop_input, (dy, w, x.shape)),
+                          (dw, conv_kernels.conv2d_backprop_filter, (x, dy, w.shape))):
+        want = _im2col(monkeypatch, fn, *args, (1, 1), padding)
+        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-11)
+    # float32: rounding differs from im2col's, by float32 rounding.
+    x32, w32, dy32 = x.astype(np.float32), w.astype(np.float32), dy.astype(np.float32)
+    for fn, args, want in (
+            (conv_kernels.conv2d, (x32, w32), y),
+            (conv_kernels.conv2d_backprop_input, (dy32, w32, x.shape), dx),
+            (conv_kernels.conv2d_backprop_filter, (x32, dy32, w.shape), dw)):
+        got = fn(*args, (1, 1), padding)
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
+
+
+def test_gradients_through_the_ops_match_finite_differences(calls):
+    # check_gradients runs in float64; 16 -> 32 channels take the Winograd path both ways.
+    x = rng.normal(size=(2, 5, 6, 16))
+    w = rng.normal(size=(3, 3, 16, 32)) / 10
+    check_gradients(lambda a, b: tf.nn.conv2d(a, b, [1, 1, 1, 1], "SAME"), [x, w])
+    assert {"conv", "filter_grad"} <= set(calls)
+
+
+def test_the_forward_bits_do_not_depend_on_the_threads(monkeypatch):
+    x = rng.normal(size=(9, 10, 10, 32)).astype(np.float32)
+    w = rng.normal(size=(3, 3, 32, 32)).astype(np.float32)
+    monkeypatch.setattr(winograd, "_BLOCK_BYTES", 1)
+    monkeypatch.setattr(conv_kernels, "_PARALLEL_MIN_BYTES", 1)
+    results = []
+    for count in (1, 2, 3):
+        threads.set_intra_op_threads(count)
+        try:
+            results.append(conv_kernels.conv2d(x, w, (1, 1), "SAME"))
+        finally:
+            threads.set_intra_op_threads(0)
+    assert all(r.tobytes() == results[0].tobytes() for r in results)
+
+
+@pytest.mark.parametrize("strides, dilations, k, cin, cout, dtype", [
+    ((2, 2), (1, 1), 3, 32, 32, np.float32),        # stride 2
+    ((1, 1), (2, 2), 3, 32, 32, np.float32),        # dilation
+    ((1, 1), (1, 1), 5, 32, 32, np.float32),        # 5x5
+    ((1, 1), (1, 1), 3, 1, 32, np.float32),         # the slides' first layer: too few channels
+    ((1, 1), (1, 1), 3, 16, 16, np.float32),        # no gain measured at 16 -> 16
+    ((1, 1), (1, 1), 3, 32, 32, np.float16),
+])
+def test_other_convolutions_keep_im2col(calls, strides, dilations, k, cin, cout, dtype):
+    x = rng.normal(size=(2, 9, 9, cin)).astype(dtype)
+    w = rng.normal(size=(k, k, cin, cout)).astype(dtype)
+    y = conv_kernels.conv2d(x, w, strides, "SAME", dilations)
+    conv_kernels.conv2d_backprop_filter(x, y, w.shape, strides, "SAME", dilations)
+    assert calls == []
+
+
+def test_switched_off_by_the_environment(monkeypatch, calls):
+    x = rng.normal(size=(2, 6, 6, 32)).astype(np.float32)
+    w = rng.normal(size=(3, 3, 32, 32)).astype(np.float32)
+    monkeypatch.setenv("TENSEUR_WINOGRAD", "0")
+    conv_kernels.conv2d(x, w, (1, 1), "SAME")
+    assert calls == []
+    monkeypatch.setenv("TENSEUR_WINOGRAD", "1")
+    conv_kernels.conv2d(x, w, (1, 1), "SAME")
+    assert calls == ["conv"]
+
+
+def test_without_numba_im2col_runs(monkeypatch, calls):
+    monkeypatch.setattr(winograd, "_kernels", False)       # as when the import failed
+    x = rng.normal(size=(2, 6, 6, 32)).astype(np.float32)
+    w = rng.normal(size=(3, 3, 32, 32)).astype(np.float32)
+    np.testing.assert_allclose(conv_kernels.conv2d(x, w, (1, 1), "VALID"),
+                               ref_conv2d(x.astype(np.float64), w.astype(np.float64)),
+                               rtol=1e-4, atol=1e-4)
+    assert calls == []
+
+
+def test_numba_is_imported_only_by_a_convolution_that_uses_it():
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = ("import sys, numpy as np, tenseur as tf\n"
+            "from tenseur.ops import conv_kernels as ck\n"
+            "x = np.ones((1, 6, 6, 32), np.float32)\n"
+            "ck.conv2d(x, np.ones((5, 5, 32, 32), np.float32), (1, 1), 'SAME')\n"
+            "ck.conv2d(x, np.ones((3, 3, 32, 32), np.float32), (2, 2), 'SAME')\n"
+            "assert 'numba' not in sys.modules\n"
+            "ck.conv2d(x, np.ones((3, 3, 32, 32), np.float32), (1, 1), 'SAME')\n"
+            "assert 'numba' in sys.modules\n")
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, "-c", code], env=env, timeout=120,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
