@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The measurements issue #7's aims need on the AVX-512 Xeon lent to some sessions as the
 # "device" machine (python3 there has NumPy, PyTorch and JAX, not TensorFlow), as one prepared
-# run of about 7 minutes, so that a session with a machine spends its 15 minutes measuring:
+# run of about 8 minutes, so that a session with a machine spends its 15 minutes measuring:
 #
 #     device run (timeout_s 600):  bash benchmarks/device_check.sh
 #
@@ -59,4 +59,8 @@ timeout 330 $PIN $PY benchmarks/compare.py --workloads mlp,cnn --threads 1,2 \
     --contenders tenseur-graph,numpy,torch,jax > "$OUT/compare.log" 2>&1
 timeout 60 $PIN $PY benchmarks/pass_ab.py pool_gradients --threads 2 --steps 10 \
     > "$OUT/pass_ab.log" 2>&1
+for t in 1 2; do           # Winograd convolutions on and off (numba is in the device image)
+    timeout 60 $PIN $PY benchmarks/pass_ab.py winograd --threads $t --steps 8 \
+        >> "$OUT/pass_ab.log" 2>&1
+done
 tail -n 40 "$OUT"/*.log

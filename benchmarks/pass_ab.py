@@ -1,6 +1,8 @@
 """What one compiler pass saves: a training step of compare.py's MLP or CNN with the pass on
 and with it off (`TENSEUR_DISABLE_PASSES`), the two plans stepped in alternation in one process
-so that a noisy moment on a shared machine hits both alike.
+so that a noisy moment on a shared machine hits both alike. `winograd` in place of a pass: the
+same plan with the Winograd convolutions (tenseur/ops/winograd.py) on and off
+(`TENSEUR_WINOGRAD`, read at every convolution).
 
 Prints, per variant, the wall-clock and the CPU time (all threads of the process) of a step:
 fastest and median. CPU time is the steadier figure on a shared machine; a pass that removes
@@ -8,7 +10,7 @@ work shows there even when the wall clock is too noisy to.
 
     python benchmarks/pass_ab.py PASS [--workload cnn] [--threads 1] [--steps 30]
 
-PASS is one of tenseur.compiler.PASSES (e.g. pool_gradients, fusion).
+PASS is one of tenseur.compiler.PASSES (e.g. pool_gradients, fusion), or winograd.
 """
 import argparse
 import os
@@ -31,26 +33,37 @@ def main():
     import compare
     from tenseur import compiler
 
-    unknown = set(args.passes.split(",")) - set(compiler.PASSES)
+    winograd = args.passes == "winograd"
+    unknown = set() if winograd else set(args.passes.split(",")) - set(compiler.PASSES)
     if unknown:
-        parser.error(f"unknown passes {sorted(unknown)}; the passes are {compiler.PASSES}")
+        parser.error(f"unknown passes {sorted(unknown)}; the passes are {compiler.PASSES} "
+                     f"(or winograd)")
     images, labels, *_ = compare.load_data(args.workload)
     batch = compare.BATCH[args.workload]
     batches = [(images[i:i + batch], labels[i:i + batch])
                for i in range(0, len(images) - batch + 1, batch)]
-    variants = {}
+    variants = {}                   # name -> (step function, TENSEUR_WINOGRAD for it)
     for name, off in (("pass on", ""), ("pass off", args.passes)):
+        if winograd:
+            if not variants:
+                train, _ = compare.tenseur_graph(args.workload,
+                                                 compare.initial_weights(args.workload), None)
+            variants[name] = (train, "0" if off else "1")
+            continue
         os.environ["TENSEUR_DISABLE_PASSES"] = off          # read when the plan is built
         train, _ = compare.tenseur_graph(args.workload,
                                          compare.initial_weights(args.workload), None)
+        variants[name] = (train, os.environ.get("TENSEUR_WINOGRAD", "1"))
+    os.environ.pop("TENSEUR_DISABLE_PASSES", None)
+    for train, switch in variants.values():
+        os.environ["TENSEUR_WINOGRAD"] = switch
         for images_, labels_ in batches[:2]:
             train(images_, labels_)
-        variants[name] = train
-    os.environ.pop("TENSEUR_DISABLE_PASSES")
     wall = {name: [] for name in variants}
     cpu = {name: [] for name in variants}
     for k in range(args.steps):
-        for name, train in variants.items():
+        for name, (train, switch) in variants.items():
+            os.environ["TENSEUR_WINOGRAD"] = switch
             step = batches[k % len(batches)]
             w0, c0 = time.perf_counter(), time.process_time()
             train(*step)

@@ -23,6 +23,13 @@ def test_times_both_variants_of_a_step():
     assert [line.split()[:2] for line in lines[1:]] == [["pass", "on"], ["pass", "off"]]
 
 
+def test_winograd_switch_times_one_plan_both_ways():
+    done = _run("winograd", "--workload", "cnn", "--steps", "1")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "passes switched off: winograd" in lines[0] and len(lines) == 3
+
+
 def test_unknown_pass_is_refused():
     done = _run("no_such_pass", "--workload", "mlp")
     assert done.returncode == 2 and "unknown passes ['no_such_pass']" in done.stderr
