@@ -428,7 +428,7 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, g: _Geometry) -> np.ndarray:
     batch, _, _, cin = x.shape
     cout = w.shape[3]
     if batch and g.oh and g.ow and cout and cin:
-        winograd = _winograd(g, cin, cout, x.dtype)
+        winograd = _winograd(g, batch, cin, cout, x.dtype)
         if winograd is not None:
             return winograd.conv(x, w, g)
     y = _buffers.empty((batch, g.oh, g.ow, cout), x.dtype)
@@ -458,13 +458,13 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, g: _Geometry) -> np.ndarray:
     return y
 
 
-def _winograd(g: _Geometry, cin: int, cout: int, dtype):
+def _winograd(g: _Geometry, batch: int, cin: int, cout: int, dtype):
     """The `winograd` module when it computes this convolution (3x3, stride 1, numba
     installed: see winograd.usable), else None; nothing is imported for other filters."""
     if (g.kh, g.kw, g.sh, g.sw) != (3, 3, 1, 1):
         return None
     from . import winograd
-    return winograd if winograd.usable(g, cin, cout, dtype) else None
+    return winograd if winograd.usable(g, batch, cin, cout, dtype) else None
 
 
 def conv2d(x, w, strides, padding, dilations=(1, 1)) -> np.ndarray:
@@ -616,7 +616,7 @@ def conv2d_backprop_filter(x, dy, filter_shape, strides, padding,
     dw_shape = (g.kh * g.kw * x.shape[3], cout)
     if 0 in x.shape or 0 in dy.shape:
         return np.zeros(w_shape, x.dtype)
-    winograd = _winograd(g, x.shape[3], cout, x.dtype)
+    winograd = _winograd(g, x.shape[0], x.shape[3], cout, x.dtype)
     if winograd is not None:
         return winograd.filter_grad(x, dy, g)
     blocks, max_rows, parts = _conv_blocks(x.shape, g, x.dtype.itemsize)

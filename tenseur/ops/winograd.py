@@ -4,7 +4,7 @@ transforms: the slides' 32->32 layer and its gradients take ~25% less time than 
 numba is an optional dependency (`pip install "tenseur[fast]"`): without it, or with
 `TENSEUR_WINOGRAD=0`, conv_kernels keeps its im2col products. conv_kernels calls this module
 for the filters it can serve (`usable`): 3x3, stride 1, no dilation, float32 or float64, and
-enough channels for the saving to pay for the transforms (`_pays`).
+enough channels and tiles for the saving to pay for the transforms (`_pays`, MIN_TILES).
 
 The algorithm (Lavin & Gray, 2015), per 4x4 tile d of the input (tiles overlap by 2) and 2x2
 tile of the output:
@@ -39,6 +39,11 @@ from . import conv_kernels as _ck
 # 40/41, 42/41 (no gain); 8 -> 8: 30/24, 30/25, 37/27 (slower). So Winograd runs where
 # C K / (C + K) >= CHANNEL_RATIO (10.7 for 32 -> 16, 8 for 16 -> 16).
 CHANNEL_RATIO = 10
+# And only with this many 2x2 output tiles in all: few tiles make thin products, the filter's
+# transform is paid per call, and odd sizes waste a row and a column of tiles. ResNet50's 3x3
+# layers at batch 8, forward, 1 thread: 56x56 64 -> 64 (6,272 tiles) 20 against 26 ms, 28x28
+# (1,568) 16 against 27, 14x14 (392) 17 against 25, 7x7 512 -> 512 (128 tiles) 36 against 23.
+MIN_TILES = 256
 # Bytes of transformed inputs and products (V and M) per block of images: a block's passes
 # stay in L2 (measured on the 32->32 layer: 4-6 images a block, ~1.6 MB, fastest).
 _BLOCK_BYTES = 2 << 20
@@ -47,10 +52,12 @@ _G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.
 _kernels = None        # (input_transform, output_transform, grad_transform), False: no numba
 
 
-def usable(g, cin: int, cout: int, dtype) -> bool:
+def usable(g, batch: int, cin: int, cout: int, dtype) -> bool:
     """Whether a convolution of geometry `g` (conv_kernels._Geometry) runs here."""
+    th, tw = _tiles(g)
     return (g.kh == g.kw == 3 and g.sh == g.sw == 1 and g.dh == g.dw == 1
-            and _pays(cin, cout) and np.dtype(dtype) in (np.float32, np.float64)
+            and _pays(cin, cout) and batch * th * tw >= MIN_TILES
+            and np.dtype(dtype) in (np.float32, np.float64)
             and os.environ.get("TENSEUR_WINOGRAD", "1").strip().lower()
             not in ("0", "false", "no", "off")
             and _compiled() is not None)
@@ -114,9 +121,12 @@ def _run(fn, blocks, parts) -> list:
 
 
 def _filter_transform(w: np.ndarray) -> np.ndarray:
-    """U = G g G^T for every (input, output) pair: (16, C, K), computed in float64."""
-    u = np.einsum("ai,ijck,bj->abck", _G, w.astype(np.float64), _G)
-    return np.ascontiguousarray(u.reshape(16, w.shape[2], w.shape[3]), dtype=w.dtype)
+    """U = G g G^T for every (input, output) pair: (16, C, K), as two products with G (over
+    the filter rows, then its columns) in w's dtype (G's entries are 0, 1 and 1/2)."""
+    g = _G.astype(w.dtype)
+    rows = np.tensordot(g, w, axes=(1, 0))                   # (4, 3, C, K): G g
+    u = np.tensordot(g, rows, axes=(1, 1))                   # (4 cols, 4 rows, C, K)
+    return np.ascontiguousarray(u.transpose(1, 0, 2, 3)).reshape(16, w.shape[2], w.shape[3])
 
 
 def conv(x: np.ndarray, w: np.ndarray, g) -> np.ndarray:
@@ -164,4 +174,6 @@ def filter_grad(x: np.ndarray, dy: np.ndarray, g) -> np.ndarray:
         return du
 
     du = _ck._sum_in_order(_run(run, blocks, parts)).reshape(4, 4, cin, cout)
-    return np.einsum("ai,abck,bj->ijck", _G, du.astype(np.float64), _G).astype(x.dtype)
+    g = _G.astype(x.dtype)
+    rows = np.tensordot(g, du, axes=(0, 0))                  # (3, 4, C, K): G^T dU
+    return np.ascontiguousarray(np.tensordot(g, rows, axes=(0, 1)).transpose(1, 0, 2, 3))

@@ -25,7 +25,9 @@ def _im2col(monkeypatch, fn, *args):
 
 @pytest.fixture
 def calls(monkeypatch):
-    """The winograd entry points called during the test, by name."""
+    """The winograd entry points called during the test, by name (the tests' small images
+    count as enough tiles)."""
+    monkeypatch.setattr(winograd, "MIN_TILES", 1)
     seen = []
     for name in ("conv", "filter_grad"):
         original = getattr(winograd, name)
@@ -85,7 +87,7 @@ def test_gradients_through_the_ops_match_finite_differences(calls):
     assert {"conv", "filter_grad"} <= set(calls)
 
 
-def test_the_forward_bits_do_not_depend_on_the_threads(monkeypatch):
+def test_the_forward_bits_do_not_depend_on_the_threads(monkeypatch, calls):
     x = rng.normal(size=(9, 10, 10, 32)).astype(np.float32)
     w = rng.normal(size=(3, 3, 32, 32)).astype(np.float32)
     monkeypatch.setattr(winograd, "_BLOCK_BYTES", 1)
@@ -98,6 +100,7 @@ def test_the_forward_bits_do_not_depend_on_the_threads(monkeypatch):
         finally:
             threads.set_intra_op_threads(0)
     assert all(r.tobytes() == results[0].tobytes() for r in results)
+    assert calls == ["conv"] * 3
 
 
 @pytest.mark.parametrize("strides, dilations, k, cin, cout, dtype", [
@@ -114,6 +117,16 @@ def test_other_convolutions_keep_im2col(calls, strides, dilations, k, cin, cout,
     y = conv_kernels.conv2d(x, w, strides, "SAME", dilations)
     conv_kernels.conv2d_backprop_filter(x, y, w.shape, strides, "SAME", dilations)
     assert calls == []
+
+
+def test_few_tiles_keep_im2col(monkeypatch, calls):
+    # 2 images of 7x7: 2 * 4 * 4 = 32 tiles; the batch of 16 has 256.
+    monkeypatch.setattr(winograd, "MIN_TILES", 256)
+    w = rng.normal(size=(3, 3, 32, 32)).astype(np.float32)
+    conv_kernels.conv2d(rng.normal(size=(2, 7, 7, 32)).astype(np.float32), w, (1, 1), "SAME")
+    assert calls == []
+    conv_kernels.conv2d(rng.normal(size=(16, 7, 7, 32)).astype(np.float32), w, (1, 1), "SAME")
+    assert calls == ["conv"]
 
 
 def test_switched_off_by_the_environment(monkeypatch, calls):
@@ -143,7 +156,8 @@ def test_numba_is_imported_only_by_a_convolution_that_uses_it():
     import sys
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     code = ("import sys, numpy as np, tenseur as tf\n"
-            "from tenseur.ops import conv_kernels as ck\n"
+            "from tenseur.ops import conv_kernels as ck, winograd\n"
+            "winograd.MIN_TILES = 1\n"
             "x = np.ones((1, 6, 6, 32), np.float32)\n"
             "ck.conv2d(x, np.ones((5, 5, 32, 32), np.float32), (1, 1), 'SAME')\n"
             "ck.conv2d(x, np.ones((3, 3, 32, 32), np.float32), (2, 2), 'SAME')\n"
