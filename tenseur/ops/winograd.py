@@ -41,8 +41,8 @@ from . import conv_kernels as _ck
 CHANNEL_RATIO = 10
 # And only with this many 2x2 output tiles in all: few tiles make thin products, the filter's
 # transform is paid per call, and odd sizes waste a row and a column of tiles. ResNet50's 3x3
-# layers at batch 8, forward, 1 thread: 56x56 64 -> 64 (6,272 tiles) 20 against 26 ms, 28x28
-# (1,568) 16 against 27, 14x14 (392) 17 against 25, 7x7 512 -> 512 (128 tiles) 36 against 23.
+# layers at batch 8, forward, 1 thread: 56x56 64 -> 64 (6,272 tiles) 17 against 26 ms, 28x28
+# (1,568) 13 against 24, 14x14 (392) 18 against 25, 7x7 512 -> 512 (128 tiles) 22 against 22.
 MIN_TILES = 256
 # Bytes of transformed inputs and products (V and M) per block of images: a block's passes
 # stay in L2 (measured on the 32->32 layer: 4-6 images a block, ~1.6 MB, fastest).
