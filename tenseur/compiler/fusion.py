@@ -24,6 +24,7 @@ import numpy as np
 
 from ..backend import buffers as _buffers
 from ..backend import threads as _threads
+from ..ops.bias_ops import add_bias_last as _add_bias_last
 from .ir import Node, PlanGraph, Value
 
 # Binary ops whose kernel is exactly `ufunc(x, y)` though they define their own kernel.
@@ -289,8 +290,8 @@ def _emit(em: _Emitter, node: Node) -> None:
     if kind == "Relu":
         _call(em, node, "np.maximum", args + ["0"])
         return
-    if kind == "BiasAdd":
-        _call(em, node, "np.add", args)
+    if kind == "BiasAdd":           # NHWC only (_is_member): the bias on the last axis
+        _call(em, node, em.bind(_add_bias_last, "b"), args)
         return
     if kind == "ReluGrad":
         # The ReluGrad kernel's gradients * (features > 0): a multiply by the mask.
