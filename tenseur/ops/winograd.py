@@ -4,7 +4,8 @@ transforms: the slides' 32->32 layer and its gradients take ~25% less time than 
 numba is an optional dependency (`pip install "tenseur[fast]"`): without it, or with
 `TENSEUR_WINOGRAD=0`, conv_kernels keeps its im2col products. conv_kernels calls this module
 for the filters it can serve (`usable`): 3x3, stride 1, no dilation, float32 or float64, and
-enough channels and tiles for the saving to pay for the transforms (`_pays`, MIN_TILES).
+enough channels and tiles for the saving to pay for the transforms (`_pays`, MIN_TILES), on
+images small enough to be blocks of their own (MAX_IMAGE_BYTES).
 
 The algorithm (Lavin & Gray, 2015), per 4x4 tile d of the input (tiles overlap by 2) and 2x2
 tile of the output:
@@ -47,6 +48,9 @@ MIN_TILES = 256
 # Bytes of transformed inputs and products (V and M) per block of images: a block's passes
 # stay in L2 (measured on the 32->32 layer: 4-6 images a block, ~1.6 MB, fastest).
 _BLOCK_BYTES = 2 << 20
+# Blocks are whole images: larger images (VGG's 224x224x64: 51 MB of V alone) keep im2col,
+# which cuts an image into bands of rows.
+MAX_IMAGE_BYTES = 8 << 20
 
 _G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
 _kernels = None        # (input_transform, output_transform, grad_transform), False: no numba
@@ -57,6 +61,7 @@ def usable(g, batch: int, cin: int, cout: int, dtype) -> bool:
     th, tw = _tiles(g)
     return (g.kh == g.kw == 3 and g.sh == g.sw == 1 and g.dh == g.dw == 1
             and _pays(cin, cout) and batch * th * tw >= MIN_TILES
+            and 16 * th * tw * max(cin, cout) * np.dtype(dtype).itemsize <= MAX_IMAGE_BYTES
             and np.dtype(dtype) in (np.float32, np.float64)
             and os.environ.get("TENSEUR_WINOGRAD", "1").strip().lower()
             not in ("0", "false", "no", "off")

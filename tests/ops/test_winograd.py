@@ -129,6 +129,16 @@ def test_few_tiles_keep_im2col(monkeypatch, calls):
     assert calls == ["conv"]
 
 
+def test_large_images_keep_im2col(calls):
+    # 16 * 28 * 28 tiles * 64 channels * 4 bytes = 3.2 MB of V per 56x56 image: Winograd; a
+    # 224x224 image would need 51 MB: im2col, which cuts it into bands of rows.
+    w = rng.normal(size=(3, 3, 64, 64)).astype(np.float32)
+    conv_kernels.conv2d(rng.normal(size=(1, 56, 56, 64)).astype(np.float32), w, (1, 1), "SAME")
+    assert calls == ["conv"]
+    conv_kernels.conv2d(np.ones((1, 224, 224, 64), np.float32), w, (1, 1), "SAME")
+    assert calls == ["conv"]
+
+
 def test_switched_off_by_the_environment(monkeypatch, calls):
     x = rng.normal(size=(2, 6, 6, 32)).astype(np.float32)
     w = rng.normal(size=(3, 3, 32, 32)).astype(np.float32)
