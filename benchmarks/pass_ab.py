@@ -2,7 +2,8 @@
 and with it off (`TENSEUR_DISABLE_PASSES`), the two plans stepped in alternation in one process
 so that a noisy moment on a shared machine hits both alike. `winograd` in place of a pass: the
 same plan with the Winograd convolutions (tenseur/ops/winograd.py) on and off
-(`TENSEUR_WINOGRAD`, read at every convolution).
+(`TENSEUR_WINOGRAD`, read at every convolution); `numba`: with every numba kernel (Winograd and
+the 2x2 max pooling) on and off (`TENSEUR_NUMBA`).
 
 Prints, per variant, the wall-clock and the CPU time (all threads of the process) of a step:
 fastest and median. CPU time is the steadier figure on a shared machine; a pass that removes
@@ -10,7 +11,7 @@ work shows there even when the wall clock is too noisy to.
 
     python benchmarks/pass_ab.py PASS [--workload cnn] [--threads 1] [--steps 30]
 
-PASS is one of tenseur.compiler.PASSES (e.g. pool_gradients, fusion), or winograd.
+PASS is one of tenseur.compiler.PASSES (e.g. pool_gradients, fusion), winograd or numba.
 """
 import argparse
 import os
@@ -33,18 +34,19 @@ def main():
     import compare
     from tenseur import compiler
 
-    winograd = args.passes == "winograd"
-    unknown = set() if winograd else set(args.passes.split(",")) - set(compiler.PASSES)
+    switch_var = {"winograd": "TENSEUR_WINOGRAD", "numba": "TENSEUR_NUMBA"}.get(args.passes)
+    unknown = set() if switch_var else set(args.passes.split(",")) - set(compiler.PASSES)
     if unknown:
         parser.error(f"unknown passes {sorted(unknown)}; the passes are {compiler.PASSES} "
-                     f"(or winograd)")
+                     f"(or winograd, numba)")
     images, labels, *_ = compare.load_data(args.workload)
     batch = compare.BATCH[args.workload]
     batches = [(images[i:i + batch], labels[i:i + batch])
                for i in range(0, len(images) - batch + 1, batch)]
-    variants = {}                   # name -> (step function, TENSEUR_WINOGRAD for it)
+    variants = {}                   # name -> (step function, the switch's value for it)
+    switch_var = switch_var or "TENSEUR_WINOGRAD"
     for name, off in (("pass on", ""), ("pass off", args.passes)):
-        if winograd:
+        if args.passes in ("winograd", "numba"):
             if not variants:
                 train, _ = compare.tenseur_graph(args.workload,
                                                  compare.initial_weights(args.workload), None)
@@ -53,17 +55,17 @@ def main():
         os.environ["TENSEUR_DISABLE_PASSES"] = off          # read when the plan is built
         train, _ = compare.tenseur_graph(args.workload,
                                          compare.initial_weights(args.workload), None)
-        variants[name] = (train, os.environ.get("TENSEUR_WINOGRAD", "1"))
+        variants[name] = (train, os.environ.get(switch_var, "1"))
     os.environ.pop("TENSEUR_DISABLE_PASSES", None)
     for train, switch in variants.values():
-        os.environ["TENSEUR_WINOGRAD"] = switch
+        os.environ[switch_var] = switch
         for images_, labels_ in batches[:2]:
             train(images_, labels_)
     wall = {name: [] for name in variants}
     cpu = {name: [] for name in variants}
     for k in range(args.steps):
         for name, (train, switch) in variants.items():
-            os.environ["TENSEUR_WINOGRAD"] = switch
+            os.environ[switch_var] = switch
             step = batches[k % len(batches)]
             w0, c0 = time.perf_counter(), time.process_time()
             train(*step)

@@ -2,7 +2,8 @@
 transforms: the slides' 32->32 layer and its gradients take ~25% less time than im2col.
 
 numba is an optional dependency (`pip install "tenseur[fast]"`): without it, or with
-`TENSEUR_WINOGRAD=0`, conv_kernels keeps its im2col products. conv_kernels calls this module
+`TENSEUR_WINOGRAD=0` (or `TENSEUR_NUMBA=0`, all numba kernels), conv_kernels keeps its im2col
+products. conv_kernels calls this module
 for the filters it can serve (`usable`): 3x3, stride 1, no dilation, float32 or float64, and
 enough channels and tiles for the saving to pay for the transforms (`_pays`, MIN_TILES), on
 images small enough to be blocks of their own (MAX_IMAGE_BYTES).
@@ -31,6 +32,7 @@ import os
 import numpy as np
 
 from ..backend import buffers as _buffers
+from ..backend import jit as _jit
 from . import conv_kernels as _ck
 
 # Per tile, the products save work in proportion to C * K and the transforms cost work in
@@ -53,7 +55,6 @@ _BLOCK_BYTES = 2 << 20
 MAX_IMAGE_BYTES = 8 << 20
 
 _G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
-_kernels = None        # (input_transform, output_transform, grad_transform), False: no numba
 
 
 def usable(g, batch: int, cin: int, cout: int, dtype) -> bool:
@@ -74,17 +75,12 @@ def _pays(cin: int, cout: int) -> bool:
 
 
 def _compiled():
-    """The numba kernels, compiled on first use (None when numba is not installed)."""
-    global _kernels
-    if _kernels is None:
-        try:
-            from . import winograd_kernels
-        except ImportError:
-            _kernels = False
-        else:
-            _kernels = (winograd_kernels.input_transform, winograd_kernels.output_transform,
-                        winograd_kernels.grad_transform)
-    return _kernels or None
+    """(input_transform, output_transform, grad_transform), numba-compiled on first use; None
+    when numba is not installed or TENSEUR_NUMBA=0."""
+    module = _jit.kernels("tenseur.ops.winograd_kernels")
+    if module is None:
+        return None
+    return module.input_transform, module.output_transform, module.grad_transform
 
 
 def _tiles(g) -> tuple:

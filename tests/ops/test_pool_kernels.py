@@ -1,14 +1,25 @@
 """max_pool_grad against a slow reference: TensorFlow's tie rule (the first maximum in
 row-major window order takes the gradient; a window whose maximum is NaN passes none), on the
-row-wise path for tiling windows and the tap-by-tap path for the rest, in pieces and threads.
+row-wise path for tiling windows and the tap-by-tap path for the rest, in pieces and threads;
+every test twice, with the numba kernels of 2x2 windows (pool_numba.py, when numba is
+installed) and without them.
 
 (The pooling tests of tests/ops/test_conv_kernels.py predate pool_kernels.py and stay there.)
 """
 import numpy as np
 import pytest
 
-from tenseur.backend import threads
+from tenseur.backend import jit, threads
 from tenseur.ops import pool_kernels as pk
+
+
+@pytest.fixture(autouse=True, params=["numpy", "numba"])
+def engine(request, monkeypatch):
+    """Each test with TENSEUR_NUMBA=0 (NumPy's kernels) and with numba's, where installed."""
+    if request.param == "numba":
+        pytest.importorskip("numba")
+    monkeypatch.setenv("TENSEUR_NUMBA", "1" if request.param == "numba" else "0")
+    return request.param
 
 
 def _out_and_pad(size, k, stride, padding):
@@ -121,7 +132,7 @@ def test_pieces_of_the_batch_give_the_same_result(monkeypatch, piece_values):
     _check(_tied(np.random.default_rng(6), (7, 4, 4, 3)), (2, 2), (2, 2), "VALID")
 
 
-def test_two_threads_give_the_serial_bits(monkeypatch):
+def test_two_threads_give_the_serial_bits(monkeypatch, engine):
     monkeypatch.setattr(pk, "_PIECE_VALUES", 64)
     monkeypatch.setattr(pk, "_PARALLEL_MIN_BYTES", 0)
     shares = []
@@ -144,7 +155,10 @@ def test_two_threads_give_the_serial_bits(monkeypatch):
         parallel = pk.max_pool_grad(x, y, dy, (2, 2), (2, 2), "VALID")
     finally:
         threads.set_intra_op_threads(0)
-    assert shares == [[16], [8, 8]]         # one piece an image; one share, then one a thread
+    if engine == "numpy":       # one piece an image; one share, then one a thread
+        assert shares == [[16], [8, 8]]
+    else:                       # numba: one run of images a thread
+        assert shares == [[2, 2]] and jit.kernels("tenseur.ops.pool_numba") is not None
     np.testing.assert_array_equal(parallel, serial)
     np.testing.assert_array_equal(serial, ref_max_pool_grad(x, y, dy, (2, 2), (2, 2), "VALID"))
 
@@ -203,3 +217,21 @@ def test_pooling_forward_split_over_threads_gives_the_serial_bits(monkeypatch, k
     windows = x[:, :oh * kh, :ow * kw].reshape(9, oh, kh, ow, kw, 3)
     np.testing.assert_array_equal(results[1][0], windows.max(axis=(2, 4)))
     np.testing.assert_allclose(results[1][1], windows.mean(axis=(2, 4)), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numba_and_numpy_give_the_same_bits_with_ties_nans_and_odd_sizes(monkeypatch, engine,
+                                                                      dtype):
+    rng = np.random.default_rng(11)
+    x = _tied(rng, (5, 9, 7, 6)).astype(dtype)          # odd sizes: a row and a column left out
+    x[0, 0, 0, 0] = np.nan
+    x[1, 2, 2, :] = -0.0
+    results = []
+    for switch in ("0", "1"):
+        monkeypatch.setenv("TENSEUR_NUMBA", switch)
+        y = pk.max_pool(x, (2, 2), (2, 2), "VALID")
+        dy = np.linspace(-3, 3, y.size).reshape(y.shape).astype(dtype)
+        results.append((y, pk.max_pool_grad(x, y, dy, (2, 2), (2, 2), "VALID")))
+    (y0, dx0), (y1, dx1) = results
+    assert y0.tobytes() == y1.tobytes() and dx0.tobytes() == dx1.tobytes()
+    assert np.isnan(y0[0, 0, 0, 0]) and (dx0[:, 8] == 0).all() and (dx0[:, :, 6] == 0).all()

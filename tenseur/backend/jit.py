@@ -1,0 +1,31 @@
+"""numba-compiled kernels (`tenseur[fast]`): whether they may run, and their modules.
+
+The modules holding them (`tenseur.ops.winograd_kernels`, `tenseur.ops.pool_numba`) import
+numba at their top, so they are imported here, on first use: `import tenseur` never loads
+numba. Without numba, or with `TENSEUR_NUMBA=0` (read at every call), the NumPy kernels run.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+
+_modules: dict = {}          # module name -> the module, or None when its import failed
+
+
+def enabled() -> bool:
+    """Whether numba kernels may run: not switched off by TENSEUR_NUMBA=0."""
+    return os.environ.get("TENSEUR_NUMBA", "1").strip().lower() not in ("0", "false", "no",
+                                                                        "off")
+
+
+def kernels(name: str):
+    """The module `name` (e.g. "tenseur.ops.pool_numba"), imported once; None when numba is
+    missing or switched off."""
+    if not enabled():
+        return None
+    if name not in _modules:
+        try:
+            _modules[name] = importlib.import_module(name)
+        except ImportError:
+            _modules[name] = None
+    return _modules[name]
