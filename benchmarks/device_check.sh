@@ -59,8 +59,10 @@ timeout 330 $PIN $PY benchmarks/compare.py --workloads mlp,cnn --threads 1,2 \
     --contenders tenseur-graph,numpy,torch,jax > "$OUT/compare.log" 2>&1
 timeout 60 $PIN $PY benchmarks/pass_ab.py pool_gradients --threads 2 --steps 10 \
     > "$OUT/pass_ab.log" 2>&1
-for t in 1 2; do           # Winograd convolutions on and off (numba is in the device image)
-    timeout 60 $PIN $PY benchmarks/pass_ab.py winograd --threads $t --steps 8 \
-        >> "$OUT/pass_ab.log" 2>&1
+for t in 1 2; do           # numba's kernels on and off (numba is in the device image)
+    for switch in winograd numba; do
+        timeout 60 $PIN $PY benchmarks/pass_ab.py $switch --threads $t --steps 8 \
+            >> "$OUT/pass_ab.log" 2>&1
+    done
 done
 tail -n 40 "$OUT"/*.log
