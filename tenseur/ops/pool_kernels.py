@@ -9,7 +9,8 @@ strided views; taps that touch padding work on the sub-rectangle of outputs whos
 real, so nothing is ever padded for pooling. Windows that tile the image reduce whole rows
 first. With numba installed (`tenseur[fast]`), 2x2 stride-2 max pooling and its gradient run
 as the compiled kernels of pool_numba.py instead, bit for bit the same (the slides' CNN, 1
-thread: forward 8.8 -> 3.5 ms, gradient 22.7 -> 9.6 ms); TENSEUR_NUMBA=0 turns them off.
+thread: forward 6.2 -> 2.7 ms, gradient 14.8 -> 4.8 ms, benchmarks/pool_kernels.py);
+TENSEUR_NUMBA=0 turns them off.
 
 The max-pooling gradient of tiling windows (2x2 stride 2 VALID, ...) never works tap by tap:
 a tap's view runs over only `channels` contiguous values, and NumPy's per-inner-loop cost
