@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import warnings
 
 _modules: dict = {}          # module name -> the module, or None when its import failed
 
@@ -20,12 +21,18 @@ def enabled() -> bool:
 
 def kernels(name: str):
     """The module `name` (e.g. "tenseur.ops.pool_numba"), imported once; None when numba is
-    missing or switched off."""
+    missing, fails to load (a warning says why: e.g. no writable folder for its cache), or is
+    switched off."""
     if not enabled():
         return None
     if name not in _modules:
         try:
             _modules[name] = importlib.import_module(name)
         except ImportError:
+            _modules[name] = None
+        except Exception as exc:    # noqa: BLE001 - numba present but unusable: NumPy kernels
+            warnings.warn(f"tenseur: {name} could not be loaded ({type(exc).__name__}: {exc}); "
+                          f"its NumPy kernels run instead (TENSEUR_NUMBA=0 silences this).",
+                          RuntimeWarning, stacklevel=2)
             _modules[name] = None
     return _modules[name]
