@@ -43,29 +43,35 @@ def main():
     batch = compare.BATCH[args.workload]
     batches = [(images[i:i + batch], labels[i:i + batch])
                for i in range(0, len(images) - batch + 1, batch)]
-    variants = {}                   # name -> (step function, the switch's value for it)
-    switch_var = switch_var or "TENSEUR_WINOGRAD"
-    for name, off in (("pass on", ""), ("pass off", args.passes)):
-        if args.passes in ("winograd", "numba"):
-            if not variants:
-                train, _ = compare.tenseur_graph(args.workload,
-                                                 compare.initial_weights(args.workload), None)
-            variants[name] = (train, "0" if off else "1")
-            continue
-        os.environ["TENSEUR_DISABLE_PASSES"] = off          # read when the plan is built
-        train, _ = compare.tenseur_graph(args.workload,
-                                         compare.initial_weights(args.workload), None)
-        variants[name] = (train, os.environ.get(switch_var, "1"))
-    os.environ.pop("TENSEUR_DISABLE_PASSES", None)
+
+    def build():
+        return compare.tenseur_graph(args.workload, compare.initial_weights(args.workload),
+                                     None)[0]
+
+    # name -> (step function, value of the run-time switch before each of its steps)
+    if switch_var:                  # one plan, the switch flipped before each step
+        train = build()
+        variants = {"pass on": (train, "1"), "pass off": (train, "0")}
+    else:                           # two plans: the passes are chosen when a plan is built
+        variants = {}
+        for name, off in (("pass on", ""), ("pass off", args.passes)):
+            os.environ["TENSEUR_DISABLE_PASSES"] = off
+            variants[name] = (build(), None)
+        os.environ.pop("TENSEUR_DISABLE_PASSES")
+
+    def select(switch):
+        if switch_var:
+            os.environ[switch_var] = switch
+
     for train, switch in variants.values():
-        os.environ[switch_var] = switch
+        select(switch)
         for images_, labels_ in batches[:2]:
             train(images_, labels_)
     wall = {name: [] for name in variants}
     cpu = {name: [] for name in variants}
     for k in range(args.steps):
         for name, (train, switch) in variants.items():
-            os.environ[switch_var] = switch
+            select(switch)
             step = batches[k % len(batches)]
             w0, c0 = time.perf_counter(), time.process_time()
             train(*step)

@@ -7,16 +7,16 @@ numba. Without numba, or with `TENSEUR_NUMBA=0` (read at every call), the NumPy 
 from __future__ import annotations
 
 import importlib
-import os
 import warnings
+
+from . import switched_on
 
 _modules: dict = {}          # module name -> the module, or None when its import failed
 
 
 def enabled() -> bool:
     """Whether numba kernels may run: not switched off by TENSEUR_NUMBA=0."""
-    return os.environ.get("TENSEUR_NUMBA", "1").strip().lower() not in ("0", "false", "no",
-                                                                        "off")
+    return switched_on("TENSEUR_NUMBA")
 
 
 def kernels(name: str):

@@ -41,6 +41,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..backend import switched_on
 from .fusion import fuse_elementwise
 from .ir import Node, PlanGraph, Value
 from .schedule import inter_op_threads, mark_async
@@ -81,8 +82,7 @@ def optimization_enabled(config=None) -> bool:
         return bool(config["optimize"])
     if config is not None and hasattr(config, "optimize"):
         return bool(config.optimize)
-    return os.environ.get("TENSEUR_OPTIMIZE", "1").strip().lower() not in ("0", "false", "no",
-                                                                           "off")
+    return switched_on("TENSEUR_OPTIMIZE")
 
 
 def optimize(ops, leaves, fed, xp, ctx, *, enabled=True, fed_shapes=None) -> PlanGraph:

@@ -84,14 +84,7 @@ def _tiled_reduce(x: np.ndarray, g: _Geometry, ufunc) -> np.ndarray:
     operations on each value: the same bits as serially)."""
     n, _, _, c = x.shape
     y = buffers.empty((n, g.oh, g.ow, c), x.dtype)
-    parts = threads.intra_op_threads() if x.nbytes >= _PARALLEL_MIN_BYTES else 1
-    parts = max(1, min(parts, n))
-    if parts == 1:
-        _tiled_reduce_into(x, g, ufunc, y)
-        return y
-    bounds = threads.even_ranges(n, parts)
-    threads.parallel_map(lambda b: _tiled_reduce_into(x[b[0]:b[1]], g, ufunc, y[b[0]:b[1]]),
-                         bounds, threads=parts)
+    _by_images(lambda b0, b1: _tiled_reduce_into(x[b0:b1], g, ufunc, y[b0:b1]), n, x.nbytes)
     return y
 
 

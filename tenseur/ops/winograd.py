@@ -27,12 +27,11 @@ filter gradient 1.2e-3 (im2col 0.8e-3) on values up to 2,000.
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from ..backend import buffers as _buffers
 from ..backend import jit as _jit
+from ..backend import switched_on
 from . import conv_kernels as _ck
 
 # Per tile, the products save work in proportion to C * K and the transforms cost work in
@@ -64,9 +63,7 @@ def usable(g, batch: int, cin: int, cout: int, dtype) -> bool:
             and _pays(cin, cout) and batch * th * tw >= MIN_TILES
             and 16 * th * tw * max(cin, cout) * np.dtype(dtype).itemsize <= MAX_IMAGE_BYTES
             and np.dtype(dtype) in (np.float32, np.float64)
-            and os.environ.get("TENSEUR_WINOGRAD", "1").strip().lower()
-            not in ("0", "false", "no", "off")
-            and _compiled() is not None)
+            and switched_on("TENSEUR_WINOGRAD") and _compiled() is not None)
 
 
 def _pays(cin: int, cout: int) -> bool:
