@@ -25,7 +25,10 @@ from .tensor import Tensor
 
 
 class SessionState:
-    """What a session owns while running kernels: variable values and random generators."""
+    """What a session owns while running kernels: variable values and random generators.
+
+    `variables` is never rebound (kernels may keep a reference to the dict: the SGD update
+    of training_ops reads and stores there directly)."""
 
     def __init__(self):
         self.variables: dict[str, np.ndarray] = {}

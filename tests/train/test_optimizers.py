@@ -232,6 +232,40 @@ def test_float32_variable_keeps_its_dtype_and_updates_are_functional():
             assert value.dtype == np.float32 and not value.flags.writeable, name
 
 
+def test_sgd_update_fast_path_is_functional_and_matches_the_shared_path(monkeypatch):
+    # A plain session's SGD update reads and stores the variable dict directly; a state
+    # whose read/write are its own, or a non-array step size, takes the shared path. Same bits.
+    from tenseur.ops import training_ops
+    results = {}
+    for plain in (True, False):
+        if not plain:
+            monkeypatch.setattr(training_ops, "_plain_state", lambda ctx: False)
+        tf.reset_default_graph()
+        w = tf.Variable(W0.astype(np.float32), name="w")
+        train_op = train.GradientDescentOptimizer(0.3).minimize(quadratic_loss(w))
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            before = sess.run(w)
+            stored = sess._state.variables["w"]
+            for _ in range(3):
+                sess.run(train_op)
+            after = sess._state.variables["w"]
+            assert after is not stored and not after.flags.writeable
+            assert after.dtype == np.float32
+            np.testing.assert_array_equal(stored, before)      # never mutated
+            results[plain] = after.copy()
+    assert results[True].tobytes() == results[False].tobytes()
+    assert training_ops._plain_state(tf.Session()._state) is not None
+
+
+def test_sgd_update_of_an_uninitialized_variable_says_so():
+    w = tf.Variable(W0, name="w")
+    train_op = train.GradientDescentOptimizer(0.1).minimize(quadratic_loss(w))
+    with tf.Session() as sess:
+        with pytest.raises(tf.FailedPreconditionError, match="uninitialized value w"):
+            sess.run(train_op)
+
+
 def test_one_fused_update_op_per_variable():
     w = tf.Variable(W0, name="w")
     b = tf.Variable(1.0, dtype=tf.float64, name="b")
