@@ -125,6 +125,36 @@ def test_the_slides_layers_on_two_threads_match_serial(splits):
         assert_matches_serial(conv_calls(x, w, (1, 1), "VALID"), 2, np.float32)
 
 
+class _MatmulSpy:
+    """numpy, with `matmul` recording the size of each product's output."""
+
+    def __init__(self, sizes):
+        self._sizes = sizes
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    def matmul(self, *args, **kwargs):
+        out = np.matmul(*args, **kwargs)
+        self._sizes.append(out.size)
+        return out
+
+
+def test_split_kernels_make_no_product_that_keeps_the_gil(monkeypatch, splits):
+    # np.matmul releases the GIL only for outputs of more than 500 values (np.dot always): a
+    # smaller one in a split kernel (the first layer's 9 x 32 filter gradient per block) made
+    # its threads take turns. The kernels use np.dot for such products.
+    sizes = []
+    monkeypatch.setattr(ck, "np", _MatmulSpy(sizes))
+    rng = np.random.default_rng(RNG_SEED + 3)
+    for (height, cin), cout in (((28, 1), 32), ((26, 32), 32), ((12, 32), 16), ((9, 3), 8)):
+        x = rng.standard_normal((6, height, height, cin)).astype(np.float32)
+        w = rng.standard_normal((3, 3, cin, cout)).astype(np.float32)
+        for fn in conv_calls(x, w, (1, 1), "VALID").values():
+            run_with(2, fn)
+    assert sizes and min(sizes) > 500, sorted(sizes)[:5]
+
+
 @pytest.mark.parametrize("count", [2, 3])
 @pytest.mark.parametrize("x_shape, multiplier, strides, padding", [
     ((1, 9, 8, 3), 2, (1, 1), "SAME"),
