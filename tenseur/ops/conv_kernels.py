@@ -629,8 +629,8 @@ def conv2d_backprop_filter(x, dy, filter_shape, strides, padding,
             hp0, hp1 = _band_bounds(g, r0, r1)
             band = _padded_band(x, b0, b1, hp0, hp1, g.pt, g.pl, g.pr, "band", band_shape)
             cols = _im2col(band, g, r1 - r0, max_rows)
-            # np.dot, not np.matmul: matmul keeps the GIL through products with fewer than
-            # ~500 outputs (the slides' first layer: 9 x 32), so its threads ran one at a time.
+            # np.dot, not np.matmul: matmul keeps the GIL through products of 500 outputs or
+            # fewer (the slides' first layer: 9 x 32), so the threads ran one at a time.
             np.dot(cols.T, dy[b0:b1, r0:r1].reshape(-1, cout), out=partial)
             dw += partial
         return dw

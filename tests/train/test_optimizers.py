@@ -236,6 +236,7 @@ def test_sgd_update_fast_path_is_functional_and_matches_the_shared_path(monkeypa
     # A plain session's SGD update reads and stores the variable dict directly; a state
     # whose read/write are its own, or a non-array step size, takes the shared path. Same bits.
     from tenseur.ops import training_ops
+    assert training_ops._plain_state(tf.Session()._state)
     results = {}
     for plain in (True, False):
         if not plain:
@@ -255,7 +256,6 @@ def test_sgd_update_fast_path_is_functional_and_matches_the_shared_path(monkeypa
             np.testing.assert_array_equal(stored, before)      # never mutated
             results[plain] = after.copy()
     assert results[True].tobytes() == results[False].tobytes()
-    assert training_ops._plain_state(tf.Session()._state) is not None
 
 
 def test_sgd_update_of_an_uninitialized_variable_says_so():
