@@ -6,9 +6,10 @@
 #     device run (timeout_s 600):  bash benchmarks/device_check.sh
 #
 # Every log goes to $OUT (or ./device_logs): CPU topology and the BLAS build, sgemm on the
-# slides' shapes, the MLP step (mlp_step.py), and compare.py on the MLP and the CNN, each at 1
-# and 2 threads on two CPUs of different physical cores (two hyperthreads of one core share
-# its FMA units: a 2-thread run there would measure nothing). MNIST is not there (shared/
+# slides' shapes, the MLP step (mlp_step.py), compare.py on the MLP and the CNN, the CNN's
+# convolution layers (conv_kernels.py) and the numba kernels on and off, each at 1 and 2
+# threads on two CPUs of different physical cores (two hyperthreads of one core share its FMA
+# units: a 2-thread run there would measure nothing). MNIST is not there (shared/
 # does not travel): compare.py then trains on random data of the same shape, which times the
 # same arithmetic.
 set -u
@@ -57,8 +58,9 @@ for t in 1 2; do
 done
 timeout 330 $PIN $PY benchmarks/compare.py --workloads mlp,cnn --threads 1,2 \
     --contenders tenseur-graph,numpy,torch,jax > "$OUT/compare.log" 2>&1
-timeout 60 $PIN $PY benchmarks/pass_ab.py pool_gradients --threads 2 --steps 10 \
-    > "$OUT/pass_ab.log" 2>&1
+# The convolution layers' GFLOP/s (README's table against the sgemm peak), PyTorch's beside.
+timeout 70 $PIN $PY benchmarks/conv_kernels.py --threads 1,2 --rounds 1 --repeat 3 \
+    > "$OUT/conv_kernels.log" 2>&1
 for t in 1 2; do           # numba's kernels on and off (numba is in the device image)
     for switch in winograd numba; do
         timeout 60 $PIN $PY benchmarks/pass_ab.py $switch --threads $t --steps 8 \

@@ -19,7 +19,8 @@ def test_the_script_parses():
 def test_the_scripts_and_switches_it_calls_exist():
     text = _SCRIPT.read_text()
     called = set(re.findall(r"benchmarks/(\w+\.py)", text))
-    assert called >= {"sgemm_shapes.py", "mlp_step.py", "compare.py", "pass_ab.py"}
+    assert called >= {"sgemm_shapes.py", "mlp_step.py", "compare.py", "pass_ab.py",
+                      "conv_kernels.py"}
     for name in called:
         assert (_ROOT / "benchmarks" / name).is_file(), name
     compare = (_ROOT / "benchmarks" / "compare.py").read_text()
@@ -28,3 +29,11 @@ def test_the_scripts_and_switches_it_calls_exist():
     pass_ab = (_ROOT / "benchmarks" / "pass_ab.py").read_text()
     for switch in ("winograd", "numba"):
         assert f'"{switch}"' in pass_ab
+
+
+def test_the_conv_kernels_options_it_uses_exist():
+    text = _SCRIPT.read_text()
+    options = re.search(r"conv_kernels\.py ([^>]+)>", text).group(1)
+    source = (_ROOT / "benchmarks" / "conv_kernels.py").read_text()
+    for option in re.findall(r"--[\w-]+", options):
+        assert f'"{option}"' in source, option
