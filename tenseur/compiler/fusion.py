@@ -25,6 +25,7 @@ import numpy as np
 from ..backend import buffers as _buffers
 from ..backend import threads as _threads
 from ..ops.bias_ops import add_bias_last as _add_bias_last
+from ..ops.elementwise_ops import sigmoid_array as _sigmoid_array
 from .ir import Node, PlanGraph, Value
 
 # Binary ops whose kernel is exactly `ufunc(x, y)` though they define their own kernel.
@@ -325,22 +326,9 @@ def _emit(em: _Emitter, node: Node) -> None:
 
 
 def _emit_sigmoid(em: _Emitter, node: Node, x: str) -> None:
-    """The Sigmoid kernel's formula, max(z, x >= 0) / (1 + z) with z = exp(-|x|), written over
-    z's array (the same operations on the same operands as the kernel, so the same bits)."""
-    out = node.outputs[0]
-    z, d = em.fresh(), em.fresh()
-    em.lines.append(f"{z} = np.abs({x})")
-    em.lines.append(f"np.negative({z}, out={z})")
-    em.lines.append(f"np.exp({z}, out={z})")
-    em.lines.append(f"{d} = 1 + {z}")
-    em.lines.append(f"np.maximum({z}, {x} >= 0, out={z})")
-    em.lines.append(f"np.true_divide({z}, {d}, out={z})")
-    r = z
-    if out.dtype.as_numpy_dtype != node.inputs[0].dtype.as_numpy_dtype:
-        r = em.fresh()
-        em.lines.append(f"{r} = {z}.astype({em.bind(np.dtype(out.dtype.as_numpy_dtype), 'd')})")
-    em.owned[r] = True
-    em.names[out] = r
+    """The Sigmoid kernel's own function (elementwise_ops.sigmoid_array: the same bits),
+    written over an owned operand when that is safe."""
+    _call(em, node, em.bind(_sigmoid_array, "s"), [x])
 
 
 # -- the parallel tail -------------------------------------------------------------------------

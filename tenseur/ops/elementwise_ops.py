@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import jit as _jit
 from ..framework import dtypes
 from ..framework.errors import DTypeError
 from ..framework.graph import name_scope
@@ -186,23 +187,42 @@ class Tanh(_Unary):
         return (grad * (1 - y * y),)
 
 
+def sigmoid_array(x: np.ndarray, out=None) -> np.ndarray:
+    """1 / (1 + e^-x) of a floating NumPy array, into `out` when given (x's shape and dtype;
+    may be x itself). The Sigmoid op's kernel and the fused kernels' (compiler/fusion.py) both
+    call it, so they give the same bits.
+
+    z = exp(-|x|) never overflows; sigmoid(x) is 1 / (1 + z) for x >= 0 and z / (1 + z) for
+    x < 0 (= e^x / (1 + e^x)). As 0 <= z <= 1, the numerator is max(z, x >= 0): one division
+    and no where(); NaN stays NaN. For float32 with numba installed, sigmoid_numba computes
+    the same formula in one compiled pass (3x faster on the slides' MLP layers)."""
+    if x.dtype == np.float32 and x.size:
+        fast = _jit.kernels("tenseur.ops.sigmoid_numba")
+        if fast is not None:
+            source = x if x.flags.c_contiguous else np.ascontiguousarray(x)
+            target = out if out is not None and out.flags.c_contiguous else np.empty_like(
+                source)
+            if fast.sigmoid(source, target):
+                if out is not None and target is not out:
+                    out[...] = target
+                    return out
+                return target
+    nonnegative = x >= 0                  # before `out`, which may be x, is written
+    z = np.abs(x, out=out)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    denominator = 1 + z
+    np.maximum(z, nonnegative, out=z)
+    return np.true_divide(z, denominator, out=z)
+
+
 @register_op("Sigmoid")
 class Sigmoid(_Unary):
     """1 / (1 + e^-x), computed without overflow for large |x|. Gradient: grad y (1 - y)."""
 
     def kernel(self, xp, x):
-        # z = exp(-|x|) never overflows; sigmoid(x) is 1 / (1 + z) for x >= 0 and z / (1 + z)
-        # for x < 0 (= e^x / (1 + e^x)). As 0 <= z <= 1, the numerator is max(z, x >= 0): one
-        # division and no where() (2x faster on float32); NaN stays NaN. The fused kernels
-        # (compiler/fusion.py, _emit_sigmoid) do the same operations, for the same bits.
         if xp is np and type(x) is np.ndarray and x.ndim and x.dtype.kind == "f":
-            # The same operations written over one new array (as the fused kernels do).
-            z = np.abs(x)
-            np.negative(z, out=z)
-            np.exp(z, out=z)
-            denominator = 1 + z
-            np.maximum(z, x >= 0, out=z)
-            return np.true_divide(z, denominator, out=z)
+            return sigmoid_array(x)
         z = xp.exp(-xp.abs(x))
         denominator = 1 + z
         numerator = xp.maximum(z, x >= 0)
