@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import jit as _jit
 from ..ops.nn_ops import max_keepdims
 from .ir import Node, PlanGraph, Value
 
@@ -239,10 +240,18 @@ def _log_softmax_kernel(axis):
 
 
 def _softmax_log_grad_kernel(axis, mode):
-    """g - p Σ(g, axis, keepdims), with p given, as log p, or as the logits."""
+    """g - p Σ(g, axis, keepdims), with p given, as log p, or as the logits (then, for 2-D
+    float32 over the last axis with numba installed, exp_numba's one compiled pass: the
+    slides' 128 x 10 logits 11 us against 20-34)."""
     total = _summer(axis)
 
     def softmax_log_grad(g, source):
+        if mode == "logits" and _fast_rows(g, source, axis):
+            fast = _jit.kernels("tenseur.ops.exp_numba")
+            if fast is not None:
+                out = np.empty_like(source)
+                fast.softmax_log_grad(g, source, out)
+                return out
         if mode == "probabilities":
             p = source * total(g)
         else:
@@ -258,6 +267,15 @@ def _softmax_log_grad_kernel(axis, mode):
         return np.subtract(g, p, out=p)
     return softmax_log_grad
 
+
+
+def _fast_rows(g, source, axis) -> bool:
+    """Whether exp_numba's softmax gradient takes these: C-ordered 2-D float32 of one shape,
+    over the last axis, with classes."""
+    return (type(g) is np.ndarray and type(source) is np.ndarray and source.ndim == 2
+            and axis in (-1, 1) and source.dtype == np.float32 and g.dtype == np.float32
+            and g.shape == source.shape and source.shape[1] > 0
+            and g.flags.c_contiguous and source.flags.c_contiguous)
 
 # -- sigmoid ---------------------------------------------------------------------------------
 

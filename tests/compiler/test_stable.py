@@ -192,3 +192,41 @@ def test_two_logs_of_one_softmax_share_one_log_softmax(monkeypatch):
         1, keepdims=True)) - feed[z].max(1, keepdims=True)
     np.testing.assert_allclose(got[0], expected, rtol=1e-6)
     np.testing.assert_array_equal(got[0], got[1])
+
+
+@pytest.mark.parametrize("shape", [(128, 10), (3, 1), (5, 40)])
+def test_the_compiled_softmax_gradient_agrees_with_numpys(monkeypatch, shape):
+    # float32 2-D logits take exp_numba's kernel where numba is installed; TENSEUR_NUMBA=0
+    # the NumPy formula: the same values up to float32 rounding, NaN rows alike.
+    pytest.importorskip("numba")
+    from tenseur.backend import jit
+    from tenseur.compiler.stable import _softmax_log_grad_kernel
+    rng = np.random.default_rng(7)
+    z = rng.normal(0, 4, shape).astype(np.float32)
+    g = rng.normal(0, 1, shape).astype(np.float32)
+    z[0, 0] = -300.0                              # exp below float32's normal range
+    if shape[0] > 2:
+        z[1, 0] = np.nan
+        z[2, -1] = np.inf
+    kernel = _softmax_log_grad_kernel(-1, "logits")
+    fast = kernel(g, z)
+    assert jit._modules.get("tenseur.ops.exp_numba") is not None
+    monkeypatch.setenv("TENSEUR_NUMBA", "0")
+    with np.errstate(invalid="ignore"):
+        plain = kernel(g, z)
+    assert fast.dtype == np.float32 and fast.shape == shape
+    assert np.array_equal(np.isnan(fast), np.isnan(plain))
+    ok = ~np.isnan(plain)
+    np.testing.assert_allclose(fast[ok], plain[ok], rtol=2e-6, atol=2e-7)
+
+
+def test_softmax_gradients_the_compiled_kernel_does_not_take_keep_numpy():
+    # float64, three dimensions, another axis, a broadcast gradient: NumPy's formula.
+    from tenseur.compiler.stable import _fast_rows
+    z = np.zeros((4, 3), np.float32)
+    assert _fast_rows(z, z, -1)
+    assert not _fast_rows(z.astype(np.float64), z.astype(np.float64), -1)
+    assert not _fast_rows(z[None], z[None], -1)
+    assert not _fast_rows(z, z, 0)
+    assert not _fast_rows(z[:, :1], z, -1)
+    assert not _fast_rows(z, np.asfortranarray(np.zeros((4, 3), np.float32)), -1)

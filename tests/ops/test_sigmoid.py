@@ -1,5 +1,5 @@
 """The sigmoid kernel (elementwise_ops.sigmoid_array), shared by the Sigmoid op and the fused
-kernels: float32 runs numba's compiled formula where installed (tenseur/ops/sigmoid_numba.py),
+kernels: float32 runs numba's compiled formula where installed (tenseur.ops.exp_numba.py),
 other dtypes and TENSEUR_NUMBA=0 NumPy's. Both as accurate as float32 allows, NaN in NaN out,
 e^x (subnormal) far below zero, and the same bits through the op and through a fused kernel."""
 import numpy as np
@@ -89,4 +89,4 @@ def test_float32_loads_the_compiled_kernel():
     pytest.importorskip("numba")
     from tenseur.backend import jit
     sigmoid_array(np.zeros(4, np.float32))
-    assert jit._modules.get("tenseur.ops.sigmoid_numba") is not None
+    assert jit._modules.get("tenseur.ops.exp_numba") is not None
