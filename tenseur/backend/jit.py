@@ -1,6 +1,6 @@
 """numba-compiled kernels (`tenseur[fast]`): whether they may run, and their modules.
 
-The modules holding them (`tenseur.ops.winograd_kernels`, `tenseur.ops.pool_numba`) import
+The modules holding them (`tenseur.ops.winograd_kernels`, `pool_numba`, `exp_numba`) import
 numba at their top, so they are imported here, on first use: `import tenseur` never loads
 numba. Without numba, or with `TENSEUR_NUMBA=0` (read at every call), the NumPy kernels run.
 """
