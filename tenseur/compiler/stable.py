@@ -268,7 +268,6 @@ def _softmax_log_grad_kernel(axis, mode):
     return softmax_log_grad
 
 
-
 def _fast_rows(g, source, axis) -> bool:
     """Whether exp_numba's softmax gradient takes these: C-ordered 2-D float32 of one shape,
     over the last axis, with classes."""
@@ -276,6 +275,7 @@ def _fast_rows(g, source, axis) -> bool:
             and axis in (-1, 1) and source.dtype == np.float32 and g.dtype == np.float32
             and g.shape == source.shape and source.shape[1] > 0
             and g.flags.c_contiguous and source.flags.c_contiguous)
+
 
 # -- sigmoid ---------------------------------------------------------------------------------
 

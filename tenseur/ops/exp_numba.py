@@ -96,4 +96,3 @@ def softmax_log_grad(g, z, out):
             gs += g[i, j]
         for j in range(classes):
             out[i, j] = g[i, j] - (e[j] / total) * gs
-    return True
