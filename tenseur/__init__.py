@@ -59,7 +59,7 @@ del _variables
 _LAZY_SUBMODULES = {"nn", "train", "contrib", "data", "layers", "keras", "summary", "examples",
                     "math", "random",
                     "testing", "losses", "initializers", "metrics", "compiler", "backend",
-                    "config"}
+                    "config", "errors"}
 
 
 def __getattr__(name):

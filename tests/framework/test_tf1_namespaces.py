@@ -189,3 +189,16 @@ def test_a_graph_variable_says_how_to_read_its_value():
     for convert in (int, float, np.asarray):
         with pytest.raises(TypeError, match=r"sess.run\(v\)"):
             convert(v)
+
+
+def test_errors_namespace_catches_what_a_run_raises():
+    assert tf.errors.OpError is tf.OpError
+    w = tf.Variable(1.0, name="never_initialized")
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.FailedPreconditionError, match="never_initialized"):
+            sess.run(w)
+        x = tf.placeholder(tf.float32, [2])
+        with pytest.raises(tf.errors.InvalidArgumentError):
+            sess.run(x + 1, {x: [1.0, 2.0, 3.0]})
+    assert issubclass(tf.errors.InvalidArgumentError, tf.errors.OpError)
+    assert issubclass(tf.errors.NotFoundError, tf.errors.OpError)
