@@ -86,22 +86,14 @@ def _tiles(g) -> tuple:
 
 
 def _padded(x: np.ndarray, b0: int, b1: int, g, th: int, tw: int) -> np.ndarray:
-    """Images b0..b1 of x as the (n, 2 th + 2, 2 tw + 2, C) input of the tiles: x itself when
-    no padding is needed, else a scratch copy with zeros around (pads may be negative)."""
-    height, width = x.shape[1:3]
+    """Images b0..b1 of x as the (n, 2 th + 2, 2 tw + 2, C) input of the tiles, C-ordered (the
+    kernels are compiled for it): x itself when no padding is needed, else conv_kernels'
+    zero-padded band (pads may be negative)."""
     hp, wp = 2 * th + 2, 2 * tw + 2
-    if g.pt == g.pl == 0 and (height, width) == (hp, wp):
-        return x[b0:b1]
-    block = _ck._scratch("winograd input", (b1 - b0, hp, wp, x.shape[3]), x.dtype)
-    r0, r1 = max(0, -g.pt), min(height, hp - g.pt)       # rows of x inside the block
-    c0, c1 = max(0, -g.pl), min(width, wp - g.pl)
-    top, bottom, left, right = r0 + g.pt, r1 + g.pt, c0 + g.pl, c1 + g.pl
-    block[:, :top] = 0
-    block[:, bottom:] = 0
-    block[:, top:bottom, :left] = 0
-    block[:, top:bottom, right:] = 0
-    block[:, top:bottom, left:right] = x[b0:b1, r0:r1, c0:c1]
-    return block
+    shape = (b1 - b0, hp, wp, x.shape[3])
+    band = _ck._padded_band(x, b0, b1, 0, hp, g.pt, g.pl, wp - x.shape[2] - g.pl,
+                            "winograd input", shape)
+    return band if band.flags.c_contiguous else np.ascontiguousarray(band)
 
 
 def _image_blocks(batch: int, th: int, tw: int, channels: int, itemsize: int) -> tuple:
