@@ -1,8 +1,13 @@
 """The numba-compiled transforms of winograd.py (imported only where numba is installed).
 
-Each loop runs over the channels of one tile, the contiguous axis, so LLVM vectorizes it; one
-output array per loop (16 in a loop would need more run-time aliasing checks than LLVM makes,
-and it would not vectorize). The matrices, with F(2x2, 3x3)'s usual choice of points 0, 1, -1:
+Each loop runs over a contiguous axis (the channels of one tile, or a whole image row), so LLVM
+vectorizes it. A loop writes one output array, or four with all its loads first: 16 in a loop
+would need more run-time aliasing checks than LLVM makes, and it would not vectorize; stores
+between loads make it reload after each store. The input and gradient transforms run a row of
+tiles at a time, rows first (long loops), then each tile's columns: on the slides' 32 -> 32
+layer the input transform takes half the time of 16 loops per tile
+(`benchmarks/winograd_transforms.py` times both). The matrices, with F(2x2, 3x3)'s usual
+choice of points 0, 1, -1:
     B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
     A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]
 so V = B^T d B, y = A^T M A and Z = A dY A^T are sums and differences only.
@@ -17,70 +22,44 @@ _jit = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
 @_jit
 def input_transform(x, th, tw, v):
     """v[4p + q, t] = (B^T d B)[p, q] for the 4x4 tile d of tile t (row-major over images,
-    tile rows, tile columns) of x: (n, 2 th + 2, 2 tw + 2, C) -> v: (16, n th tw, C)."""
-    n, _, _, channels = x.shape
+    tile rows, tile columns) of x: (n, 2 th + 2, 2 tw + 2, C) -> v: (16, n th tw, C).
+
+    Rows first, for a whole row of tiles at once (B^T d: four loops over four image rows, as
+    long as a row), then the columns of each tile (d B: four outputs a loop, loads first)."""
+    n, _, wp, channels = x.shape
+    run = wp * channels
+    rows = np.empty((4, wp, channels), x.dtype)
+    r0, r1, r2, r3 = (rows[0].reshape(run), rows[1].reshape(run), rows[2].reshape(run),
+                      rows[3].reshape(run))
     t = 0
     for b in range(n):
         for i in range(th):
-            r = 2 * i
-            for j in range(tw):
-                c = 2 * j
-                d00, d01, d02, d03 = x[b, r, c], x[b, r, c + 1], x[b, r, c + 2], x[b, r, c + 3]
-                d10, d11, d12, d13 = (x[b, r + 1, c], x[b, r + 1, c + 1], x[b, r + 1, c + 2],
-                                      x[b, r + 1, c + 3])
-                d20, d21, d22, d23 = (x[b, r + 2, c], x[b, r + 2, c + 1], x[b, r + 2, c + 2],
-                                      x[b, r + 2, c + 3])
-                d30, d31, d32, d33 = (x[b, r + 3, c], x[b, r + 3, c + 1], x[b, r + 3, c + 2],
-                                      x[b, r + 3, c + 3])
-                o = v[0, t]
-                for k in range(channels):
-                    o[k] = (d00[k] - d20[k]) - (d02[k] - d22[k])
-                o = v[1, t]
-                for k in range(channels):
-                    o[k] = (d01[k] - d21[k]) + (d02[k] - d22[k])
-                o = v[2, t]
-                for k in range(channels):
-                    o[k] = (d02[k] - d22[k]) - (d01[k] - d21[k])
-                o = v[3, t]
-                for k in range(channels):
-                    o[k] = (d01[k] - d21[k]) - (d03[k] - d23[k])
-                o = v[4, t]
-                for k in range(channels):
-                    o[k] = (d10[k] + d20[k]) - (d12[k] + d22[k])
-                o = v[5, t]
-                for k in range(channels):
-                    o[k] = (d11[k] + d21[k]) + (d12[k] + d22[k])
-                o = v[6, t]
-                for k in range(channels):
-                    o[k] = (d12[k] + d22[k]) - (d11[k] + d21[k])
-                o = v[7, t]
-                for k in range(channels):
-                    o[k] = (d11[k] + d21[k]) - (d13[k] + d23[k])
-                o = v[8, t]
-                for k in range(channels):
-                    o[k] = (d20[k] - d10[k]) - (d22[k] - d12[k])
-                o = v[9, t]
-                for k in range(channels):
-                    o[k] = (d21[k] - d11[k]) + (d22[k] - d12[k])
-                o = v[10, t]
-                for k in range(channels):
-                    o[k] = (d22[k] - d12[k]) - (d21[k] - d11[k])
-                o = v[11, t]
-                for k in range(channels):
-                    o[k] = (d21[k] - d11[k]) - (d23[k] - d13[k])
-                o = v[12, t]
-                for k in range(channels):
-                    o[k] = (d10[k] - d30[k]) - (d12[k] - d32[k])
-                o = v[13, t]
-                for k in range(channels):
-                    o[k] = (d11[k] - d31[k]) + (d12[k] - d32[k])
-                o = v[14, t]
-                for k in range(channels):
-                    o[k] = (d12[k] - d32[k]) - (d11[k] - d31[k])
-                o = v[15, t]
-                for k in range(channels):
-                    o[k] = (d11[k] - d31[k]) - (d13[k] - d33[k])
-                t += 1
+            d0, d1 = x[b, 2 * i].reshape(run), x[b, 2 * i + 1].reshape(run)
+            d2, d3 = x[b, 2 * i + 2].reshape(run), x[b, 2 * i + 3].reshape(run)
+            for e in range(run):
+                r0[e] = d0[e] - d2[e]
+            for e in range(run):
+                r1[e] = d1[e] + d2[e]
+            for e in range(run):
+                r2[e] = d2[e] - d1[e]
+            for e in range(run):
+                r3[e] = d1[e] - d3[e]
+            for p in range(4):
+                row = rows[p]
+                o0, o1, o2, o3 = v[4 * p], v[4 * p + 1], v[4 * p + 2], v[4 * p + 3]
+                for j in range(tw):
+                    a0, a1, a2, a3 = row[2 * j], row[2 * j + 1], row[2 * j + 2], row[2 * j + 3]
+                    q0, q1, q2, q3 = o0[t + j], o1[t + j], o2[t + j], o3[t + j]
+                    for k in range(channels):
+                        b0 = a0[k]
+                        b1 = a1[k]
+                        b2 = a2[k]
+                        b3 = a3[k]
+                        q0[k] = b0 - b2
+                        q1[k] = b1 + b2
+                        q2[k] = b2 - b1
+                        q3[k] = b1 - b3
+            t += tw
 
 
 @_jit
@@ -118,65 +97,47 @@ def output_transform(m, th, tw, y):
 @_jit
 def grad_transform(dy, th, tw, z):
     """z[4p + q, t] = (A dY A^T)[p, q] for the 2x2 tile dY of tile t of dy: (n, oh, ow, K) ->
-    z: (16, n th tw, K); cells beyond oh or ow count as zeros."""
+    z: (16, n th tw, K); cells beyond oh or ow count as zeros.
+
+    Rows first, as input_transform: A dY's rows g0, g0 + g1, g0 - g1, -g1 (g0, g1 the tile
+    row's two rows of dy) for the whole row, then the columns of each tile."""
     n, oh, ow, channels = dy.shape
-    zero = np.zeros(channels, dy.dtype)
+    run = 2 * tw * channels
+    used = ow * channels                  # an odd ow leaves the rows' last column zero
+    rows = np.zeros((4, 2 * tw, channels), dy.dtype)
+    r0, r1, r2, r3 = (rows[0].reshape(run), rows[1].reshape(run), rows[2].reshape(run),
+                      rows[3].reshape(run))
     t = 0
     for b in range(n):
         for i in range(th):
-            r = 2 * i
-            for j in range(tw):
-                c = 2 * j
-                g00 = dy[b, r, c]
-                g01 = dy[b, r, c + 1] if c + 1 < ow else zero
-                g10 = dy[b, r + 1, c] if r + 1 < oh else zero
-                g11 = dy[b, r + 1, c + 1] if r + 1 < oh and c + 1 < ow else zero
-                o = z[0, t]
-                for k in range(channels):
-                    o[k] = g00[k]
-                o = z[1, t]
-                for k in range(channels):
-                    o[k] = g00[k] + g01[k]
-                o = z[2, t]
-                for k in range(channels):
-                    o[k] = g00[k] - g01[k]
-                o = z[3, t]
-                for k in range(channels):
-                    o[k] = -g01[k]
-                o = z[4, t]
-                for k in range(channels):
-                    o[k] = g00[k] + g10[k]
-                o = z[5, t]
-                for k in range(channels):
-                    o[k] = (g00[k] + g10[k]) + (g01[k] + g11[k])
-                o = z[6, t]
-                for k in range(channels):
-                    o[k] = (g00[k] + g10[k]) - (g01[k] + g11[k])
-                o = z[7, t]
-                for k in range(channels):
-                    o[k] = -(g01[k] + g11[k])
-                o = z[8, t]
-                for k in range(channels):
-                    o[k] = g00[k] - g10[k]
-                o = z[9, t]
-                for k in range(channels):
-                    o[k] = (g00[k] - g10[k]) + (g01[k] - g11[k])
-                o = z[10, t]
-                for k in range(channels):
-                    o[k] = (g00[k] - g10[k]) - (g01[k] - g11[k])
-                o = z[11, t]
-                for k in range(channels):
-                    o[k] = g11[k] - g01[k]
-                o = z[12, t]
-                for k in range(channels):
-                    o[k] = -g10[k]
-                o = z[13, t]
-                for k in range(channels):
-                    o[k] = -(g10[k] + g11[k])
-                o = z[14, t]
-                for k in range(channels):
-                    o[k] = g11[k] - g10[k]
-                o = z[15, t]
-                for k in range(channels):
-                    o[k] = g11[k]
-                t += 1
+            g0 = dy[b, 2 * i].reshape(used)
+            if 2 * i + 1 < oh:
+                g1 = dy[b, 2 * i + 1].reshape(used)
+                for e in range(used):
+                    r0[e] = g0[e]
+                for e in range(used):
+                    r1[e] = g0[e] + g1[e]
+                for e in range(used):
+                    r2[e] = g0[e] - g1[e]
+                for e in range(used):
+                    r3[e] = -g1[e]
+            else:
+                for e in range(used):
+                    r0[e] = g0[e]
+                    r1[e] = g0[e]
+                    r2[e] = g0[e]
+                    r3[e] = 0
+            for p in range(4):
+                row = rows[p]
+                o0, o1, o2, o3 = z[4 * p], z[4 * p + 1], z[4 * p + 2], z[4 * p + 3]
+                for j in range(tw):
+                    a0, a1 = row[2 * j], row[2 * j + 1]
+                    q0, q1, q2, q3 = o0[t + j], o1[t + j], o2[t + j], o3[t + j]
+                    for k in range(channels):
+                        b0 = a0[k]
+                        b1 = a1[k]
+                        q0[k] = b0
+                        q1[k] = b0 + b1
+                        q2[k] = b0 - b1
+                        q3[k] = -b1
+            t += tw

@@ -1,0 +1,213 @@
+"""The Winograd transforms of tenseur/ops/winograd_kernels.py, a layer's worth of each (one
+block of images at a time, as winograd.py calls them), against their earlier per-tile form
+(16 loops over the channels per tile, kept below): same bits, milliseconds a layer, fastest /
+median of --repeat runs, one thread: the slides' CNN's Winograd layers at batch 430 (the input
+transform runs in a layer's forward pass, its filter gradient and its input gradient, a forward
+convolution of the padded output gradient; the gradient transform in the filter gradient), and
+two of ResNet50's layers at batch 8.
+
+    python benchmarks/winograd_transforms.py [--repeat 200]
+"""
+import argparse
+import os
+import sys
+import time
+
+import numba
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from tenseur.ops import winograd, winograd_kernels as wk  # noqa: E402
+
+_jit = numba.njit(nogil=True, fastmath=False, error_model="numpy")
+
+# (layer, transform, images, output side, channels transformed, channels of the layer's
+# larger side): the input transform's input is output side + 2; blocks as winograd.py cuts them.
+CASES = [("slides conv2 32->32 forward, filter grad", "input", 430, 24, 32, 32),
+         ("slides conv2 32->32 filter grad", "gradient", 430, 24, 32, 32),
+         ("slides conv2 32->32 input grad", "input", 430, 26, 32, 32),
+         ("slides conv3 32->16 forward, filter grad", "input", 430, 10, 32, 32),
+         ("slides conv3 32->16 filter grad", "gradient", 430, 10, 16, 32),
+         ("slides conv3 32->16 input grad", "input", 430, 12, 16, 32),
+         ("ResNet50 56x56 64->64 (batch 8)", "input", 8, 56, 64, 64),
+         ("ResNet50 56x56 64->64 (batch 8)", "gradient", 8, 56, 64, 64),
+         ("ResNet50 14x14 256->256 (batch 8)", "input", 8, 14, 256, 256)]
+
+
+@_jit
+def tile_input_transform(x, th, tw, v):
+    """winograd_kernels.input_transform as 16 loops per tile (its form before 2026-11-26)."""
+    n, _, _, channels = x.shape
+    t = 0
+    for b in range(n):
+        for i in range(th):
+            r = 2 * i
+            for j in range(tw):
+                c = 2 * j
+                d00, d01, d02, d03 = x[b, r, c], x[b, r, c + 1], x[b, r, c + 2], x[b, r, c + 3]
+                d10, d11, d12, d13 = (x[b, r + 1, c], x[b, r + 1, c + 1], x[b, r + 1, c + 2],
+                                      x[b, r + 1, c + 3])
+                d20, d21, d22, d23 = (x[b, r + 2, c], x[b, r + 2, c + 1], x[b, r + 2, c + 2],
+                                      x[b, r + 2, c + 3])
+                d30, d31, d32, d33 = (x[b, r + 3, c], x[b, r + 3, c + 1], x[b, r + 3, c + 2],
+                                      x[b, r + 3, c + 3])
+                o = v[0, t]
+                for k in range(channels):
+                    o[k] = (d00[k] - d20[k]) - (d02[k] - d22[k])
+                o = v[1, t]
+                for k in range(channels):
+                    o[k] = (d01[k] - d21[k]) + (d02[k] - d22[k])
+                o = v[2, t]
+                for k in range(channels):
+                    o[k] = (d02[k] - d22[k]) - (d01[k] - d21[k])
+                o = v[3, t]
+                for k in range(channels):
+                    o[k] = (d01[k] - d21[k]) - (d03[k] - d23[k])
+                o = v[4, t]
+                for k in range(channels):
+                    o[k] = (d10[k] + d20[k]) - (d12[k] + d22[k])
+                o = v[5, t]
+                for k in range(channels):
+                    o[k] = (d11[k] + d21[k]) + (d12[k] + d22[k])
+                o = v[6, t]
+                for k in range(channels):
+                    o[k] = (d12[k] + d22[k]) - (d11[k] + d21[k])
+                o = v[7, t]
+                for k in range(channels):
+                    o[k] = (d11[k] + d21[k]) - (d13[k] + d23[k])
+                o = v[8, t]
+                for k in range(channels):
+                    o[k] = (d20[k] - d10[k]) - (d22[k] - d12[k])
+                o = v[9, t]
+                for k in range(channels):
+                    o[k] = (d21[k] - d11[k]) + (d22[k] - d12[k])
+                o = v[10, t]
+                for k in range(channels):
+                    o[k] = (d22[k] - d12[k]) - (d21[k] - d11[k])
+                o = v[11, t]
+                for k in range(channels):
+                    o[k] = (d21[k] - d11[k]) - (d23[k] - d13[k])
+                o = v[12, t]
+                for k in range(channels):
+                    o[k] = (d10[k] - d30[k]) - (d12[k] - d32[k])
+                o = v[13, t]
+                for k in range(channels):
+                    o[k] = (d11[k] - d31[k]) + (d12[k] - d32[k])
+                o = v[14, t]
+                for k in range(channels):
+                    o[k] = (d12[k] - d32[k]) - (d11[k] - d31[k])
+                o = v[15, t]
+                for k in range(channels):
+                    o[k] = (d11[k] - d31[k]) - (d13[k] - d33[k])
+                t += 1
+
+
+@_jit
+def tile_grad_transform(dy, th, tw, z):
+    """winograd_kernels.grad_transform as 16 loops per tile (its form before 2026-11-26)."""
+    n, oh, ow, channels = dy.shape
+    zero = np.zeros(channels, dy.dtype)
+    t = 0
+    for b in range(n):
+        for i in range(th):
+            r = 2 * i
+            for j in range(tw):
+                c = 2 * j
+                g00 = dy[b, r, c]
+                g01 = dy[b, r, c + 1] if c + 1 < ow else zero
+                g10 = dy[b, r + 1, c] if r + 1 < oh else zero
+                g11 = dy[b, r + 1, c + 1] if r + 1 < oh and c + 1 < ow else zero
+                o = z[0, t]
+                for k in range(channels):
+                    o[k] = g00[k]
+                o = z[1, t]
+                for k in range(channels):
+                    o[k] = g00[k] + g01[k]
+                o = z[2, t]
+                for k in range(channels):
+                    o[k] = g00[k] - g01[k]
+                o = z[3, t]
+                for k in range(channels):
+                    o[k] = -g01[k]
+                o = z[4, t]
+                for k in range(channels):
+                    o[k] = g00[k] + g10[k]
+                o = z[5, t]
+                for k in range(channels):
+                    o[k] = (g00[k] + g10[k]) + (g01[k] + g11[k])
+                o = z[6, t]
+                for k in range(channels):
+                    o[k] = (g00[k] + g10[k]) - (g01[k] + g11[k])
+                o = z[7, t]
+                for k in range(channels):
+                    o[k] = -(g01[k] + g11[k])
+                o = z[8, t]
+                for k in range(channels):
+                    o[k] = g00[k] - g10[k]
+                o = z[9, t]
+                for k in range(channels):
+                    o[k] = (g00[k] - g10[k]) + (g01[k] - g11[k])
+                o = z[10, t]
+                for k in range(channels):
+                    o[k] = (g00[k] - g10[k]) - (g01[k] - g11[k])
+                o = z[11, t]
+                for k in range(channels):
+                    o[k] = g11[k] - g01[k]
+                o = z[12, t]
+                for k in range(channels):
+                    o[k] = -g10[k]
+                o = z[13, t]
+                for k in range(channels):
+                    o[k] = -(g10[k] + g11[k])
+                o = z[14, t]
+                for k in range(channels):
+                    o[k] = g11[k] - g10[k]
+                o = z[15, t]
+                for k in range(channels):
+                    o[k] = g11[k]
+                t += 1
+
+
+def timed(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return times[0], times[len(times) // 2]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    print(f"{'layer':42s} {'transform':9s} {'per tile':>15s} {'rows first':>15s}  ms a layer")
+    for name, transform, images, side, channels, widest in CASES:
+        tiles = (side + 1) // 2
+        (b0, b1), *_ = winograd._image_blocks(images, tiles, tiles, widest, 4)[0]
+        block = b1 - b0
+        if transform == "input":
+            old, new = tile_input_transform, wk.input_transform
+            source = rng.standard_normal((block, 2 * tiles + 2, 2 * tiles + 2, channels))
+        else:
+            old, new = tile_grad_transform, wk.grad_transform
+            source = rng.standard_normal((block, side, side, channels))
+        source = source.astype(np.float32)
+        out = np.empty((16, block * tiles * tiles, channels), np.float32)
+        old(source, tiles, tiles, out)
+        expected = out.copy()
+        new(source, tiles, tiles, out)
+        assert np.array_equal(out, expected), (name, transform)
+        cells = []
+        for fn in (old, new):
+            fastest, median = timed(lambda: fn(source, tiles, tiles, out), args.repeat)
+            scale = images / block * 1e3
+            cells.append(f"{fastest * scale:6.2f} / {median * scale:6.2f}")
+        print(f"{name:42s} {transform:9s} {cells[0]:>15s} {cells[1]:>15s}")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    main()
