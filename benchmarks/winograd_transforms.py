@@ -1,10 +1,12 @@
 """The Winograd transforms of tenseur/ops/winograd_kernels.py, a layer's worth of each (one
 block of images at a time, as winograd.py calls them), against their earlier per-tile form
-(16 loops over the channels per tile, kept below): same bits, milliseconds a layer, fastest /
-median of --repeat runs, one thread: the slides' CNN's Winograd layers at batch 430 (the input
-transform runs in a layer's forward pass, its filter gradient and its input gradient, a forward
-convolution of the padded output gradient; the gradient transform in the filter gradient), and
-two of ResNet50's layers at batch 8.
+(16 loops over the channels per tile, on a zero-padded copy of the input, kept below): same
+bits, milliseconds a layer, fastest / median of --repeat runs, one thread.
+
+Layers: the slides' CNN's Winograd layers at batch 430 (the input transform runs in a layer's
+forward pass, its filter gradient and its input gradient, a forward convolution of the padded
+output gradient; the gradient transform in the filter gradient), and two of ResNet50's layers
+at batch 8.
 
     python benchmarks/winograd_transforms.py [--repeat 200]
 """
@@ -22,16 +24,17 @@ from tenseur.ops import winograd, winograd_kernels as wk  # noqa: E402
 _jit = numba.njit(nogil=True, fastmath=False, error_model="numpy")
 
 # (layer, transform, images, output side, channels transformed, channels of the layer's
-# larger side): the input transform's input is output side + 2; blocks as winograd.py cuts them.
-CASES = [("slides conv2 32->32 forward, filter grad", "input", 430, 24, 32, 32),
-         ("slides conv2 32->32 filter grad", "gradient", 430, 24, 32, 32),
-         ("slides conv2 32->32 input grad", "input", 430, 26, 32, 32),
-         ("slides conv3 32->16 forward, filter grad", "input", 430, 10, 32, 32),
-         ("slides conv3 32->16 filter grad", "gradient", 430, 10, 16, 32),
-         ("slides conv3 32->16 input grad", "input", 430, 12, 16, 32),
-         ("ResNet50 56x56 64->64 (batch 8)", "input", 8, 56, 64, 64),
-         ("ResNet50 56x56 64->64 (batch 8)", "gradient", 8, 56, 64, 64),
-         ("ResNet50 14x14 256->256 (batch 8)", "input", 8, 14, 256, 256)]
+# larger side, padding): the input transform's input is output side + 2 with the padding;
+# blocks as winograd.py cuts them.
+CASES = [("slides conv2 32->32 forward, filter grad", "input", 430, 24, 32, 32, 0),
+         ("slides conv2 32->32 filter grad", "gradient", 430, 24, 32, 32, 0),
+         ("slides conv2 32->32 input grad", "input", 430, 26, 32, 32, 2),
+         ("slides conv3 32->16 forward, filter grad", "input", 430, 10, 32, 32, 0),
+         ("slides conv3 32->16 filter grad", "gradient", 430, 10, 16, 32, 0),
+         ("slides conv3 32->16 input grad", "input", 430, 12, 16, 32, 2),
+         ("ResNet50 56x56 64->64 (batch 8)", "input", 8, 56, 64, 64, 1),
+         ("ResNet50 56x56 64->64 (batch 8)", "gradient", 8, 56, 64, 64, 0),
+         ("ResNet50 14x14 256->256 (batch 8)", "input", 8, 14, 256, 256, 1)]
 
 
 @_jit
@@ -184,25 +187,31 @@ def main():
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     print(f"{'layer':42s} {'transform':9s} {'per tile':>15s} {'rows first':>15s}  ms a layer")
-    for name, transform, images, side, channels, widest in CASES:
+    for name, transform, images, side, channels, widest, pad in CASES:
         tiles = (side + 1) // 2
         (b0, b1), *_ = winograd._image_blocks(images, tiles, tiles, widest, 4)[0]
         block = b1 - b0
-        if transform == "input":
-            old, new = tile_input_transform, wk.input_transform
-            source = rng.standard_normal((block, 2 * tiles + 2, 2 * tiles + 2, channels))
-        else:
-            old, new = tile_grad_transform, wk.grad_transform
-            source = rng.standard_normal((block, side, side, channels))
-        source = source.astype(np.float32)
         out = np.empty((16, block * tiles * tiles, channels), np.float32)
-        old(source, tiles, tiles, out)
+        if transform == "input":
+            # The per-tile form reads a zero-padded copy, made per block as before (none
+            # without padding).
+            size = 2 * tiles + 2 - 2 * pad
+            source = rng.standard_normal((block, size, size, channels)).astype(np.float32)
+            edges = ((0, 0), (pad, pad), (pad, pad), (0, 0))
+            calls = (lambda: tile_input_transform(np.pad(source, edges) if pad else source,
+                                                  tiles, tiles, out),
+                     lambda: wk.input_transform(source, pad, pad, tiles, tiles, out))
+        else:
+            source = rng.standard_normal((block, side, side, channels)).astype(np.float32)
+            calls = (lambda: tile_grad_transform(source, tiles, tiles, out),
+                     lambda: wk.grad_transform(source, tiles, tiles, out))
+        calls[0]()
         expected = out.copy()
-        new(source, tiles, tiles, out)
+        calls[1]()
         assert np.array_equal(out, expected), (name, transform)
         cells = []
-        for fn in (old, new):
-            fastest, median = timed(lambda: fn(source, tiles, tiles, out), args.repeat)
+        for fn in calls:
+            fastest, median = timed(fn, args.repeat)
             scale = images / block * 1e3
             cells.append(f"{fastest * scale:6.2f} / {median * scale:6.2f}")
         print(f"{name:42s} {transform:9s} {cells[0]:>15s} {cells[1]:>15s}")

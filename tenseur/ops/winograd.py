@@ -85,17 +85,6 @@ def _tiles(g) -> tuple:
     return (g.oh + 1) // 2, (g.ow + 1) // 2
 
 
-def _padded(x: np.ndarray, b0: int, b1: int, g, th: int, tw: int) -> np.ndarray:
-    """Images b0..b1 of x as the (n, 2 th + 2, 2 tw + 2, C) input of the tiles, C-ordered (the
-    kernels are compiled for it): x itself when no padding is needed, else conv_kernels'
-    zero-padded band (pads may be negative)."""
-    hp, wp = 2 * th + 2, 2 * tw + 2
-    shape = (b1 - b0, hp, wp, x.shape[3])
-    band = _ck._padded_band(x, b0, b1, 0, hp, g.pt, g.pl, wp - x.shape[2] - g.pl,
-                            "winograd input", shape)
-    return band if band.flags.c_contiguous else np.ascontiguousarray(band)
-
-
 def _image_blocks(batch: int, th: int, tw: int, channels: int, itemsize: int) -> tuple:
     """([(b0, b1)], threads): blocks of whole images within _BLOCK_BYTES of V and M."""
     per_image = 16 * th * tw * channels * itemsize
@@ -134,7 +123,7 @@ def conv(x: np.ndarray, w: np.ndarray, g) -> np.ndarray:
             tiles = (b1 - b0) * th * tw
             v = _ck._scratch("winograd V", (16, tiles, cin), x.dtype)
             m = _ck._scratch("winograd M", (16, tiles, cout), x.dtype)
-            input_transform(_padded(x, b0, b1, g, th, tw), th, tw, v)
+            input_transform(x[b0:b1], g.pt, g.pl, th, tw, v)
             np.matmul(v, u, out=m)
             output_transform(m, th, tw, y[b0:b1])
 
@@ -157,7 +146,7 @@ def filter_grad(x: np.ndarray, dy: np.ndarray, g) -> np.ndarray:
             tiles = (b1 - b0) * th * tw
             v = _ck._scratch("winograd V", (16, tiles, cin), x.dtype)
             z = _ck._scratch("winograd Z", (16, tiles, cout), x.dtype)
-            input_transform(_padded(x, b0, b1, g, th, tw), th, tw, v)
+            input_transform(x[b0:b1], g.pt, g.pl, th, tw, v)
             grad_transform(dy[b0:b1], th, tw, z)
             np.matmul(v.transpose(0, 2, 1), z, out=partial)
             du += partial

@@ -20,29 +20,47 @@ _jit = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
 
 
 @_jit
-def input_transform(x, th, tw, v):
+def input_transform(x, top, left, th, tw, v):
     """v[4p + q, t] = (B^T d B)[p, q] for the 4x4 tile d of tile t (row-major over images,
-    tile rows, tile columns) of x: (n, 2 th + 2, 2 tw + 2, C) -> v: (16, n th tw, C).
+    tile rows, tile columns) of x zero-padded by `top` rows and `left` columns (negative: cut)
+    to (n, 2 th + 2, 2 tw + 2, C): x: (n, H, W, C) -> v: (16, n th tw, C).
 
     Rows first, for a whole row of tiles at once (B^T d: four loops over four image rows, as
-    long as a row), then the columns of each tile (d B: four outputs a loop, loads first)."""
-    n, _, wp, channels = x.shape
-    run = wp * channels
-    rows = np.empty((4, wp, channels), x.dtype)
-    r0, r1, r2, r3 = (rows[0].reshape(run), rows[1].reshape(run), rows[2].reshape(run),
-                      rows[3].reshape(run))
+    long as a row), then the columns of each tile (d B: four outputs a loop, loads first). The
+    padding is never copied: rows outside x read a row of zeros, and the columns outside it
+    stay zero in the row buffers (the same sums as over an explicitly padded copy)."""
+    n, height, width, channels = x.shape
+    wp = 2 * tw + 2
+    c0 = max(left, 0)                                # x's columns land on c0 .. c1 - 1
+    c1 = min(width + left, wp)
+    inner = max(c1 - c0, 0) * channels
+    first = (c0 - left) * channels                   # where they start in an x row
+    rows = np.zeros((4, wp, channels), x.dtype)
+    r0, r1, r2, r3 = (rows[0].reshape(wp * channels)[c0 * channels:c0 * channels + inner],
+                      rows[1].reshape(wp * channels)[c0 * channels:c0 * channels + inner],
+                      rows[2].reshape(wp * channels)[c0 * channels:c0 * channels + inner],
+                      rows[3].reshape(wp * channels)[c0 * channels:c0 * channels + inner])
+    zero = np.zeros(inner, x.dtype)
     t = 0
     for b in range(n):
         for i in range(th):
-            d0, d1 = x[b, 2 * i].reshape(run), x[b, 2 * i + 1].reshape(run)
-            d2, d3 = x[b, 2 * i + 2].reshape(run), x[b, 2 * i + 3].reshape(run)
-            for e in range(run):
+            d0 = d1 = d2 = d3 = zero
+            source = 2 * i - top
+            if 0 <= source < height:
+                d0 = x[b, source].reshape(width * channels)[first:first + inner]
+            if 0 <= source + 1 < height:
+                d1 = x[b, source + 1].reshape(width * channels)[first:first + inner]
+            if 0 <= source + 2 < height:
+                d2 = x[b, source + 2].reshape(width * channels)[first:first + inner]
+            if 0 <= source + 3 < height:
+                d3 = x[b, source + 3].reshape(width * channels)[first:first + inner]
+            for e in range(inner):
                 r0[e] = d0[e] - d2[e]
-            for e in range(run):
+            for e in range(inner):
                 r1[e] = d1[e] + d2[e]
-            for e in range(run):
+            for e in range(inner):
                 r2[e] = d2[e] - d1[e]
-            for e in range(run):
+            for e in range(inner):
                 r3[e] = d1[e] - d3[e]
             for p in range(4):
                 row = rows[p]

@@ -79,6 +79,37 @@ def test_forward_and_gradients_match_the_definition_and_im2col(monkeypatch, call
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
 
 
+@pytest.mark.parametrize("shape, top, left, th, tw", [
+    ((2, 6, 6, 8), 0, 0, 2, 2),          # no padding
+    ((2, 5, 7, 8), 1, 1, 3, 4),          # SAME-like: zeros on every side
+    ((1, 4, 4, 3), 2, 2, 3, 3),          # an input gradient's full padding
+    ((2, 9, 9, 5), -1, 2, 3, 2),         # rows cut at the top, columns padded
+    ((1, 8, 10, 4), 0, -3, 3, 2),        # columns cut on both sides
+    ((1, 2, 2, 4), 3, 3, 2, 2),          # tiles with no input at all
+])
+def test_the_input_transform_pads_as_a_zero_padded_copy_would(shape, top, left, th, tw):
+    # The transform reads x in place; the same bits as on the explicitly padded input.
+    kernels = winograd._compiled()
+    if kernels is None:
+        pytest.skip("numba kernels switched off")
+    x = rng.normal(size=shape).astype(np.float32)
+    hp, wp = 2 * th + 2, 2 * tw + 2
+    padded = np.zeros((shape[0], hp, wp, shape[3]), np.float32)
+    for r in range(hp):
+        for c in range(wp):
+            if 0 <= r - top < shape[1] and 0 <= c - left < shape[2]:
+                padded[:, r, c] = x[:, r - top, c - left]
+    got = np.full((16, shape[0] * th * tw, shape[3]), np.nan, np.float32)
+    want = got.copy()
+    kernels[0](x, top, left, th, tw, got)
+    kernels[0](padded, 0, 0, th, tw, want)
+    assert got.tobytes() == want.tobytes()
+    d = padded[:, :4, :4]                            # the first tile, by the definition
+    bt = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], np.float64)
+    first = np.einsum("pi,nijc,qj->npqc", bt, d, bt)[0].reshape(16, shape[3])
+    np.testing.assert_allclose(got[:, 0], first, rtol=1e-6, atol=1e-6)
+
+
 def test_gradients_through_the_ops_match_finite_differences(calls):
     # check_gradients runs in float64; 16 -> 32 channels take the Winograd path both ways.
     x = rng.normal(size=(2, 5, 6, 16))
