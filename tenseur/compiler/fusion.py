@@ -24,7 +24,9 @@ import numpy as np
 
 from ..backend import buffers as _buffers
 from ..backend import threads as _threads
+from ..ops.activation_ops import relu_grad_array as _relu_grad_array
 from ..ops.bias_ops import add_bias_last as _add_bias_last
+from ..ops.bias_ops import add_bias_relu as _add_bias_relu
 from ..ops.elementwise_ops import sigmoid_array as _sigmoid_array
 from .ir import Node, PlanGraph, Value
 
@@ -178,12 +180,10 @@ class _Emitter:
 
 def _compile(group, externals, xp, ctx):
     em = _Emitter(group, externals, xp, ctx)
-    head_lines = head_owned = None
-    for member in group:
-        _emit(em, member)
-        if head_lines is None:
-            head_lines = len(em.lines)
-            head_owned = em.owned.get(em.names[member.outputs[0]], False)
+    _emit(em, group[0])
+    head_lines = len(em.lines)
+    head_owned = em.owned.get(em.names[group[0].outputs[0]], False)
+    _emit_members(em, group[1:])
     result = em.names[group[-1].outputs[0]]
     source = (f"def fused({', '.join(em.args)}):\n    "
               + "\n    ".join(em.lines) + f"\n    return {result}\n")
@@ -273,6 +273,25 @@ def _call(em: _Emitter, node: Node, func: str, args: list[str]) -> None:
     em.names[out] = result
 
 
+def _emit_members(em: _Emitter, members) -> None:
+    """Emits the members in order; a BiasAdd read by a Relu becomes one call computing both
+    (bias_ops.add_bias_relu: one pass over a convolution's output where numba is installed,
+    the same bits as the two kernels)."""
+    relu_of = {m.inputs[0]: m for m in members if m.type == "Relu"}
+    paired = set()
+    for member in members:
+        if id(member) in paired:
+            continue
+        relu = relu_of.get(member.outputs[0]) if member.type == "BiasAdd" else None
+        if relu is not None and relu.outputs[0].dtype == member.outputs[0].dtype:
+            _call(em, member, em.bind(_add_bias_relu, "b"),
+                  [em.name_of(v) for v in member.inputs])
+            em.names[relu.outputs[0]] = em.names[member.outputs[0]]
+            paired.add(id(relu))
+        else:
+            _emit(em, member)
+
+
 def _emit(em: _Emitter, node: Node) -> None:
     kind = node.type
     args = [em.name_of(v) for v in node.inputs]
@@ -295,10 +314,7 @@ def _emit(em: _Emitter, node: Node) -> None:
         _call(em, node, em.bind(_add_bias_last, "b"), args)
         return
     if kind == "ReluGrad":
-        # The ReluGrad kernel's gradients * (features > 0): a multiply by the mask.
-        mask = em.fresh()
-        em.lines.append(f"{mask} = {args[1]} > 0")
-        _call(em, node, "np.multiply", [args[0], mask])
+        _call(em, node, em.bind(_relu_grad_array, "r"), args)     # the ReluGrad kernel's
         return
     if kind == "Cast":
         result = em.fresh()
@@ -386,8 +402,7 @@ def _with_parallel_tail(group, em: _Emitter, head_lines: int, head_owned, result
         lines.append(f"s{i} = a{i}[lo:hi] if sliced[{i}] else a{i}")
     tail.owned["s0"] = "own"
     lines.append("o = s0 if out is a0 else out[lo:hi]")
-    for member in group[1:]:
-        _emit(tail, member)
+    _emit_members(tail, group[1:])
     lines += tail.lines
     r = tail.names[group[-1].outputs[0]]
     lines.append(f"if {r} is not o:")

@@ -8,6 +8,9 @@ swish and gelu are Python functions over ops, with no kernel or gradient of thei
 """
 from __future__ import annotations
 
+import numpy as np
+
+from ..backend import jit as _jit
 from ..framework.errors import DTypeError, ShapeError
 from ..framework.graph import name_scope
 from ..framework.tensor import Tensor, TensorSpec
@@ -148,6 +151,29 @@ class _ActivationGrad(OpDef):
         return TensorSpec(gradients.shape.merge_with(features.shape), features.dtype)
 
 
+# Below this many values NumPy's two passes cost less than loading numba.
+_RELU_GRAD_NUMBA_MIN = 1 << 14
+
+
+def relu_grad_array(gradients, features, out=None):
+    """`np.multiply(gradients, features > 0, out=out)` of two NumPy arrays: the ReluGrad op's
+    kernel and the fused kernels' (compiler/fusion.py), so they give the same bits. Large
+    float32/64 arrays of one shape run relu_numba's single pass where numba is installed (no
+    boolean mask in between)."""
+    if (gradients.dtype.kind == "f" and gradients.dtype.itemsize in (4, 8)
+            and features.dtype == gradients.dtype and features.shape == gradients.shape
+            and gradients.size >= _RELU_GRAD_NUMBA_MIN and gradients.flags.c_contiguous
+            and features.flags.c_contiguous
+            and (out is None or (out.flags.c_contiguous and out.shape == gradients.shape
+                                 and out.dtype == gradients.dtype))):
+        fast = _jit.kernels("tenseur.ops.relu_numba")
+        if fast is not None:
+            result = np.empty_like(gradients) if out is None else out
+            fast.relu_grad(gradients.reshape(-1), features.reshape(-1), result.reshape(-1))
+            return result
+    return np.multiply(gradients, features > 0, out=out)
+
+
 @register_op("ReluGrad")
 class ReluGrad(_ActivationGrad):
     """gradients · (features > 0), TF's ReluGrad (features is Relu's input or its output).
@@ -161,6 +187,8 @@ class ReluGrad(_ActivationGrad):
     integers_ok = True
 
     def kernel(self, xp, gradients, features):
+        if xp is np and type(gradients) is np.ndarray and type(features) is np.ndarray:
+            return relu_grad_array(gradients, features)
         return gradients * (features > 0)
 
     def gradient(self, op, grad):

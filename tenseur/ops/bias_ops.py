@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import jit as _jit
 from ..framework.errors import DTypeError, ShapeError
 from ..framework.graph import name_scope
 from ..framework.tensor import TensorSpec
@@ -45,25 +46,51 @@ def _normalize_data_format(data_format) -> str:
 _BIAS_RUN = 1024
 
 
+def _run_width(value, bias, out) -> int:
+    """The length of the rows add_bias_last views a C-ordered `value` (and `out`) in: whole
+    trailing dims, at least _BIAS_RUN values, a multiple of the channels; 0 when NumPy's
+    broadcasting must run instead (other layouts or dtypes, few values, many channels)."""
+    channels = bias.shape[-1] if bias.ndim == 1 else 0
+    if not (channels and channels < _BIAS_RUN and value.ndim >= 2
+            and value.size >= 16 * _BIAS_RUN and value.flags.c_contiguous
+            and value.shape[-1] == channels and value.dtype == bias.dtype
+            and (out is None or (out.flags.c_contiguous and out.shape == value.shape
+                                 and out.dtype == value.dtype))):
+        return 0
+    width = channels
+    for dim in reversed(value.shape[:-1]):
+        if width >= _BIAS_RUN:
+            break
+        width *= dim
+    return width
+
+
 def add_bias_last(value, bias, out=None):
     """`np.add(value, bias, out=out)` for a bias along value's last axis: the same additions
     (the same bits), over longer rows when value is a large C-ordered array with few channels."""
-    channels = bias.shape[-1] if bias.ndim == 1 else 0
-    if (channels and channels < _BIAS_RUN and value.ndim >= 2 and value.size >= 16 * _BIAS_RUN
-            and value.flags.c_contiguous and value.shape[-1] == channels
-            and value.dtype == bias.dtype and (out is None or (out.flags.c_contiguous
-                                                            and out.shape == value.shape
-                                                            and out.dtype == value.dtype))):
-        width = channels
-        for dim in reversed(value.shape[:-1]):
-            if width >= _BIAS_RUN:
-                break
-            width *= dim
+    width = _run_width(value, bias, out)
+    if width:
         result = np.empty_like(value) if out is None else out
-        np.add(value.reshape(-1, width), np.tile(bias, width // channels),
+        np.add(value.reshape(-1, width), np.tile(bias, width // bias.shape[-1]),
                out=result.reshape(-1, width))
         return result
     return np.add(value, bias, out=out)
+
+
+def add_bias_relu(value, bias, out=None):
+    """`np.maximum(add_bias_last(value, bias, out), 0)`: the tail of a fused convolution or
+    product + BiasAdd + Relu (compiler/fusion.py). Where numba is installed, float32/64 in long
+    rows run relu_numba's single pass (no second pass over a conv output), with the same bits."""
+    width = _run_width(value, bias, out)
+    if width and value.dtype in _BLAS_DTYPES:
+        fast = _jit.kernels("tenseur.ops.relu_numba")
+        if fast is not None:
+            result = np.empty_like(value) if out is None else out
+            fast.bias_relu(value.reshape(-1, width), np.tile(bias, width // bias.shape[-1]),
+                           result.reshape(-1, width))
+            return result
+    result = add_bias_last(value, bias, out=out)
+    return np.maximum(result, 0, out=result)
 
 
 @register_op("BiasAdd")
