@@ -17,6 +17,14 @@ Variables are tracked by a handle: each eager read of a variable is recorded as 
 `Identity` from the variable's handle to the value read, and trainable variables are watched
 as soon as they are read (`watch_accessed_variables=True`).
 
+Tensors are known to a tape by a serial number (`_key`), not by `id()`, so that a record may
+let go of a large tensor its gradient never reads (`_release_unread`: a convolution's output
+before its bias add, the bias add's result before a ReLU, whose gradient reads the ReLU's
+output): the record keeps a `_Released` stand-in with the tensor's key, shape and dtype, and
+the array is freed as soon as nothing else holds it, as a graph plan frees it after its last
+reader. Which tensors an op's gradient reads is found by building that gradient once over
+placeholders and pruning it (cached per op, attributes and shapes).
+
 Inside a `tenseur.function` being traced, ops build a graph instead; a tape used there
 differentiates that graph with `tenseur.gradients`, summing over every read of a variable.
 """
@@ -24,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import itertools
 import weakref
 
 from ..backend import threads as _threads
@@ -37,6 +46,21 @@ __all__ = ["GradientTape", "UnconnectedGradients", "record_operation", "record_r
            "should_record"]
 
 _ACTIVE: list = []     # the tapes recording now, outermost first
+_serials = itertools.count(1)
+
+
+def _key(t) -> int:
+    """The serial number a tape knows a tensor by, given on first use (never reused, unlike
+    id(): a record may outlive the tensors it has released)."""
+    key = getattr(t, "_tape_key", 0)
+    if not key:
+        key = t._tape_key = next(_serials)
+    return key
+
+
+def _known(t, tracked) -> bool:
+    """Whether `tracked` (a tape's set of keys) holds t, without giving t a key."""
+    return getattr(t, "_tape_key", 0) in tracked
 
 
 class UnconnectedGradients(enum.Enum):
@@ -75,7 +99,7 @@ def record_operation(op_def, inputs, outputs, attrs, name) -> None:
     for tape in _ACTIVE:
         tracked = tape._tracked
         for t in inputs:
-            if id(t) in tracked:
+            if _known(t, tracked):
                 break
         else:
             continue
@@ -85,7 +109,9 @@ def record_operation(op_def, inputs, outputs, attrs, name) -> None:
             tape._hold_blas()
         tape._records.append(record)
         for t in outputs:
-            tracked[id(t)] = t
+            tracked.add(_key(t))
+    if record is not None and len(_ACTIVE) == 1:
+        _release_unread(record)
 
 
 def should_record(tensors, variables=()) -> bool:
@@ -94,8 +120,8 @@ def should_record(tensors, variables=()) -> bool:
         if tape._watch_accessed and any(v.trainable for v in variables):
             return True
         tracked = tape._tracked
-        if any(id(t) in tracked for t in tensors) or any(
-                id(v._handle) in tracked for v in variables):
+        if any(_known(t, tracked) for t in tensors) or any(
+                _known(v._handle, tracked) for v in variables):
             return True
     return False
 
@@ -115,11 +141,11 @@ def record_read(variable, value) -> None:
             tape._watch_variable(variable)
         if not eager:
             tape._graph_reads.append((variable, value))
-        elif id(handle) in tape._tracked:
+        elif _known(handle, tape._tracked):
             if _IDENTITY is None:
                 _IDENTITY = get_op_def("Identity")
             tape._records.append(_OpRecord(_IDENTITY, (handle,), (value,), {}, "ReadVariableOp"))
-            tape._tracked[id(value)] = value
+            tape._tracked.add(_key(value))
 
 
 def variable_accessed(variable) -> None:
@@ -172,7 +198,7 @@ class GradientTape:
 
     def _reset_records(self) -> None:
         self._records: list = []
-        self._tracked: dict = {}            # id -> the watched or recorded tensor (kept alive)
+        self._tracked: set = set()          # keys (_key) of the watched and recorded tensors
         self._watched_variables: dict = {}  # id -> Variable, in watch order
         self._graph_watched: list = []      # graph tensors watched while tracing a function
         self._graph_reads: list = []        # (variable, read tensor) while tracing a function
@@ -236,7 +262,7 @@ class GradientTape:
                 self._watch_variable(item)
             elif isinstance(item, Tensor):
                 if getattr(item, "_is_eager", False):
-                    self._tracked[id(item)] = item
+                    self._tracked.add(_key(item))
                 else:
                     self._graph_watched.append(item)
             else:
@@ -247,7 +273,7 @@ class GradientTape:
     def _watch_variable(self, variable) -> None:
         if id(variable) not in self._watched_variables:
             self._watched_variables[id(variable)] = variable
-            self._tracked[id(variable._handle)] = variable._handle
+            self._tracked.add(_key(variable._handle))
 
     def watched_variables(self) -> tuple:
         """The Variables watched so far, explicitly or by being read, in the order they were
@@ -295,7 +321,7 @@ class GradientTape:
         if not self._persistent:
             self._used = True
             self._records = []
-            self._tracked = {}
+            self._tracked = set()
 
     def _gradient(self, targets, output_gradients, sources, unconnected) -> list:
         if any(isinstance(t, Tensor) and not getattr(t, "_is_eager", False) for t in targets):
@@ -327,22 +353,23 @@ class GradientTape:
             if not isinstance(t, Tensor):
                 raise TypeError(f"GradientTape.gradient: targets must be tensors, got "
                                 f"{type(t).__name__} {t!r}.")
-            if id(t) not in tracked or not t.dtype.is_floating:
+            if not _known(t, tracked) or not t.dtype.is_floating:
                 continue
             g = array_ops.ones_like(t) if g is None else _as_gradient(g, t)
-            grads.setdefault(id(t), []).append(g)
+            grads.setdefault(_key(t), []).append(g)
 
         def input_gradients(record, out_grads):
-            wanted = tuple(id(inp) in tracked for inp in record.inputs)
+            wanted = tuple(_known(inp, tracked) for inp in record.inputs)
             in_grads = _compiled_gradients(record, out_grads, wanted) if not _ACTIVE else None
             if in_grads is None:
-                in_grads = op_input_gradients(record, out_grads, lambda inp: id(inp) in tracked)
+                in_grads = op_input_gradients(record, out_grads,
+                                              lambda inp: _known(inp, tracked))
             return in_grads
 
-        steps = [(r, [id(t) for t in r.inputs], [id(t) for t in r.outputs])
+        steps = [(r, [_key(t) for t in r.inputs], [_key(t) for t in r.outputs])
                  for r in self._records]
-        _backward(steps, grads, {id(k) for k in keys}, input_gradients)
-        return [_aggregate(grads.get(id(k))) if k.dtype.is_floating else None for k in keys]
+        _backward(steps, grads, {_key(k) for k in keys}, input_gradients)
+        return [_aggregate(grads.get(_key(k))) if k.dtype.is_floating else None for k in keys]
 
     def _graph_gradient(self, targets, output_gradients, sources) -> list:
         """Inside a traced function: `tenseur.gradients` over the function's graph."""
@@ -466,13 +493,18 @@ class _CompiledGradient:
             in_grads = op_input_gradients(view, grads, lambda inp: id(inp) in wanted_ids)
         self.present = [g is not None for g in in_grads]
         self.dtypes = [g.dtype for g in in_grads if g is not None]
-        fed = inputs + outputs + [g for g in grads if g is not None]
+        fetches = [g for g in in_grads if g is not None]
         self._session = BaseSession(graph=graph)
-        self._plan = self._session._build_plan([g for g in in_grads if g is not None], fed)
+        # Feed only the op's tensors the gradient reads (a record may have released others).
+        needed = {op._id for op in self._session._prune(fetches, [])}
+        self.reads = [h.op._id in needed for h in inputs + outputs]
+        fed = [h for h, read in zip(inputs + outputs, self.reads) if read]
+        self._plan = self._session._build_plan(fetches, fed + [g for g in grads if g is not None])
 
     def __call__(self, record, out_grads) -> list:
-        arrays = [t._value for t in record.inputs] + [t._value for t in record.outputs] + [
-            g._value for g in out_grads if g is not None]
+        arrays = [t._value for t, read in zip((*record.inputs, *record.outputs), self.reads)
+                  if read]
+        arrays += [g._value for g in out_grads if g is not None]
         return _run_plan(self._session, self._plan, arrays, self.dtypes, self.present)
 
 
@@ -490,8 +522,8 @@ def _compiled_gradients(record, out_grads, wanted):
         return None
     try:
         key = (op_def, tuple(record.attrs.values()), wanted,
-               tuple((t._value.shape, t.dtype) for t in record.inputs),
-               tuple((t._value.shape, t.dtype) for t in record.outputs),
+               tuple(_spec(t) for t in record.inputs),
+               tuple(_spec(t) for t in record.outputs),
                tuple(None if g is None else (g._value.shape, g.dtype) for g in out_grads))
         compiled = _compiled.get(key, False)
     except TypeError:                # unhashable attributes
@@ -501,6 +533,112 @@ def _compiled_gradients(record, out_grads, wanted):
             _compiled.clear()
         compiled = _compiled[key] = _CompiledGradient(record, out_grads, wanted)
     return compiled(record, out_grads)
+
+
+# -- releasing what a gradient never reads ------------------------------------------------
+
+# Records holding less than this (inputs and outputs together) keep everything: the analysis
+# would cost more than the memory it frees (the MLP's records are tens of kB).
+_RELEASE_MIN_BYTES = 1 << 20
+_reads_cache: dict = {}     # (op, attributes, specs) -> (input flags, output flags) or None
+_MAX_READS = 1024
+_EagerTensor = None
+
+
+def _spec(t) -> tuple:
+    """(shape, NumPy dtype) of a recorded tensor or of its stand-in."""
+    if type(t) is _Released:
+        return t._spec
+    value = t._value
+    return value.shape, value.dtype
+
+
+def _release_unread(record) -> None:
+    """Replaces, in a record of the only recording tape, the large eager tensors the op's
+    gradient never reads by `_Released` stand-ins (outputs only for single-output ops, whose
+    missing gradients never become zeros shaped like them)."""
+    global _EagerTensor
+    if _EagerTensor is None:
+        from ..eager.tensor import EagerTensor as _EagerTensor
+    size = 0
+    for t in (*record.inputs, *record.outputs):
+        if type(t) is not _EagerTensor:
+            return                      # a variable's handle, a stand-in: keep everything
+        size += t._value.nbytes
+    if size < _RELEASE_MIN_BYTES or _eager_value is None \
+            or not _gradient_compilable(record.op_def):
+        return
+    try:
+        key = (record.op_def, tuple(record.attrs.values()),
+               tuple(_spec(t) for t in record.inputs), tuple(_spec(t) for t in record.outputs))
+        reads = _reads_cache.get(key, False)
+    except TypeError:                   # unhashable attributes
+        return
+    if reads is False:
+        if len(_reads_cache) >= _MAX_READS:
+            _reads_cache.clear()
+        reads = _reads_cache[key] = _gradient_reads(record)
+    if reads is None:
+        return
+    read_inputs, read_outputs = reads
+    record.inputs = tuple(t if read else _Released(t)
+                          for t, read in zip(record.inputs, read_inputs))
+    if len(record.outputs) == 1:
+        record.outputs = [t if read else _Released(t)
+                          for t, read in zip(record.outputs, read_outputs)]
+
+
+def _gradient_reads(record):
+    """(input flags, output flags): which of the op's tensors its registered gradient reads,
+    every input's gradient wanted (a tensor watched later may want one) and every output's
+    given; found by building the gradient over placeholders and pruning it. None when it
+    cannot be built here (the record then keeps everything)."""
+    from ..framework.graph import Graph
+    from ..framework.session import BaseSession
+    try:
+        graph = Graph()
+        with graph.as_default():
+            inputs = [array_ops.placeholder(t.dtype, t.shape) for t in record.inputs]
+            outputs = [array_ops.placeholder(t.dtype, t.shape) for t in record.outputs]
+            grads = [array_ops.placeholder(t.dtype, t.shape) if t.dtype.is_floating else None
+                     for t in record.outputs]
+            view = _OpRecord(record.op_def, inputs, outputs, record.attrs, record.name)
+            fetches = [g for g in op_input_gradients(view, grads, lambda t: True)
+                       if g is not None]
+        needed = {op._id for op in BaseSession(graph=graph)._prune(fetches, [])}
+    except Exception:       # noqa: BLE001 - whatever fails here, keeping everything is safe
+        return None
+    return ([h.op._id in needed for h in inputs], [h.op._id in needed for h in outputs])
+
+
+class _Released:
+    """A record's stand-in for a tensor its gradient never reads: the tensor's tape key,
+    static shape and dtype, no value."""
+
+    __slots__ = ("_tape_key", "_spec", "dtype")
+    _is_eager = True
+
+    def __init__(self, tensor):
+        self._tape_key = _key(tensor)
+        self._spec = (tensor._value.shape, tensor._value.dtype)
+        self.dtype = tensor.dtype
+
+    @property
+    def shape(self):
+        from ..framework.shapes import TensorShape
+        return TensorShape(self._spec[0])
+
+    def get_shape(self):
+        return self.shape
+
+    @property
+    def _value(self):
+        raise RuntimeError("GradientTape: the value of a tensor released by the tape was read; "
+                           "its op's gradient was found not to read it (a bug in tenseur: "
+                           "please report the op).")
+
+    def __repr__(self) -> str:
+        return f"<released tensor shape={self._spec[0]} dtype={self.dtype.name}>"
 
 
 # -- the whole tape as one plan -----------------------------------------------------------
@@ -535,30 +673,32 @@ def _tape_signature(records, tracked, targets, output_gradients, keys):
             return None
         ins = []
         for t in record.inputs:
-            i = position.get(id(t))
+            key = _key(t)
+            i = position.get(key)
             if i is None:               # a tensor from outside the tape: watched or constant
-                position[id(t)] = len(tensors)
+                position[key] = len(tensors)
                 tensors.append(t)
-                value = t._value
-                ins.append((value.shape, value.dtype, id(t) in tracked))
+                ins.append(_spec(t) + (key in tracked,))
             else:
+                if type(tensors[i]) is _Released:   # released by its maker's record only
+                    tensors[i] = t
                 ins.append(i)
         outs = []
         for t in record.outputs:
-            if id(t) in position:
+            key = _key(t)
+            if key in position:
                 return None
-            position[id(t)] = len(tensors)
+            position[key] = len(tensors)
             tensors.append(t)
-            value = t._value
-            outs.append((value.shape, value.dtype))
+            outs.append(_spec(t))
         parts.append((op_def, tuple(record.attrs.values()), tuple(ins), tuple(outs)))
     ends = []
     for t, g in zip(targets, output_gradients):
-        i = position.get(id(t))
-        if i is None or id(t) not in tracked or not t.dtype.is_floating:
+        i = position.get(_key(t))
+        if i is None or not _known(t, tracked) or not t.dtype.is_floating:
             return None                 # rare (a target off the tape): the general walk
         ends.append((i, None if g is None else (g._value.shape, g._value.dtype)))
-    starts = tuple(position.get(id(k)) for k in keys)
+    starts = tuple(position.get(_key(k)) for k in keys)
     return (tuple(parts), tuple(ends), starts), tensors
 
 
