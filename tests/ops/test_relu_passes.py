@@ -6,11 +6,13 @@ infinite gradients), in place or not, and the fused plans call them."""
 import numpy as np
 import pytest
 
-import tenseur as tf
-from tenseur.backend import jit
-from tenseur.ops import relu_numba  # noqa: F401 - numba's presence decides the cases below
-from tenseur.ops.activation_ops import relu_grad_array
-from tenseur.ops.bias_ops import add_bias_relu
+pytest.importorskip("numba")
+
+import tenseur as tf  # noqa: E402
+from tenseur.backend import jit  # noqa: E402
+from tenseur.ops.activation_ops import relu_grad_array  # noqa: E402
+from tenseur.ops.bias_ops import add_bias_relu  # noqa: E402
+from tests.spies import record_calls  # noqa: E402
 
 rng = np.random.default_rng(12)
 SPECIAL = [np.nan, -np.nan, 0.0, -0.0, np.inf, -np.inf, 1e-40, -1e-40]
@@ -24,16 +26,8 @@ def _with_specials(a):
 
 def _numba_used(monkeypatch):
     """A list that records each relu_numba call."""
-    module = jit.kernels("tenseur.ops.relu_numba")
-    calls = []
-    for name in ("bias_relu", "relu_grad"):
-        original = getattr(module, name)
-
-        def spy(*args, _original=original, _name=name):
-            calls.append(_name)
-            return _original(*args)
-        monkeypatch.setattr(module, name, spy)
-    return calls
+    return record_calls(monkeypatch, jit.kernels("tenseur.ops.relu_numba"),
+                        ("bias_relu", "relu_grad"))
 
 
 @pytest.mark.parametrize("shape", [(430, 26, 26, 32), (6, 5, 5, 3), (40, 1100, 2), (3, 7)])

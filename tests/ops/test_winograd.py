@@ -10,6 +10,7 @@ import tenseur as tf  # noqa: E402
 from tenseur.backend import threads  # noqa: E402
 from tenseur.ops import conv_kernels, winograd  # noqa: E402
 from tenseur.testing import check_gradients  # noqa: E402
+from tests.spies import record_calls  # noqa: E402
 
 from .cases_conv import ref_conv2d  # noqa: E402
 
@@ -28,15 +29,7 @@ def calls(monkeypatch):
     """The winograd entry points called during the test, by name (the tests' small images
     count as enough tiles)."""
     monkeypatch.setattr(winograd, "MIN_TILES", 1)
-    seen = []
-    for name in ("conv", "filter_grad"):
-        original = getattr(winograd, name)
-
-        def spy(*args, _original=original, _name=name):
-            seen.append(_name)
-            return _original(*args)
-        monkeypatch.setattr(winograd, name, spy)
-    return seen
+    return record_calls(monkeypatch, winograd, ("conv", "filter_grad"))
 
 
 @pytest.fixture(params=[1, 2], ids=["1 thread", "2 threads"])
