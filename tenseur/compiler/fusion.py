@@ -28,6 +28,7 @@ from ..ops.activation_ops import relu_grad_array as _relu_grad_array
 from ..ops.bias_ops import add_bias_last as _add_bias_last
 from ..ops.bias_ops import add_bias_relu as _add_bias_relu
 from ..ops.elementwise_ops import sigmoid_array as _sigmoid_array
+from . import numba_tail as _numba_tail
 from .ir import Node, PlanGraph, Value
 
 # Binary ops whose kernel is exactly `ufunc(x, y)` though they define their own kernel.
@@ -185,16 +186,50 @@ def _compile(group, externals, xp, ctx):
     head_owned = em.owned.get(em.names[group[0].outputs[0]], False)
     _emit_members(em, group[1:])
     result = em.names[group[-1].outputs[0]]
+    checks = _numba_tail_check(group, em, head_owned, xp)
+    lines = em.lines[:head_lines] + checks + em.lines[head_lines:]
     source = (f"def fused({', '.join(em.args)}):\n    "
-              + "\n    ".join(em.lines) + f"\n    return {result}\n")
+              + "\n    ".join(lines) + f"\n    return {result}\n")
     exec(compile(source, f"<fused {group[-1].name}>", "exec"), em.env)   # noqa: S102
     fn = em.env["fused"]
     fn.source = source
     fn.locate = lambda *args: _locate(group, externals, args, xp, ctx)
     if _parallel_candidate(group, xp):
-        fn = _with_parallel_tail(group, em, head_lines, head_owned, result, fn)
+        fn = _with_parallel_tail(group, em, head_lines, head_owned, result, fn, checks)
         fn.locate = lambda *args: _locate(group, externals, args, xp, ctx)
     return fn
+
+
+def _numba_tail_check(group, em: _Emitter, head_owned, xp) -> list:
+    """Lines that run the group's elementwise tail as one compiled pass (numba_tail.py) right
+    after its head, returning its result, when every member can take part; [] otherwise."""
+    if xp is not np or len(group) <= _numba_tail.MIN_MEMBERS or not _is_head(group[0]):
+        return []
+    dtype = group[0].outputs[0].dtype
+    if dtype.name not in ("float32", "float64"):
+        return []
+    head_value = group[0].outputs[0]
+    refs = {head_value: "a0"}
+    operands = [em.names[head_value]]
+    members = []
+    for i, member in enumerate(group[1:]):
+        formula = _numba_tail.expression(member, _elementwise_ufunc)
+        if formula is None or member.outputs[0].dtype != dtype:
+            return []
+        inputs = []
+        for value in member.inputs:
+            if value not in refs:
+                refs[value] = f"a{len(operands)}"
+                operands.append(em.name_of(value))
+            inputs.append(refs[value])
+        refs[member.outputs[0]] = f"t{i}"
+        members.append((formula, inputs, f"t{i}"))
+    tail = _numba_tail.Tail(members, len(operands), refs[group[-1].outputs[0]],
+                            dtype.as_numpy_dtype)
+    owned = "True" if head_owned is True else (head_owned or "False")
+    name = em.bind(tail, "n")
+    return [f"n = {name}({owned}, {', '.join(operands)})", "if n is not None:",
+            "    return n"]
 
 
 def _locate(group, externals, args, xp, ctx):
@@ -380,7 +415,7 @@ def _parallel_candidate(group, xp) -> bool:
 
 
 def _with_parallel_tail(group, em: _Emitter, head_lines: int, head_owned, result: str,
-                        serial):
+                        serial, checks=()):
     """The fused function with a parallel tail tried after the head (see above)."""
     head_value = group[0].outputs[0]
     inside = {v for m in group[1:] for v in m.outputs}
@@ -426,7 +461,7 @@ def _with_parallel_tail(group, em: _Emitter, head_lines: int, head_owned, result
     check = (f"p = _parallel(_tail, _dtype, _consts, {own_expr}, {', '.join(names)})\n    "
              f"if p is not None:\n        "
              f"return _serial({', '.join(em.args)}) if p is _redo else p")
-    body = em.lines[:head_lines] + [check] + em.lines[head_lines:]
+    body = em.lines[:head_lines] + list(checks) + [check] + em.lines[head_lines:]
     source = (f"def fused({', '.join(em.args)}):\n    "
               + "\n    ".join(body) + f"\n    return {result}\n")
     exec(compile(source, f"<fused {group[-1].name}>", "exec"), env)   # noqa: S102
