@@ -1,4 +1,4 @@
-"""A tape lets go of the large tensors no gradient reads (tape._release_unread): a convolution's
+"""A tape lets go of the large tensors no gradient reads (autodiff/records.py): a convolution's
 output before its bias add and the bias add's result before a ReLU are freed during the forward
 pass, as a graph plan frees them; the gradients are bit for bit those of a tape that keeps
 everything, through the op-by-op walk and the compiled tape plan, with tensors watched late,
@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import tenseur as tf
+from tenseur.autodiff import records
 from tenseur.autodiff import tape as tape_module
 from tenseur.eager import GradientTape, eager_mode
 
@@ -20,12 +21,12 @@ rng = np.random.default_rng(21)
 def fresh_caches(monkeypatch):
     monkeypatch.setattr(tape_module, "_tape_plans", {})
     monkeypatch.setattr(tape_module, "_tape_seen", set())
-    monkeypatch.setattr(tape_module, "_reads_cache", {})
-    monkeypatch.setattr(tape_module, "_RELEASE_MIN_BYTES", 1 << 10)
+    monkeypatch.setattr(records, "_reads_cache", {})
+    monkeypatch.setattr(records, "_RELEASE_MIN_BYTES", 1 << 10)
 
 
 def _keep_everything(monkeypatch):
-    monkeypatch.setattr(tape_module, "_RELEASE_MIN_BYTES", float("inf"))
+    monkeypatch.setattr(records, "_RELEASE_MIN_BYTES", float("inf"))
 
 
 def _params():
@@ -84,7 +85,7 @@ def test_the_convolution_output_is_freed_before_the_gradient():
         seen["tracked"] = all(isinstance(k, int) for k in tape._tracked)
 
     _cnn_gradients(_params(), rng.normal(size=(6, 12, 12, 1)).astype(np.float32), spy=spy)
-    assert seen == {"freed": True, "bias_input": "_Released", "relu_output": "EagerTensor",
+    assert seen == {"freed": True, "bias_input": "Released", "relu_output": "EagerTensor",
                     "tracked": True}
 
 
@@ -113,7 +114,7 @@ def test_nested_tapes_keep_everything_for_second_derivatives():
                 inner.watch(xt)
                 y = tf.reduce_sum(tf.nn.relu(xt + 1.0) ** 3)
             g = inner.gradient(y, xt)
-            assert not any(type(t).__name__ == "_Released"
+            assert not any(type(t).__name__ == "Released"
                            for r in inner._records for t in (*r.inputs, *r.outputs))
             total = tf.reduce_sum(g)
         gg = outer.gradient(total, xt)
@@ -122,7 +123,7 @@ def test_nested_tapes_keep_everything_for_second_derivatives():
 
 def test_a_released_value_read_by_mistake_fails_loudly():
     with eager_mode():
-        stand_in = tape_module._Released(tf.constant(np.ones((3, 2), np.float32)))
+        stand_in = records.Released(tf.constant(np.ones((3, 2), np.float32)))
     assert stand_in.shape.as_list() == [3, 2] and stand_in.dtype == tf.float32
     with pytest.raises(RuntimeError, match="released by the tape"):
         stand_in._value  # noqa: B018
