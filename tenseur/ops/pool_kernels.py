@@ -154,13 +154,17 @@ def max_pool(x, ksize, strides, padding) -> np.ndarray:
     # Start from a tap that covers every output (there is one unless padding is wide):
     # it is copied, which saves a fill pass.
     first = next((t for t, tap in enumerate(taps) if tap[2]), None)
-    if first is None:
-        y.fill(_lowest(x.dtype))
-    else:
-        np.copyto(y, x[taps[first][1]])
-    for t, (out, src, _) in enumerate(taps):
-        if t != first:
-            np.maximum(y[out], x[src], out=y[out])
+
+    def pool(b0, b1):               # images b0..b1 (the taps' slices take every image)
+        xs, ys = x[b0:b1], y[b0:b1]
+        if first is None:
+            ys.fill(_lowest(x.dtype))
+        else:
+            np.copyto(ys, xs[taps[first][1]])
+        for t, (out, src, _) in enumerate(taps):
+            if t != first:
+                np.maximum(ys[out], xs[src], out=ys[out])
+    _by_images(pool, x.shape[0], x.nbytes)
     return y
 
 

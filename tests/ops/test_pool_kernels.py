@@ -12,6 +12,8 @@ import pytest
 from tenseur.backend import jit, threads
 from tenseur.ops import pool_kernels as pk
 
+from .cases_conv import ref_max_pool
+
 
 @pytest.fixture(autouse=True, params=["numpy", "numba"])
 def engine(request, monkeypatch):
@@ -161,6 +163,31 @@ def test_two_threads_give_the_serial_bits(monkeypatch, engine):
         assert shares == [[2, 2]] and jit.kernels("tenseur.ops.pool_numba") is not None
     np.testing.assert_array_equal(parallel, serial)
     np.testing.assert_array_equal(serial, ref_max_pool_grad(x, y, dy, (2, 2), (2, 2), "VALID"))
+
+
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+def test_overlapping_windows_split_over_threads_give_the_serial_bits(monkeypatch, padding):
+    # ResNet's 3x3 stride-2 pooling: the tap-by-tap path, one run of images a thread.
+    monkeypatch.setattr(pk, "_PARALLEL_MIN_BYTES", 0)
+    calls = []
+    parallel_map = threads.parallel_map
+
+    def recording_map(fn, items, threads=None):
+        items = list(items)
+        calls.append(items)
+        return parallel_map(fn, items, threads=threads)
+    monkeypatch.setattr(pk.threads, "parallel_map", recording_map)
+    x = _tied(np.random.default_rng(9), (5, 9, 9, 3))
+    threads.set_intra_op_threads(1)
+    try:
+        serial = pk.max_pool(x, (3, 3), (2, 2), padding)
+        threads.set_intra_op_threads(2)
+        parallel = pk.max_pool(x, (3, 3), (2, 2), padding)
+    finally:
+        threads.set_intra_op_threads(0)
+    assert calls == [[(0, 2), (2, 5)]]
+    assert parallel.tobytes() == serial.tobytes()
+    np.testing.assert_array_equal(serial, ref_max_pool(x, (3, 3), (2, 2), padding))
 
 
 def test_inputs_are_read_not_written_and_dx_is_fresh():
