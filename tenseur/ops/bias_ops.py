@@ -82,7 +82,7 @@ def add_bias_relu(value, bias, out=None):
     product + BiasAdd + Relu (compiler/fusion.py). Where numba is installed, float32/64 in long
     rows run relu_numba's single pass (no second pass over a conv output), with the same bits."""
     width = _run_width(value, bias, out)
-    if width and value.dtype in _BLAS_DTYPES:
+    if width and value.dtype.kind == "f" and value.dtype.itemsize in (4, 8):
         fast = _jit.kernels("tenseur.ops.relu_numba")
         if fast is not None:
             result = np.empty_like(value) if out is None else out

@@ -164,6 +164,7 @@ def max_pool(x, ksize, strides, padding) -> np.ndarray:
         for t, (out, src, _) in enumerate(taps):
             if t != first:
                 np.maximum(ys[out], xs[src], out=ys[out])
+
     _by_images(pool, x.shape[0], x.nbytes)
     return y
 
