@@ -181,12 +181,21 @@ class _Emitter:
 
 def _compile(group, externals, xp, ctx):
     em = _Emitter(group, externals, xp, ctx)
+    # Every head first (a head reads only values from outside the group: a residual block's
+    # two convolutions), then the elementwise members, which see the heads' results as
+    # operands: the tail paths below (compiled, row-parallel) then never recompute a head.
     _emit(em, group[0])
-    head_lines = len(em.lines)
     head_owned = em.owned.get(em.names[group[0].outputs[0]], False)
-    _emit_members(em, group[1:])
+    tail_group = [group[0]]
+    for member in group[1:]:
+        if _is_head(member):
+            _emit(em, member)
+        else:
+            tail_group.append(member)
+    head_lines = len(em.lines)
+    _emit_members(em, tail_group[1:])
     result = em.names[group[-1].outputs[0]]
-    checks = _numba_tail_check(group, em, head_owned, xp)
+    checks = _numba_tail_check(tail_group, em, head_owned, xp)
     lines = em.lines[:head_lines] + checks + em.lines[head_lines:]
     source = (f"def fused({', '.join(em.args)}):\n    "
               + "\n    ".join(lines) + f"\n    return {result}\n")
@@ -194,8 +203,8 @@ def _compile(group, externals, xp, ctx):
     fn = em.env["fused"]
     fn.source = source
     fn.locate = lambda *args: _locate(group, externals, args, xp, ctx)
-    if _parallel_candidate(group, xp):
-        fn = _with_parallel_tail(group, em, head_lines, head_owned, result, fn, checks)
+    if _parallel_candidate(tail_group, xp):
+        fn = _with_parallel_tail(tail_group, em, head_lines, head_owned, result, fn, checks)
         fn.locate = lambda *args: _locate(group, externals, args, xp, ctx)
     return fn
 
@@ -451,7 +460,7 @@ def _with_parallel_tail(group, em: _Emitter, head_lines: int, head_owned, result
     exec(compile(tail_source, f"<fused tail {group[-1].name}>", "exec"), tail.env)  # noqa: S102
     tail_fn = tail.env["tail"]
 
-    owned = head_owned if head_lines == 1 else False
+    owned = head_owned             # the first head's result (one line: `_emit` of a head)
     own_expr = "True" if owned is True else (owned or "False")
     dtype = np.dtype(group[-1].outputs[0].dtype.as_numpy_dtype)
     env = dict(em.env)

@@ -12,10 +12,11 @@ row, as bias_ops.add_bias_last does) and scalars; anything else at run time retu
 the ufunc calls run instead. Used for outputs of at least MIN_VALUES values, float32/float64,
 where numba is installed (`TENSEUR_NUMBA_TAIL=0` or `TENSEUR_NUMBA=0` switches it off); several
 threads split the rows. Tails of fewer than MIN_MEMBERS members keep their own single-pass
-kernels. ResNet50's forward at batch 8 (EPYC, `benchmarks/numba_tail.py`, 12 rounds
-alternated): 1026 against 1067 ms median at 1 thread (fastest 909 / 959), 734 against 737 at 2
-(638 / 675); the activations' passes are memory-bound, so one pass saves less than the passes
-it replaces. The first call takes ~0.8 s more (two kernels compiled).
+kernels. A residual block's two convolutions (fusion runs every head of a group first) are
+operands like the others. ResNet50's forward at batch 8 (EPYC, `benchmarks/numba_tail.py`, 12
+rounds alternated): 1052 against 1096 ms median at 1 thread (fastest 966 / 1042), 687 against
+763 at 2 (583 / 612); the activations' passes are memory-bound, so one pass saves less than
+the passes it replaces. The first call takes ~1 s more (its kernels compiled).
 
 The kernel of each tail shape is compiled once per process, on its first large call (~0.3 s;
 numba cannot cache generated functions on disk).

@@ -81,6 +81,36 @@ def test_same_bits_as_the_ufunc_calls(monkeypatch, served, dtype, count, minimum
     assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
 
 
+@pytest.mark.parametrize("count", [1, 2], ids=["1 thread", "2 threads"])
+def test_a_group_with_two_convolutions_computes_each_once(monkeypatch, served, count):
+    # ResNet's projection block: conv + BN on both branches, added, ReLU: one fused group whose
+    # second convolution runs with the first, before the compiled tail (or the ufunc calls).
+    from tenseur.ops import conv_kernels
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, 6, 6, 3])
+        branches = []
+        for _ in range(2):
+            w = tf.constant(rng.normal(size=(1, 1, 3, 8)).astype(np.float32))
+            scale, shift = (tf.constant(rng.normal(size=8).astype(np.float32)) for _ in range(2))
+            branches.append(tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME") * scale + shift)
+        y = tf.nn.relu(branches[0] + branches[1])
+    feeds = {x: _specials(rng.normal(size=(4, 6, 6, 3)).astype(np.float32))}
+    calls = []
+    original = conv_kernels.conv2d
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+    monkeypatch.setattr(conv_kernels, "conv2d", counting)
+    with np.errstate(invalid="ignore", over="ignore"):
+        want = _run(monkeypatch, g, y, feeds, "0")
+        del calls[:]
+        got = _run(monkeypatch, g, y, feeds, "1", count)
+    assert len(calls) == 2 and True in served
+    assert got.tobytes() == want.tobytes()
+
+
 def test_operands_it_cannot_serve_take_the_ufunc_path(monkeypatch, served):
     # A per-image residual (N, 1, 1, 1) broadcasts in a way the compiled pass does not read.
     g, y, feeds = _block(np.float32, residual_shape=[None, 1, 1, 1])
