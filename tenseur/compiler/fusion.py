@@ -11,8 +11,12 @@ and NHWC BiasAdd. Heads: MatMul (always a fresh array), and convolutions, BatchM
 Conv2DBackpropInput and MaxPoolGrad (their result is overwritten only after a run-time check
 that the kernel returned an array of its own).
 
-With more than one intra-op thread, a headed group's tail over a large output runs over row
-chunks of axis 0 on `parallel_map` (see "the parallel tail" below), with the same bits.
+A group's heads all run first (a residual block's two convolutions, merged by their sum),
+then its elementwise tail. A tail of three or more members over a large float output runs as
+one numba-compiled pass where numba is installed (numba_tail.py, the same bits); a BiasAdd
+read by a Relu is one call (bias_ops.add_bias_relu). Otherwise, with more than one intra-op
+thread, a headed group's tail over a large output runs over row chunks of axis 0 on
+`parallel_map` (see "the parallel tail" below), with the same bits.
 
 A node joins the group of a producer only when it is that producer's only reader and the
 producer's value is not fetched, so a group is a tree whose root's value is the only one that
