@@ -29,13 +29,13 @@ from ..backend import buffers as _buffers
 from ..backend import jit as _jit
 from ..backend import switched_on
 from ..backend import threads as _threads
+from ..ops.bias_ops import row_width
 
 # Smaller outputs keep the ufunc calls (their passes run in cache; a compile would not pay).
 MIN_VALUES = 1 << 18
 # Shorter tails keep theirs too: bias + ReLU and the ReLU gradient already run as one compiled
 # pass each (bias_ops.add_bias_relu, activation_ops.relu_grad_array), with no compile per plan.
 MIN_MEMBERS = 3
-_ROW = 1024             # rows of at least this many values (whole trailing dims)
 
 _BINARY = {np.add: "{0} + {1}", np.subtract: "{0} - {1}", np.multiply: "{0} * {1}",
            np.true_divide: "{0} / {1}",
@@ -84,11 +84,7 @@ class Tail:
             return None
         shape, channels = head.shape, head.shape[-1]
         kinds, args = [], []
-        width = channels
-        for dim in reversed(shape[:-1]):
-            if width >= _ROW:
-                break
-            width *= dim
+        width = row_width(shape)
         for x in operands:
             if type(x) is not np.ndarray or x.dtype != self.dtype:
                 return None

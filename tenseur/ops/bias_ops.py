@@ -57,8 +57,15 @@ def _run_width(value, bias, out) -> int:
             and (out is None or (out.flags.c_contiguous and out.shape == value.shape
                                  and out.dtype == value.dtype))):
         return 0
-    width = channels
-    for dim in reversed(value.shape[:-1]):
+    return row_width(value.shape)
+
+
+def row_width(shape) -> int:
+    """The channels times whole trailing dims of `shape`, until at least _BIAS_RUN values: the
+    rows a per-channel pass over a C-ordered array runs along (the channel vector repeated to
+    match), here and in compiler/numba_tail.py."""
+    width = shape[-1]
+    for dim in reversed(shape[:-1]):
         if width >= _BIAS_RUN:
             break
         width *= dim
