@@ -116,24 +116,38 @@ def release_unread(record) -> None:
 def _gradient_reads(record):
     """(input flags, output flags): which of the op's tensors its registered gradient reads,
     every input's gradient wanted (a tensor watched later may want one) and every output's
-    given; found by building the gradient over placeholders and pruning it. None when it
-    cannot be built here (the record then keeps everything)."""
-    from ..framework.graph import Graph
-    from ..framework.session import BaseSession
+    given. None when it cannot be built here (the record then keeps everything)."""
     try:
-        graph = Graph()
-        with graph.as_default():
-            inputs = [array_ops.placeholder(t.dtype, t.shape) for t in record.inputs]
-            outputs = [array_ops.placeholder(t.dtype, t.shape) for t in record.outputs]
-            grads = [array_ops.placeholder(t.dtype, t.shape) if t.dtype.is_floating else None
-                     for t in record.outputs]
-            view = OpRecord(record.op_def, inputs, outputs, record.attrs, record.name)
-            fetches = [g for g in op_input_gradients(view, grads, lambda t: True)
-                       if g is not None]
-        needed = {op._id for op in BaseSession(graph=graph)._prune(fetches, [])}
+        reads = gradient_graph(record, [(t.dtype, t.shape) if t.dtype.is_floating else None
+                                        for t in record.outputs],
+                               [True] * len(record.inputs))[4]
     except Exception:       # noqa: BLE001 - whatever fails here, keeping everything is safe
         return None
-    return ([h.op._id in needed for h in inputs], [h.op._id in needed for h in outputs])
+    count = len(record.inputs)
+    return reads[:count], reads[count:]
+
+
+def gradient_graph(record, grad_specs, wanted):
+    """The op's registered gradient built in a graph of its own over placeholders:
+    (session, holders, grad holders, input gradients, reads). `holders` stand for the
+    record's inputs then outputs, `grad_specs` gives each output gradient's (dtype, shape) or
+    None, `wanted` flags the inputs whose gradient is asked for; `reads` flags the holders
+    the gradients read (the graph pruned from them). The tape's compiled gradients run it;
+    release_unread asks it what a record may let go of."""
+    from ..framework.graph import Graph
+    from ..framework.session import BaseSession
+    graph = Graph()
+    with graph.as_default():
+        holders = [array_ops.placeholder(t.dtype, t.shape)
+                   for t in (*record.inputs, *record.outputs)]
+        inputs, outputs = holders[:len(record.inputs)], holders[len(record.inputs):]
+        grads = [None if spec is None else array_ops.placeholder(*spec) for spec in grad_specs]
+        view = OpRecord(record.op_def, inputs, outputs, record.attrs, record.name)
+        wanted_ids = {id(t) for t, w in zip(inputs, wanted) if w}
+        in_grads = op_input_gradients(view, grads, lambda t: id(t) in wanted_ids)
+    session = BaseSession(graph=graph)
+    needed = {op._id for op in session._prune([g for g in in_grads if g is not None], [])}
+    return session, holders, grads, in_grads, [h.op._id in needed for h in holders]
 
 
 class Released:

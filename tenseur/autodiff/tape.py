@@ -38,6 +38,7 @@ from .gradients import gradients, op_input_gradients
 from .records import OpRecord as _OpRecord
 from .records import Released as _Released
 from .records import gradient_compilable as _gradient_compilable
+from .records import gradient_graph as _gradient_graph
 from .records import key as _key
 from .records import known as _known
 from .records import release_unread as _release_unread
@@ -446,26 +447,15 @@ class _CompiledGradient:
     """
 
     def __init__(self, record, out_grads, wanted):
-        from ..framework.graph import Graph
-        from ..framework.session import BaseSession
-        graph = Graph()
-        with graph.as_default():
-            inputs = [array_ops.placeholder(t.dtype, t.shape) for t in record.inputs]
-            outputs = [array_ops.placeholder(t.dtype, t.shape) for t in record.outputs]
-            grads = [None if g is None else array_ops.placeholder(g.dtype, g.shape)
-                     for g in out_grads]
-            view = _OpRecord(record.op_def, inputs, outputs, record.attrs, record.name)
-            wanted_ids = {id(t) for t, w in zip(inputs, wanted) if w}
-            in_grads = op_input_gradients(view, grads, lambda inp: id(inp) in wanted_ids)
+        session, holders, grads, in_grads, self.reads = _gradient_graph(
+            record, [None if g is None else (g.dtype, g.shape) for g in out_grads], wanted)
         self.present = [g is not None for g in in_grads]
         self.dtypes = [g.dtype for g in in_grads if g is not None]
-        fetches = [g for g in in_grads if g is not None]
-        self._session = BaseSession(graph=graph)
+        self._session = session
         # Feed only the op's tensors the gradient reads (a record may have released others).
-        needed = {op._id for op in self._session._prune(fetches, [])}
-        self.reads = [h.op._id in needed for h in inputs + outputs]
-        fed = [h for h, read in zip(inputs + outputs, self.reads) if read]
-        self._plan = self._session._build_plan(fetches, fed + [g for g in grads if g is not None])
+        fed = [h for h, read in zip(holders, self.reads) if read]
+        self._plan = session._build_plan([g for g in in_grads if g is not None],
+                                         fed + [g for g in grads if g is not None])
 
     def __call__(self, record, out_grads) -> list:
         arrays = [t._value for t, read in zip((*record.inputs, *record.outputs), self.reads)
