@@ -1,4 +1,5 @@
-"""numba-compiled 2x2 stride-2 max pooling and its gradient (the slides' pooling), imported by
+"""numba-compiled 2x2 stride-2 max pooling and its gradient (the slides' pooling) and max pooling
+over any other windows (ResNet's 3x3 stride 2), imported by
 pool_kernels only where numba is installed: the same values, bit for bit, as pool_kernels'
 NumPy kernels, in a single pass over the input (NumPy's take several over views of `channels`
 contiguous values). Each loop runs over the channels of one window, the contiguous axis, and
@@ -60,3 +61,37 @@ def max_pool_grad_2x2(x, y, dy, dx):
                 o = dx[b, r + 1, c + 1]
                 for k in range(channels):
                     o[k] = grad[k] * ((x11[k] == best[k]) & ~taken[k])
+
+
+@_jit
+def max_pool_windows(x, kh, kw, sh, sw, pt, pl, first, y):
+    """y[b, i, j] = the max of the (kh, kw) window at (i sh - pt, j sw - pl) over its taps that
+    read x (padding never takes part): tap `first` (row-major index of one that reads x for
+    every output; -1 when none does: start from -inf) copied, then every other tap in
+    row-major order with np.maximum, the order of pool_kernels' tap-by-tap NumPy kernel, so
+    the same bits. For windows that do not tile the image (ResNet's 3x3 stride 2)."""
+    n, height, width, channels = x.shape
+    oh, ow = y.shape[1], y.shape[2]
+    fi, fj = first // kw, first % kw
+    for b in range(n):
+        for i in range(oh):
+            for j in range(ow):
+                o = y[b, i, j]
+                if first >= 0:
+                    src = x[b, i * sh + fi - pt, j * sw + fj - pl]
+                    for k in range(channels):
+                        o[k] = src[k]
+                else:
+                    for k in range(channels):
+                        o[k] = -np.inf
+                for di in range(kh):
+                    r = i * sh + di - pt
+                    if r < 0 or r >= height:
+                        continue
+                    for dj in range(kw):
+                        c = j * sw + dj - pl
+                        if c < 0 or c >= width or di * kw + dj == first:
+                            continue
+                        src = x[b, r, c]
+                        for k in range(channels):
+                            o[k] = np.maximum(o[k], src[k])

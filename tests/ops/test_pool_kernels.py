@@ -262,3 +262,23 @@ def test_numba_and_numpy_give_the_same_bits_with_ties_nans_and_odd_sizes(monkeyp
     (y0, dx0), (y1, dx1) = results
     assert y0.tobytes() == y1.tobytes() and dx0.tobytes() == dx1.tobytes()
     assert np.isnan(y0[0, 0, 0, 0]) and (dx0[:, 8] == 0).all() and (dx0[:, :, 6] == 0).all()
+
+
+@pytest.mark.parametrize("ksize, strides, padding", [
+    ((3, 3), (2, 2), "VALID"), ((3, 3), (2, 2), "SAME"), ((3, 3), (1, 1), "SAME"),
+    ((2, 3), (1, 2), "VALID"), ((3, 3), (1, 1), ((2, 2), (2, 2)))])   # last: no tap covers all
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_overlapping_windows_numba_and_numpy_give_the_same_bits(monkeypatch, engine, ksize,
+                                                                strides, padding, dtype):
+    rng = np.random.default_rng(12)
+    x = _tied(rng, (3, 9, 8, 5)).astype(dtype)
+    x[0, 0, 0, 0] = np.nan
+    x[1, 2:4, 2:4, :] = -0.0                 # signed zeros: the order of the maxima shows
+    x[1, 3, 3, :] = 0.0
+    x[2, :, :, 1] = -np.inf
+    results = []
+    for switch in ("0", "1"):
+        monkeypatch.setenv("TENSEUR_NUMBA", switch)
+        results.append(pk.max_pool(x, ksize, strides, padding))
+    assert results[0].tobytes() == results[1].tobytes()
+    np.testing.assert_array_equal(results[0], ref_max_pool(x, ksize, strides, padding))
