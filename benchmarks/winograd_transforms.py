@@ -1,7 +1,8 @@
 """The Winograd transforms of tenseur/ops/winograd_kernels.py, a layer's worth of each (one
 block of images at a time, as winograd.py calls them), against their earlier per-tile form
 (16 loops over the channels per tile, on a zero-padded copy of the input, kept below): same
-bits, milliseconds a layer, fastest / median of --repeat runs, one thread.
+bits, milliseconds a layer, fastest / median of --repeat runs, one thread. Then the filter
+transform (one product by kron(G, G)) against its earlier two tensordots, on square layers.
 
 Layers: the slides' CNN's Winograd layers at batch 430 (the input transform runs in a layer's
 forward pass, its filter gradient and its input gradient, a forward convolution of the padded
@@ -215,6 +216,25 @@ def main():
             scale = images / block * 1e3
             cells.append(f"{fastest * scale:6.2f} / {median * scale:6.2f}")
         print(f"{name:42s} {transform:9s} {cells[0]:>15s} {cells[1]:>15s}")
+    print(f"\n{'filter transform (3x3, C -> K)':42s} {'two tensordots':>25s} {'kron(G, G)':>15s}"
+          f"  ms a call")
+    for channels in (32, 64, 128, 256, 512):
+        w = rng.standard_normal((3, 3, channels, channels)).astype(np.float32)
+        assert np.allclose(tensordot_filter_transform(w), winograd._filter_transform(w),
+                           rtol=1e-6, atol=1e-6)
+        cells = [f"{a * 1e3:6.2f} / {b * 1e3:6.2f}" for a, b in (
+            timed(lambda: tensordot_filter_transform(w), args.repeat // 10),
+            timed(lambda: winograd._filter_transform(w), args.repeat // 10))]
+        print(f"{f'{channels} -> {channels}':42s} {cells[0]:>25s} {cells[1]:>15s}")
+
+
+def tensordot_filter_transform(w):
+    """winograd._filter_transform as G's two products over the filter's rows, then its
+    columns, and a transposing copy (its form before 2026-11-26 13:00)."""
+    g = winograd._G.astype(w.dtype)
+    rows = np.tensordot(g, w, axes=(1, 0))                   # (4, 3, C, K): G g
+    u = np.tensordot(g, rows, axes=(1, 1))                   # (4 cols, 4 rows, C, K)
+    return np.ascontiguousarray(u.transpose(1, 0, 2, 3)).reshape(16, w.shape[2], w.shape[3])
 
 
 if __name__ == "__main__":
