@@ -152,6 +152,8 @@ def _same_static_shape(a: Tensor, b: Tensor) -> bool:
 
 
 def _aggregate(gs):
+    """The sum of the gradients `gs` reaching one tensor (None when none does); the tape's
+    walk sums them the same way."""
     if not gs:
         return None
     if len(gs) == 1:

@@ -34,7 +34,7 @@ from ..framework.nest import flatten, pack_sequence_as  # noqa: F401  (re-export
 from ..framework.tensor import Tensor
 from ..ops import array_ops
 from ..ops.registry import NOT_DIFFERENTIABLE, apply_op, executing_eagerly, get_op_def
-from .gradients import gradients, op_input_gradients
+from .gradients import _aggregate, gradients, op_input_gradients
 from .records import OpRecord as _OpRecord
 from .records import Released as _Released
 from .records import gradient_compilable as _gradient_compilable
@@ -687,14 +687,6 @@ def _flat_gradients(output_gradients, target) -> list:
 def _as_gradient(g, like):
     from ..ops.registry import convert_to_tensor
     return convert_to_tensor(g, dtype=like.dtype)
-
-
-def _aggregate(gs):
-    if not gs:
-        return None
-    if len(gs) == 1:
-        return gs[0]
-    return apply_op("AddN", *gs)
 
 
 def _value_of(source):
