@@ -45,7 +45,8 @@ EPYC at batch 430 while two other jobs ran (load average 3-5; 2026-11-25):
   two threads spends 49-57% of the serial CPU time (conv 32->32 forward 64 of 122 ms, input
   gradient 87 of 179, filter gradient 63 of 120; the 1->32 and 32->16 layers, 10-17 ms, too),
   so all three layers are split, the first one included; a hand-off to the pool and back
-  costs 25-45 us, hence kernels with under `_PARALLEL_MIN_BYTES` of patches stay serial.
+  costs 25-45 us, hence kernels with under `_PARALLEL_MIN_BYTES` of patches and
+  `_PARALLEL_MIN_MACS` multiply-adds stay serial.
   The wall-clock gain could not be shown then: with two other busy sessions the scheduler
   (autogroups) left this process about one core, and two independent BLAS products ran only
   1.02-1.11x faster on two threads than one after the other (the kernels: 0.9-1.0x).
@@ -93,6 +94,10 @@ _BLOCK_BYTES = 4 << 20
 # Below this many bytes of patch matrices in all, a kernel runs in the calling thread: a
 # hand-off to the pool and back costs 25-45 us on the 2-core machine, more under load.
 _PARALLEL_MIN_BYTES = 1 << 20
+# ... unless its products make this many multiply-adds (~0.4 ms at one thread): a small input
+# may still feed a large product, e.g. ResNet50's 1x1 512 -> 2048 convolutions on 7x7 images
+# (0.8 MB of input, 0.4 G multiply-adds at batch 8: 11.7 -> 8.4 ms on two threads).
+_PARALLEL_MIN_MACS = 1 << 24
 
 
 def _cpu_count() -> int:
@@ -324,9 +329,10 @@ def _run_shares(fn, blocks: list, parts: int, whole_images: bool = False) -> lis
     return _threads.parallel_map(fn, shares, threads=len(shares))
 
 
-def _parts(patch_bytes: int) -> int:
-    """Threads for a kernel whose patch matrices total `patch_bytes` (1: run serially)."""
-    if patch_bytes < _PARALLEL_MIN_BYTES:
+def _parts(patch_bytes: int, macs: int = 0) -> int:
+    """Threads for a kernel whose patch matrices total `patch_bytes` and whose products make
+    `macs` multiply-adds (1: run serially)."""
+    if patch_bytes < _PARALLEL_MIN_BYTES and macs < _PARALLEL_MIN_MACS:
         return 1
     return max(_threads.intra_op_threads(), 1)
 
@@ -402,11 +408,13 @@ def _im2col(band: np.ndarray, g: _Geometry, rows: int, max_rows: int) -> np.ndar
     return cols
 
 
-def _conv_blocks(x_shape: tuple, g: _Geometry, itemsize: int) -> tuple:
-    """(blocks, rows of the largest patch matrix, threads to use) of a convolution."""
+def _conv_blocks(x_shape: tuple, g: _Geometry, itemsize: int, cout: int) -> tuple:
+    """(blocks, rows of the largest patch matrix, threads to use) of a convolution with
+    `cout` output channels."""
     k = g.kh * g.kw * x_shape[3]
     row_bytes = g.ow * k * itemsize
-    parts = _parts(x_shape[0] * g.oh * row_bytes)
+    rows = x_shape[0] * g.oh * g.ow
+    parts = _parts(rows * k * itemsize, rows * k * cout)
     blocks = list(_blocks(x_shape[0], g.oh, row_bytes))
     max_rows = max((b1 - b0) * (r1 - r0) * g.ow for b0, b1, r0, r1 in blocks)
     return blocks, max_rows, parts
@@ -436,7 +444,7 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, g: _Geometry) -> np.ndarray:
         y[...] = 0
         return y
     w_mat = w.reshape(-1, cout)
-    blocks, max_rows, parts = _conv_blocks(x.shape, g, x.dtype.itemsize)
+    blocks, max_rows, parts = _conv_blocks(x.shape, g, x.dtype.itemsize, cout)
     if g.kh == g.kw == g.sh == g.sw == 1 and g.pt == g.pb == g.pl == g.pr == 0:
         def run_1x1(share):   # no patches: the input rows are the patch matrix
             for b0, b1, r0, r1 in share:
@@ -563,7 +571,7 @@ def _col2im_backprop_input(dy: np.ndarray, w: np.ndarray, x_shape: tuple,
     cout = dy.shape[3]
     dx = _buffers.empty(x_shape, dy.dtype)
     w_mat_t = w.reshape(-1, cout).T
-    blocks, max_rows, parts = _conv_blocks(x_shape, g, dy.dtype.itemsize)
+    blocks, max_rows, parts = _conv_blocks(x_shape, g, dy.dtype.itemsize, cout)
     b_max = max(b1 - b0 for b0, b1, _, _ in blocks)
     hp, wp = height + g.pt + g.pb, width + g.pl + g.pr
     k = g.kh * g.kw * cin
@@ -619,7 +627,7 @@ def conv2d_backprop_filter(x, dy, filter_shape, strides, padding,
     winograd = _winograd(g, x.shape[0], x.shape[3], cout, x.dtype)
     if winograd is not None:
         return winograd.filter_grad(x, dy, g)
-    blocks, max_rows, parts = _conv_blocks(x.shape, g, x.dtype.itemsize)
+    blocks, max_rows, parts = _conv_blocks(x.shape, g, x.dtype.itemsize, cout)
     band_shape = _max_band_shape(x.shape, g, blocks)
 
     def run(share):

@@ -195,6 +195,21 @@ def test_small_kernels_stay_serial(monkeypatch):
     assert y[0, 2, 2, 0] == 18.0
 
 
+def test_a_small_input_feeding_a_large_product_splits(monkeypatch, parallel_calls):
+    # ResNet50's 1x1 512 -> 2048 layers on 7x7 images: under a MiB of input, but ~0.4 G
+    # multiply-adds, which one core would do alone.
+    monkeypatch.setattr(ck, "_CPUS", 2)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 7, 7, 64)).astype(np.float32)
+    w = rng.standard_normal((1, 1, 64, 4096)).astype(np.float32)
+    assert x.nbytes < ck._PARALLEL_MIN_BYTES and 2 * 49 * 64 * 4096 >= ck._PARALLEL_MIN_MACS
+    serial = run_with(1, lambda: ck.conv2d(x, w, (1, 1), "VALID"))
+    assert parallel_calls == []
+    parallel = run_with(2, lambda: ck.conv2d(x, w, (1, 1), "VALID"))
+    assert len(parallel_calls) == 1 and len(parallel_calls[0]) == 2
+    assert parallel.tobytes() == serial.tobytes()
+
+
 def test_blocks_are_even_and_a_multiple_of_the_cpus(monkeypatch):
     monkeypatch.setattr(ck, "_CPUS", 2)
     blocks = list(ck._blocks(430, 26, 26 * 9 * 4))   # the slides' first layer: 4 equal blocks
