@@ -547,11 +547,11 @@ _FUNCTIONS.update({"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape,
                    "msle": msle, "MSLE": msle, "kld": kld, "KLD": kld,
                    "kullback_leibler_divergence": kld, "logcosh": log_cosh,
                    "huber_loss": huber})
-_CLASSES = {cls.__name__: cls for cls in (
-    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
-    MeanSquaredLogarithmicError, Huber, LogCosh, BinaryCrossentropy, CategoricalCrossentropy,
-    SparseCategoricalCrossentropy, KLDivergence, Poisson, CosineSimilarity, Hinge, SquaredHinge,
-    CategoricalHinge)}
+# Every public Loss class of this module, by class name (a saved model's compile config names
+# its loss so): written out by hand, the list had missed the four newest.
+_CLASSES = {name: cls for name, cls in list(globals().items())
+            if isinstance(cls, type) and issubclass(cls, Loss) and not name.startswith("_")
+            and cls.__module__ == __name__ and cls not in (Loss, LossFunctionWrapper)}
 
 
 def get(identifier):

@@ -955,12 +955,11 @@ _FUNCTIONS = {fn.__name__: fn for fn in (
 _FUNCTIONS.update({"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "MAPE": mape,
                    "msle": msle, "MSLE": msle, "kld": kld, "KLD": kld,
                    "cosine_similarity": _cosine})
-_CLASSES = {cls.__name__: cls for cls in (
-    Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-    TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError,
-    MeanAbsolutePercentageError, MeanSquaredLogarithmicError, RootMeanSquaredError,
-    BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence,
-    Poisson, Hinge, SquaredHinge, CosineSimilarity, Precision, Recall, AUC)}
+# Every public Metric class of this module, by class name (a saved model's compile config names
+# its metrics so): written out by hand, the list had missed fourteen.
+_CLASSES = {name: cls for name, cls in list(globals().items())
+            if isinstance(cls, type) and issubclass(cls, Metric) and not name.startswith("_")
+            and cls.__module__ == __name__ and cls not in (Metric, MeanMetricWrapper)}
 _BY_SHORT_NAME = {"auc": AUC, "precision": Precision, "recall": Recall,
                   "root_mean_squared_error": RootMeanSquaredError, "rmse": RootMeanSquaredError}
 
