@@ -92,14 +92,27 @@ class Orthogonal(Initializer, init_ops.Orthogonal):
         return {"gain": self.gain, "seed": self.seed}
 
 
+class Identity(Initializer, init_ops.Identity):
+    def __init__(self, gain=1.0):
+        init_ops.Identity.__init__(self, gain)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+IdentityInitializer = Identity      # Keras 3's other name for it
+
 _CLASSES = {c.__name__: c for c in (Zeros, Ones, Constant, RandomNormal, TruncatedNormal,
                                      RandomUniform, VarianceScaling, GlorotUniform, GlorotNormal,
-                                     HeNormal, HeUniform, LecunNormal, LecunUniform, Orthogonal)}
+                                     HeNormal, HeUniform, LecunNormal, LecunUniform, Orthogonal,
+                                     Identity)}
+_CLASSES["IdentityInitializer"] = Identity
 _ALIASES = {"zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
             "truncated_normal": TruncatedNormal, "random_uniform": RandomUniform,
             "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
             "glorot_normal": GlorotNormal, "he_normal": HeNormal, "he_uniform": HeUniform,
             "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform, "orthogonal": Orthogonal,
+            "identity": Identity,
             "uniform": RandomUniform, "normal": RandomNormal}   # Keras 2 short names
 zeros, ones, constant = Zeros, Ones, Constant
 glorot_uniform, glorot_normal, he_normal, he_uniform = GlorotUniform, GlorotNormal, HeNormal, HeUniform

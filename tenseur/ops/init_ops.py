@@ -173,6 +173,27 @@ class Orthogonal(Initializer):
         return constant(self.gain * q[:rows, :cols].reshape(shape), dtype=dtype or self.dtype)
 
 
+class Identity(Initializer):
+    """`gain` times the identity matrix (ones on the diagonal of a non-square one too); 2-D
+    shapes only (TF's `tf.initializers.identity`, Keras' `Identity`)."""
+
+    def __init__(self, gain=1.0, dtype=dtypes.float32):
+        super().__init__(dtype)
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        shape = [int(d) for d in shape]
+        if len(shape) != 2:
+            raise ValueError(f"identity initializer: it makes 2-D matrices only (a Dense "
+                             f"kernel), got shape {shape}; use another initializer for this "
+                             f"variable.")
+        dtype = dtypes.as_dtype(dtype or self.dtype)
+        return constant(self.gain * np.eye(*shape), dtype=dtype)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
 zeros_initializer = Zeros
 ones_initializer = Ones
 constant_initializer = Constant

@@ -1,0 +1,93 @@
+"""Every public loss and metric class is found by name and rebuilt from its config, as Keras 3's
+`keras.losses.get` / `keras.metrics.get` and `deserialize` find theirs: a model compiled with
+any of them saves and loads compiled (`load_model` rebuilds the compile arguments by name)."""
+import inspect
+
+import numpy as np
+import pytest
+
+from tenseur import keras
+from tenseur.keras import losses, metrics
+
+
+def _public(module, base):
+    return sorted((name, cls) for name, cls in vars(module).items()
+                  if inspect.isclass(cls) and issubclass(cls, base) and not name.startswith("_")
+                  and cls.__module__ == module.__name__
+                  and cls not in (base, losses.LossFunctionWrapper, metrics.MeanMetricWrapper))
+
+
+LOSSES = _public(losses, losses.Loss)
+METRICS = _public(metrics, metrics.Metric)
+# Constructor arguments some classes cannot do without.
+_ARGS = {"MeanIoU": {"num_classes": 2}, "SensitivityAtSpecificity": {"specificity": 0.5},
+         "SpecificityAtSensitivity": {"sensitivity": 0.5}, "PrecisionAtRecall": {"recall": 0.5},
+         "RecallAtPrecision": {"precision": 0.5}}
+
+
+def test_the_lists_hold_the_classes_keras_users_reach_for():
+    names = {n for n, _ in LOSSES} | {n for n, _ in METRICS}
+    assert {"BinaryFocalCrossentropy", "Dice", "Tversky", "F1Score", "TruePositives",
+            "MeanIoU", "R2Score", "PrecisionAtRecall", "AUC"} <= names
+
+
+@pytest.mark.parametrize("name, cls", LOSSES, ids=[n for n, _ in LOSSES])
+def test_every_loss_class_is_found_by_name_and_config(name, cls):
+    loss = cls(**_ARGS.get(name, {}))
+    assert isinstance(losses.get(name), cls)
+    back = losses.deserialize(losses.serialize(loss))
+    assert type(back) is cls and back.get_config() == loss.get_config()
+
+
+@pytest.mark.parametrize("name, cls", METRICS, ids=[n for n, _ in METRICS])
+def test_every_metric_class_is_found_by_name_and_config(name, cls):
+    metric = cls(**_ARGS.get(name, {}))
+    if name not in _ARGS:
+        assert isinstance(metrics.get(name), cls)
+    back = metrics.deserialize(metrics.serialize(metric))
+    assert type(back) is cls and back.get_config() == metric.get_config()
+
+
+def test_a_model_with_a_focal_loss_and_f1_score_loads_compiled(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.random((16, 4)).astype("float32")
+    y = np.eye(2, dtype="float32")[rng.integers(0, 2, 16)]
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="sigmoid")])
+    model.compile("sgd", keras.losses.BinaryFocalCrossentropy(gamma=3.0),
+                  metrics=[keras.metrics.F1Score(average="macro"), keras.metrics.TruePositives()])
+    model.fit(x, y, verbose=0)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.evaluate(x, y, verbose=0), model.evaluate(x, y, verbose=0),
+                               rtol=1e-6)
+
+
+INITIALIZERS = sorted({(cls.__name__, cls) for cls in vars(keras.initializers).values()
+                       if inspect.isclass(cls)
+                       and issubclass(cls, keras.initializers.Initializer)
+                       and cls is not keras.initializers.Initializer})
+
+
+@pytest.mark.parametrize("name, cls", INITIALIZERS, ids=[n for n, _ in INITIALIZERS])
+def test_every_initializer_class_is_found_by_name_and_config(name, cls):
+    init = keras.initializers.get(name)
+    assert type(init) is cls
+    back = keras.initializers.get(keras.initializers.serialize(init))
+    assert type(back) is cls and back.get_config() == init.get_config()
+
+
+def test_identity_initializer_as_keras_and_tensorflow_make_it():
+    import tenseur as tf
+    model = keras.Sequential([keras.Input((3,)),
+                              keras.layers.Dense(3, kernel_initializer="identity",
+                                                 use_bias=False)])
+    x = np.array([[1.0, -2.0, 3.0]], np.float32)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+    assert type(keras.initializers.get("IdentityInitializer")) is keras.initializers.Identity
+    with tf.Graph().as_default(), tf.Session() as sess:
+        w = tf.get_variable("w", [2, 3], initializer=tf.initializers.identity(gain=0.5))
+        sess.run(tf.global_variables_initializer())
+        np.testing.assert_array_equal(sess.run(w), [[0.5, 0, 0], [0, 0.5, 0]])
+    with pytest.raises(ValueError, match=r"2-D matrices only .* got shape \[3, 3, 2\]"):
+        keras.initializers.Identity()((3, 3, 2))
