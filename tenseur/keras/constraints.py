@@ -68,3 +68,11 @@ def serialize(constraint):
         return None
     return {"module": "keras.constraints", "class_name": type(constraint).__name__,
             "config": constraint.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """A constraint from `serialize`'s dict (or a name); `custom_objects` maps other class names
+    to classes."""
+    if isinstance(config, dict) and custom_objects and config.get("class_name") in custom_objects:
+        return custom_objects[config["class_name"]](**config.get("config", {}))
+    return get(config)

@@ -116,6 +116,9 @@ _ALIASES = {"zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal":
             "uniform": RandomUniform, "normal": RandomNormal}   # Keras 2 short names
 zeros, ones, constant = Zeros, Ones, Constant
 glorot_uniform, glorot_normal, he_normal, he_uniform = GlorotUniform, GlorotNormal, HeNormal, HeUniform
+lecun_normal, lecun_uniform, orthogonal, identity = LecunNormal, LecunUniform, Orthogonal, Identity
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+variance_scaling = VarianceScaling
 
 
 def get(identifier):

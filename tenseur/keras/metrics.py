@@ -29,10 +29,15 @@ from . import backend
 from . import losses as losses_module
 from .losses import (
     binary_crossentropy,
+    binary_focal_crossentropy,
     categorical_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_hinge,
     cosine_similarity,
     hinge,
+    huber,
     kl_divergence,
+    log_cosh,
     mean_absolute_error,
     mean_absolute_percentage_error,
     mean_squared_error,
@@ -951,7 +956,8 @@ _FUNCTIONS = {fn.__name__: fn for fn in (
     top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, mean_squared_error,
     mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error,
     binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy,
-    kl_divergence, poisson, hinge, squared_hinge)}
+    kl_divergence, poisson, hinge, squared_hinge, categorical_hinge, huber, log_cosh,
+    binary_focal_crossentropy, categorical_focal_crossentropy)}
 _FUNCTIONS.update({"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "MAPE": mape,
                    "msle": msle, "MSLE": msle, "kld": kld, "KLD": kld,
                    "cosine_similarity": _cosine})

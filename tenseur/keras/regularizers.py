@@ -82,3 +82,11 @@ def serialize(regularizer):
         return None
     return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
             "config": regularizer.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """A regularizer from `serialize`'s dict (or a name); `custom_objects` maps other class names
+    to classes."""
+    if isinstance(config, dict) and custom_objects and config.get("class_name") in custom_objects:
+        return custom_objects[config["class_name"]](**config.get("config", {}))
+    return get(config)

@@ -91,3 +91,18 @@ def test_identity_initializer_as_keras_and_tensorflow_make_it():
         np.testing.assert_array_equal(sess.run(w), [[0.5, 0, 0], [0, 0.5, 0]])
     with pytest.raises(ValueError, match=r"2-D matrices only .* got shape \[3, 3, 2\]"):
         keras.initializers.Identity()((3, 3, 2))
+
+
+def test_keras3_short_names_and_deserialize_functions():
+    init = keras.initializers
+    assert (init.random_normal, init.truncated_normal, init.random_uniform, init.lecun_normal,
+            init.orthogonal, init.variance_scaling, init.identity) == (
+        init.RandomNormal, init.TruncatedNormal, init.RandomUniform, init.LecunNormal,
+        init.Orthogonal, init.VarianceScaling, init.Identity)
+    for name in ("huber", "log_cosh", "categorical_hinge", "binary_focal_crossentropy",
+                 "categorical_focal_crossentropy"):
+        assert metrics.get(name) is getattr(losses, name) is getattr(metrics, name)
+    reg = keras.regularizers.deserialize(keras.regularizers.serialize(keras.regularizers.L2(0.3)))
+    assert type(reg) is keras.regularizers.L2 and reg.get_config() == {"l2": 0.3}
+    con = keras.constraints.deserialize(keras.constraints.serialize(keras.constraints.MaxNorm(2)))
+    assert type(con) is keras.constraints.MaxNorm and con.get_config()["max_value"] == 2
