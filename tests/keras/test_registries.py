@@ -106,3 +106,32 @@ def test_keras3_short_names_and_deserialize_functions():
     assert type(reg) is keras.regularizers.L2 and reg.get_config() == {"l2": 0.3}
     con = keras.constraints.deserialize(keras.constraints.serialize(keras.constraints.MaxNorm(2)))
     assert type(con) is keras.constraints.MaxNorm and con.get_config()["max_value"] == 2
+
+
+def test_custom_object_registry_as_keras_utils_exports_it(tmp_path):
+    utils = keras.utils
+    assert utils.register_keras_serializable is keras.saving.register_keras_serializable
+
+    @utils.register_keras_serializable(package="registries_test")
+    def twice(x):
+        return 2.0 * x
+
+    assert utils.get_registered_name(twice) == "registries_test>twice"
+    assert utils.get_registered_object("registries_test>twice") is twice
+    assert utils.get_registered_object("nothing_by_this_name") is None
+
+    def thrice(x):
+        return 3.0 * x
+
+    assert utils.get_registered_object("thrice", custom_objects={"thrice": thrice}) is thrice
+    with utils.CustomObjectScope({"thrice": thrice}):
+        assert utils.get_registered_object("thrice") is thrice
+    assert utils.get_registered_object("thrice") is None
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation=thrice)])
+    path = tmp_path / "m.keras"
+    model.save(path)
+    with utils.CustomObjectScope({"thrice": thrice}):
+        loaded = keras.models.load_model(path)
+    x = np.ones((1, 2), np.float32)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -67,6 +67,32 @@ def get_registered_name(obj) -> str:
     return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", str(obj)))
 
 
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The class or function registered as `name` ("package>name" or plain), looked up in
+    `custom_objects`, then the `custom_object_scope`s around the call, then the registry, then
+    `module_objects`; None when none has it (Keras' lookup order)."""
+    for table in (custom_objects, _SCOPED_OBJECTS.get(), _REGISTERED, module_objects):
+        if table and name in table:
+            return table[name]
+    return None
+
+
+class CustomObjectScope:
+    """`with CustomObjectScope({"Scale": Scale}):` - custom_object_scope as a class, as Keras
+    exports it too."""
+
+    def __init__(self, *scopes):
+        self._scopes = scopes
+        self._context = None
+
+    def __enter__(self):
+        self._context = custom_object_scope(*self._scopes)
+        return self._context.__enter__()
+
+    def __exit__(self, *exc):
+        return self._context.__exit__(*exc)
+
+
 @contextlib.contextmanager
 def custom_object_scope(*scopes):
     """Makes the given `{name: class or function}` dicts visible to deserialization inside.

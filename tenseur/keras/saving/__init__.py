@@ -14,15 +14,16 @@ restored when the re-compiled optimizer has the same variables (see compile_stat
 
 h5py is needed for weights: pip install "tenseur[keras]".
 """
-from ..engine.serialization import (custom_object_scope,  # noqa: F401
+from ..engine.serialization import (CustomObjectScope, custom_object_scope,  # noqa: F401
                                     deserialize_keras_object, get_custom_objects,
-                                    get_registered_name, register_keras_serializable,
-                                    serialize_keras_object)
+                                    get_registered_name, get_registered_object,
+                                    register_keras_serializable, serialize_keras_object)
 from .loading import LoadReport  # noqa: F401
 from .saving_api import (clone_model, load_model, load_weights, model_from_config,  # noqa: F401
                          model_from_json, model_to_json, save_model, save_weights)
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_to_json",
            "model_from_json", "model_from_config", "clone_model", "LoadReport",
-           "custom_object_scope", "get_custom_objects", "get_registered_name",
+           "CustomObjectScope", "custom_object_scope", "get_custom_objects",
+           "get_registered_name", "get_registered_object",
            "register_keras_serializable", "serialize_keras_object", "deserialize_keras_object"]
