@@ -135,3 +135,35 @@ def test_custom_object_registry_as_keras_utils_exports_it(tmp_path):
         loaded = keras.models.load_model(path)
     x = np.ones((1, 2), np.float32)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_a_model_compiled_with_registered_custom_objects_loads_compiled(tmp_path):
+    import tenseur as tf
+
+    @keras.saving.register_keras_serializable(package="registries_test")
+    class ScaledError(keras.losses.Loss):
+        def __init__(self, scale=2.0, **kwargs):
+            super().__init__(**kwargs)
+            self.scale = scale
+
+        def call(self, y_true, y_pred):
+            return self.scale * tf.reduce_mean(tf.square(y_true - y_pred), axis=-1)
+
+        def get_config(self):
+            return {**super().get_config(), "scale": self.scale}
+
+    @keras.saving.register_keras_serializable(package="registries_test")
+    def largest_error(y_true, y_pred):
+        return tf.reduce_max(tf.abs(y_true - y_pred), axis=-1)
+
+    rng = np.random.default_rng(1)
+    x, y = rng.random((8, 4)).astype("float32"), rng.random((8, 2)).astype("float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    model.compile("sgd", ScaledError(scale=3.0), metrics=[largest_error])
+    model.fit(x, y, verbose=0)
+    path = tmp_path / "m.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)       # found through the registry: no custom_objects
+    assert type(loaded.loss) is ScaledError and loaded.loss.scale == 3.0
+    np.testing.assert_allclose(loaded.evaluate(x, y, verbose=0), model.evaluate(x, y, verbose=0),
+                               rtol=1e-6)

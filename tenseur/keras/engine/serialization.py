@@ -67,6 +67,11 @@ def get_registered_name(obj) -> str:
     return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", str(obj)))
 
 
+def registered_key(obj):
+    """The "package>name" `register_keras_serializable` gave `obj`, or None if it has none."""
+    return _REGISTERED_NAMES.get(obj)
+
+
 def get_registered_object(name, custom_objects=None, module_objects=None):
     """The class or function registered as `name` ("package>name" or plain), looked up in
     `custom_objects`, then the `custom_object_scope`s around the call, then the registry, then

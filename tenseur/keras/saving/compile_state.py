@@ -15,6 +15,7 @@ import inspect
 import warnings
 
 from .. import backend
+from ..engine.serialization import custom_objects_in_scope, registered_key
 from .keras_weights import read_vars
 
 _KINDS = {"optimizer": "optimizers", "loss": "losses", "metrics": "metrics",
@@ -59,16 +60,19 @@ def _serialize(obj, kind: str):
         return {str(key): _serialize(value, kind) for key, value in obj.items()}
     if hasattr(obj, "get_config") and not inspect.isfunction(obj):
         return {"module": f"keras.{kind}", "class_name": type(obj).__name__,
-                "config": obj.get_config(), "registered_name": None}
+                "config": obj.get_config(), "registered_name": registered_key(type(obj))}
     if callable(obj) and getattr(obj, "__name__", "<lambda>") != "<lambda>":
         return obj.__name__
     raise TypeError(f"cannot serialise {obj!r}")
 
 
 def compile_from_config(model, config, custom_objects=None) -> bool:
-    """Re-compiles `model` from a saved compile config; warns and returns False if it cannot."""
+    """Re-compiles `model` from a saved compile config; warns and returns False if it cannot.
+    Names are looked up in `custom_objects`, the `custom_object_scope`s around the load and the
+    objects registered with `register_keras_serializable`, then among tenseur.keras' own."""
     if not config:
         return False
+    custom_objects = custom_objects_in_scope(custom_objects)
     try:
         restore = getattr(model, "compile_from_config", None)
         if callable(restore):
