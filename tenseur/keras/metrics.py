@@ -165,6 +165,15 @@ class Metric:
 
     def _evaluate(self, arrays, sample_weight=None) -> list:
         """Runs `batch_statistics` on NumPy inputs in a private graph (cached per shapes)."""
+        for label, value in zip(("y_true", "y_pred", "sample_weight"), (*arrays, sample_weight)):
+            if isinstance(value, tf.Tensor) and not hasattr(value, "__array__"):
+                raise TypeError(
+                    f"{type(self).__name__}.update_state: {label} is a symbolic Tensor "
+                    f"({value.name}, of a graph being built), but a metric object accumulates "
+                    f"values: pass NumPy arrays or eager tensors (e.g. the value "
+                    f"`sess.run` or a `tf.function` called in eager mode returns), or give the "
+                    f"metric to `model.compile(metrics=[...])`, which computes it in the "
+                    f"training graph.")
         arrays = [np.asarray(a) for a in arrays]
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=np.float32)

@@ -228,3 +228,11 @@ def test_to_categorical():
         keras.utils.to_categorical([0, 2], num_classes=2)
     with pytest.raises(ValueError, match="integer class indices"):
         keras.utils.to_categorical([0.5, 1.0])
+
+
+def test_a_metric_given_symbolic_tensors_says_to_pass_values():
+    with tf.Graph().as_default():
+        logits = tf.placeholder(tf.float32, [None, 3], name="logits")
+        with pytest.raises(TypeError, match=r"update_state: y_pred is a symbolic Tensor "
+                                            r"\(logits:0.*pass NumPy arrays or eager tensors"):
+            keras.metrics.SparseCategoricalAccuracy().update_state(np.zeros(2), logits)
