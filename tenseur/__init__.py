@@ -37,6 +37,7 @@ from .ops.nd_indexing_ops import *  # noqa: F401,F403
 from .ops import dynamic_slice_ops as _dynamic_slice_ops  # noqa: F401  (registers its ops)
 from .ops.legacy_names import *  # noqa: F401,F403
 from .ops.logging_ops import Print, print_v2 as print  # noqa: F401,A001
+from .ops.script_ops import numpy_function, py_func  # noqa: F401
 from .ops.random_ops import *  # noqa: F401,F403
 from .ops.state_ops import *  # noqa: F401,F403
 from .ops.variables import *  # noqa: F401,F403

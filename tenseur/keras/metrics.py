@@ -154,26 +154,39 @@ class Metric:
     def reset_states(self) -> None:
         self.reset_state()
 
-    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
-        """Accumulates the statistics of NumPy `y_true`, `y_pred` (and weights)."""
-        self.merge(self._evaluate([y_true, y_pred], sample_weight))
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Accumulates the statistics of NumPy `y_true`, `y_pred` (and weights). Given tensors
+        of a graph being built (graph mode, or inside a `tf.function`), returns the op that
+        accumulates them when it runs (see `_accumulate`)."""
+        return self._accumulate([y_true, y_pred], sample_weight)
 
     def __call__(self, *args, **kwargs):
-        """`update_state(...)`, then the current `result()`."""
-        self.update_state(*args, **kwargs)
-        return self.result()
+        """`update_state(...)`, then the current `result()`; given symbolic tensors, a float32
+        tensor of the result read after the update op has run."""
+        update = self.update_state(*args, **kwargs)
+        if update is None:
+            return self.result()
+        with tf.control_dependencies([update]):
+            return tf.py_func(lambda: np.float32(self.result()), [], tf.float32,
+                              name=f"{self.name}_result")
+
+    def _accumulate(self, arrays, sample_weight=None):
+        """update_state's work. NumPy values (or eager tensors) are merged at once. Symbolic
+        tensors (a graph being built: TF 1.x graph mode, or a `tf.function` being traced) get
+        the batch statistics built beside them and a `tf.py_func` op merging their values into
+        this metric's state each time it runs (a `tf.function` runs it on every call); that op
+        is returned, as TF 1.x Keras returns its update op. `result()` stays a Python number:
+        read it after the function or `Session.run`."""
+        if any(isinstance(v, tf.Tensor) and not hasattr(v, "__array__")
+               for v in (*arrays, sample_weight)):
+            stats = self.batch_statistics(*arrays, sample_weight=sample_weight)
+            return tf.py_func(lambda *values: self.merge(list(values)), list(stats), [],
+                              name=f"{self.name}_update")
+        self.merge(self._evaluate(arrays, sample_weight))
+        return None
 
     def _evaluate(self, arrays, sample_weight=None) -> list:
         """Runs `batch_statistics` on NumPy inputs in a private graph (cached per shapes)."""
-        for label, value in zip(("y_true", "y_pred", "sample_weight"), (*arrays, sample_weight)):
-            if isinstance(value, tf.Tensor) and not hasattr(value, "__array__"):
-                raise TypeError(
-                    f"{type(self).__name__}.update_state: {label} is a symbolic Tensor "
-                    f"({value.name}, of a graph being built), but a metric object accumulates "
-                    f"values: pass NumPy arrays or eager tensors (e.g. the value "
-                    f"`sess.run` or a `tf.function` called in eager mode returns), or give the "
-                    f"metric to `model.compile(metrics=[...])`, which computes it in the "
-                    f"training graph.")
         arrays = [np.asarray(a) for a in arrays]
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=np.float32)
@@ -238,7 +251,7 @@ class Mean(Metric):
         return [tf.reduce_sum(values * weights), tf.reduce_sum(weights)]
 
     def update_state(self, values, sample_weight=None):
-        self.merge(self._evaluate([values], sample_weight))
+        return self._accumulate([values], sample_weight)
 
     def merge(self, values):
         self.total += float(values[0])
@@ -279,7 +292,7 @@ class MeanMetricWrapper(Mean):
         return super().batch_statistics(values, sample_weight)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        self.merge(self._evaluate([y_true, y_pred], sample_weight))
+        return self._accumulate([y_true, y_pred], sample_weight)
 
     def get_config(self):
         return {**super().get_config(), **self._fn_kwargs}
@@ -380,7 +393,7 @@ class RootMeanSquaredError(Mean):
         return super().batch_statistics(squared, sample_weight)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        self.merge(self._evaluate([y_true, y_pred], sample_weight))
+        return self._accumulate([y_true, y_pred], sample_weight)
 
     def result(self):
         return float(np.sqrt(super().result()))

@@ -230,9 +230,39 @@ def test_to_categorical():
         keras.utils.to_categorical([0.5, 1.0])
 
 
-def test_a_metric_given_symbolic_tensors_says_to_pass_values():
+
+def test_a_metric_on_graph_tensors_returns_its_update_op():
+    # TF 1.x graph mode: update_state on tensors builds an op merging each batch when run.
+    y_true = np.array([1, 2, 0, 1])
+    logits = np.array([[0, 1, 0], [1, 0, 0], [1, 0, 0], [0, 0, 1]], np.float32)
+    metric = keras.metrics.SparseCategoricalAccuracy()
     with tf.Graph().as_default():
-        logits = tf.placeholder(tf.float32, [None, 3], name="logits")
-        with pytest.raises(TypeError, match=r"update_state: y_pred is a symbolic Tensor "
-                                            r"\(logits:0.*pass NumPy arrays or eager tensors"):
-            keras.metrics.SparseCategoricalAccuracy().update_state(np.zeros(2), logits)
+        y_pred = tf.placeholder(tf.float32, [None, 3])
+        update = metric.update_state(y_true[:2], y_pred)
+        result = metric(y_true[2:], y_pred)             # update, then a result tensor
+        with tf.Session() as sess:
+            assert metric.result() == 0.0               # nothing merged while building
+            sess.run(update, {y_pred: logits[:2]})      # 1 of 2 right
+            assert metric.result() == 0.5
+            assert sess.run(result, {y_pred: logits[2:]}) == np.float32(0.5)   # 2 of 4
+
+
+def test_a_metric_updated_inside_a_tf_function_matches_one_updated_outside():
+    rng = np.random.default_rng(3)
+    batches = [(rng.integers(0, 3, 16), rng.standard_normal((16, 3)).astype(np.float32))
+               for _ in range(4)]
+    inside, outside = keras.metrics.SparseCategoricalAccuracy(), keras.metrics.Mean()
+    reference = keras.metrics.SparseCategoricalAccuracy()
+    with tf.eager_mode():
+        @tf.function
+        def step(labels, logits):
+            inside.update_state(labels, logits)
+            outside.update_state(tf.reduce_sum(logits))
+            return logits
+
+        for labels, logits in batches:
+            step(labels, logits)
+            reference.update_state(labels, logits)
+    assert inside.result() == reference.result() and 0 < inside.result() < 1
+    np.testing.assert_allclose(outside.result(), np.mean([l.sum() for _, l in batches]),
+                               rtol=1e-6)

@@ -29,6 +29,7 @@ COVERED_ELSEWHERE = {
     "MergeSummary",                           # tests/summary/
     "If", "While", "WhileGrad",               # tests/eager/cases_control.py
     "Print", "PrintV2",                       # tests/framework/test_tf1_namespaces.py
+    "PyFunc", "PyFuncStateless",              # tests/ops/test_script_ops.py
 }
 
 
