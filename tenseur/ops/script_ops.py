@@ -23,6 +23,7 @@ import numpy as np
 
 from ..framework import dtypes
 from ..framework.errors import InvalidArgumentError
+from ..framework.operation import Operation
 from ..framework.tensor import TensorSpec
 from .registry import NOT_DIFFERENTIABLE, OpDef, apply_op, executing_eagerly, register_op
 
@@ -82,15 +83,6 @@ def _outputs(result, types, name):
     return [np.asarray(v, dtype=t.as_numpy_dtype, order="C") for v, t in zip(values, types)]
 
 
-def _register(func) -> str:
-    """Keeps `func` under a new token, as long as the graph being built lives (in eager mode,
-    until the op has run)."""
-    token = f"pyfunc_{next(_TOKENS)}"
-    _FUNCTIONS[token] = func
-    if not executing_eagerly():
-        from ..framework.graph import get_default_graph
-        weakref.finalize(get_default_graph(), _FUNCTIONS.pop, token, None)
-    return token
 
 
 def py_func(func, inp, Tout, stateful=True, name=None):
@@ -114,13 +106,21 @@ def py_func(func, inp, Tout, stateful=True, name=None):
         raise TypeError(f"py_func: func must be callable, got {func!r}.")
     single = not isinstance(Tout, (list, tuple))
     types = (dtypes.as_dtype(Tout),) if single else tuple(dtypes.as_dtype(t) for t in Tout)
-    token = _register(func)
+    token = f"pyfunc_{next(_TOKENS)}"
+    _FUNCTIONS[token] = func
+    eager = executing_eagerly()
     try:
         out = apply_op("PyFunc" if stateful else "PyFuncStateless", *list(inp), token=token,
                        Tout=types, name=name or "PyFunc")
-    finally:
-        if executing_eagerly():
-            _FUNCTIONS.pop(token, None)
+    except BaseException:
+        _FUNCTIONS.pop(token, None)
+        raise
+    if eager:                        # it has run: nothing will call it again
+        _FUNCTIONS.pop(token, None)
+    else:                            # kept as long as the graph holding the op
+        op = out if isinstance(out, Operation) else (out[0] if isinstance(out, list)
+                                                    else out).op
+        weakref.finalize(op.graph, _FUNCTIONS.pop, token, None)
     if not single and len(types) == 1 and out is not None:
         return [out]                # a list of dtypes gives a list, even of one Tensor
     return out
