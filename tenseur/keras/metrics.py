@@ -21,9 +21,13 @@ Example:
 """
 from __future__ import annotations
 
+import functools
+import weakref
+
 import numpy as np
 
 import tenseur as tf
+from tenseur.eager.func_graph import FuncGraph
 
 from . import backend
 from . import losses as losses_module
@@ -131,7 +135,40 @@ class Metric:
         self.name = name or backend.snake_case(type(self).__name__)
         self.dtype = dtype or backend.floatx()
         self._evaluators: dict = {}
+        self._updates = weakref.WeakKeyDictionary()     # graph -> the last update op built there
         self.reset_state()
+
+    def __getstate__(self):
+        """Copied or pickled without the private sessions and graphs it caches (made again on
+        use): `copy.deepcopy(metric)` works."""
+        state = dict(self.__dict__)
+        state["_evaluators"] = {}
+        state.pop("_updates", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._updates = weakref.WeakKeyDictionary()
+
+    def __init_subclass__(cls, **kwargs):
+        """Each class's `result` gives, while a `tf.function` is being traced, a tensor that
+        reads the state when the function runs (after this metric's updates in it), not the
+        number the state held at tracing time (which the trace would keep for ever)."""
+        super().__init_subclass__(**kwargs)
+        plain = cls.__dict__.get("result")
+        if plain is None:
+            return
+
+        @functools.wraps(plain)
+        def result(self):
+            graph = tf.get_default_graph()
+            if not isinstance(graph, FuncGraph):
+                return plain(self)
+            update = self._updates.get(graph)
+            with tf.control_dependencies([update] if update is not None else []):
+                return tf.py_func(lambda: np.float32(plain(self)), [], tf.float32,
+                                  name=f"{self.name}_result")
+        cls.result = result
 
     # graph side -----------------------------------------------------------------------
 
@@ -164,8 +201,8 @@ class Metric:
         """`update_state(...)`, then the current `result()`; given symbolic tensors, a float32
         tensor of the result read after the update op has run."""
         update = self.update_state(*args, **kwargs)
-        if update is None:
-            return self.result()
+        if update is None or isinstance(update.graph, FuncGraph):
+            return self.result()            # in a traced function: a tensor, after `update`
         with tf.control_dependencies([update]):
             return tf.py_func(lambda: np.float32(self.result()), [], tf.float32,
                               name=f"{self.name}_result")
@@ -180,8 +217,10 @@ class Metric:
         if any(isinstance(v, tf.Tensor) and not hasattr(v, "__array__")
                for v in (*arrays, sample_weight)):
             stats = self.batch_statistics(*arrays, sample_weight=sample_weight)
-            return tf.py_func(lambda *values: self.merge(list(values)), list(stats), [],
-                              name=f"{self.name}_update")
+            update = tf.py_func(lambda *values: self.merge(list(values)), list(stats), [],
+                                name=f"{self.name}_update")
+            self._updates[update.graph] = update
+            return update
         self.merge(self._evaluate(arrays, sample_weight))
         return None
 

@@ -266,3 +266,28 @@ def test_a_metric_updated_inside_a_tf_function_matches_one_updated_outside():
     assert inside.result() == reference.result() and 0 < inside.result() < 1
     np.testing.assert_allclose(outside.result(), np.mean([l.sum() for _, l in batches]),
                                rtol=1e-6)
+
+
+def test_a_metric_result_read_inside_a_tf_function_follows_its_updates():
+    metric = keras.metrics.Mean()
+    with tf.eager_mode():
+        @tf.function
+        def step(value):
+            metric.update_state(value)
+            return metric.result()          # a tensor read when the function runs
+
+        assert [float(step(np.float32(v))) for v in (2, 4, 9)] == [2.0, 3.0, 5.0]
+        metric.reset_state()
+        assert float(step(np.float32(1))) == 1.0
+    assert metric.result() == 1.0           # outside: the Python number
+
+
+def test_metrics_survive_a_deep_copy_and_pickling():
+    import copy
+    import pickle
+    metric = keras.metrics.SparseCategoricalAccuracy()
+    metric.update_state([1], [[0.1, 0.9]])
+    for clone in (copy.deepcopy(metric), pickle.loads(pickle.dumps(metric))):
+        assert clone.result() == 1.0
+        clone.update_state([0], [[0.1, 0.9]])          # its own state, its own evaluators
+        assert clone.result() == 0.5 and metric.result() == 1.0
