@@ -111,8 +111,10 @@ def _state(graph=None) -> _GraphState:
         graph = tf.get_default_graph()
     state = _GRAPH_STATE.get(graph)
     if state is None:
-        state = _GraphState()
-        _GRAPH_STATE[graph] = state
+        state = getattr(graph, "_keras_cleared", (None, None))[1]
+        if state is None:
+            state = _GraphState()
+            _GRAPH_STATE[graph] = state
     return state
 
 
@@ -189,7 +191,7 @@ def get_session():
                            "keras.backend.get_value(v)). Use it in graph mode, e.g. inside "
                            "`with tenseur.graph_mode():`.")
     graph = tf.get_default_graph()
-    session = _SESSIONS.get(graph)
+    session = _SESSIONS.get(graph) or getattr(graph, "_keras_cleared", (None, None))[0]
     if session is None:
         session = tf.Session(graph=graph)
         session._keras_initialized = 0
@@ -213,7 +215,12 @@ def set_session(session) -> None:
 
 def clear_session() -> None:
     """Forgets every model and layer: fresh names, a new symbolic graph for eager mode, and
-    (in graph mode) a new default graph and session."""
+    (in graph mode) a new default graph and session.
+
+    Models built before keep working, as in Keras 3: the old graph keeps its session and Keras
+    state itself (not this module), so they all go with the last model or tensor of that graph.
+    (TF 1.x Keras closed the session instead: an old model then failed with "Attempting to use
+    uninitialized value".)"""
     global _EAGER_STATE
     _EAGER_STATE = _GraphState()
     _SYMBOLIC_GRAPH[0] = lambda: None
@@ -221,9 +228,9 @@ def clear_session() -> None:
         return
     graph = tf.get_default_graph()
     old = _SESSIONS.pop(graph, None)
-    if old is not None:
-        old.close()
-    _GRAPH_STATE.pop(graph, None)
+    state = _GRAPH_STATE.pop(graph, None)
+    if old is not None or state is not None:
+        graph._keras_cleared = (old, state)
     tf.reset_default_graph()
 
 

@@ -469,3 +469,25 @@ def test_one_step_graph_is_built_once_and_reused():
     model.evaluate(x, y, batch_size=5, verbose=0)
     model.train_on_batch(x[:4], y[:4])
     assert len(graph.get_operations()) == count
+
+
+def test_a_model_built_before_clear_session_keeps_working_and_then_goes():
+    # Keras 3: clear_session resets names and the default graph; models already built still
+    # train and predict (TF 1.x Keras closed their session: "uninitialized value" errors).
+    import gc
+    import weakref
+    rng = np.random.default_rng(0)
+    x, y = rng.random((32, 4)).astype("float32"), rng.integers(0, 2, 32)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    model.fit(x, y, verbose=0)
+    before = model.predict(x[:4], verbose=0)
+    graph = weakref.ref(tf.get_default_graph())
+    keras.backend.clear_session()
+    np.testing.assert_array_equal(model.predict(x[:4], verbose=0), before)
+    assert len(model.fit(x, y, verbose=0).history["loss"]) == 1
+    fresh = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    assert fresh.layers[0].name == "dense" and tf.get_default_graph() is not graph()
+    del model
+    gc.collect()
+    assert graph() is None                  # its graph and session went with the last model
