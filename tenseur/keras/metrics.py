@@ -164,11 +164,14 @@ class Metric:
             graph = tf.get_default_graph()
             if not isinstance(graph, FuncGraph):
                 return plain(self)
-            update = self._updates.get(graph)
-            with tf.control_dependencies([update] if update is not None else []):
-                return tf.py_func(lambda: np.float32(plain(self)), [], tf.float32,
-                                  name=f"{self.name}_result")
+            return self._result_tensor(self._updates.get(graph), lambda: plain(self))
         cls.result = result
+
+    def _result_tensor(self, update, read):
+        """A float32 tensor of `read()` taken when it runs, after `update` (when given)."""
+        with tf.control_dependencies([update] if update is not None else []):
+            return tf.py_func(lambda: np.float32(read()), [], tf.float32,
+                              name=f"{self.name}_result")
 
     # graph side -----------------------------------------------------------------------
 
@@ -203,17 +206,15 @@ class Metric:
         update = self.update_state(*args, **kwargs)
         if update is None or isinstance(update.graph, FuncGraph):
             return self.result()            # in a traced function: a tensor, after `update`
-        with tf.control_dependencies([update]):
-            return tf.py_func(lambda: np.float32(self.result()), [], tf.float32,
-                              name=f"{self.name}_result")
+        return self._result_tensor(update, self.result)
 
     def _accumulate(self, arrays, sample_weight=None):
         """update_state's work. NumPy values (or eager tensors) are merged at once. Symbolic
         tensors (a graph being built: TF 1.x graph mode, or a `tf.function` being traced) get
         the batch statistics built beside them and a `tf.py_func` op merging their values into
         this metric's state each time it runs (a `tf.function` runs it on every call); that op
-        is returned, as TF 1.x Keras returns its update op. `result()` stays a Python number:
-        read it after the function or `Session.run`."""
+        is returned, as TF 1.x Keras returns its update op. `result()` is a Python number,
+        except while a `tf.function` is traced (see `__init_subclass__`)."""
         if any(isinstance(v, tf.Tensor) and not hasattr(v, "__array__")
                for v in (*arrays, sample_weight)):
             stats = self.batch_statistics(*arrays, sample_weight=sample_weight)

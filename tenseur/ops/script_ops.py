@@ -83,8 +83,6 @@ def _outputs(result, types, name):
     return [np.asarray(v, dtype=t.as_numpy_dtype, order="C") for v, t in zip(values, types)]
 
 
-
-
 def py_func(func, inp, Tout, stateful=True, name=None):
     """An op that calls `func` on the NumPy values of `inp` (TensorFlow 1.x's `tf.py_func`).
 

@@ -82,22 +82,6 @@ def get_registered_object(name, custom_objects=None, module_objects=None):
     return None
 
 
-class CustomObjectScope:
-    """`with CustomObjectScope({"Scale": Scale}):` - custom_object_scope as a class, as Keras
-    exports it too."""
-
-    def __init__(self, *scopes):
-        self._scopes = scopes
-        self._context = None
-
-    def __enter__(self):
-        self._context = custom_object_scope(*self._scopes)
-        return self._context.__enter__()
-
-    def __exit__(self, *exc):
-        return self._context.__exit__(*exc)
-
-
 @contextlib.contextmanager
 def custom_object_scope(*scopes):
     """Makes the given `{name: class or function}` dicts visible to deserialization inside.
@@ -114,6 +98,10 @@ def custom_object_scope(*scopes):
         yield merged
     finally:
         _SCOPED_OBJECTS.reset(token)
+
+
+# Keras exports the scope under a class-like name too: `with CustomObjectScope({...}):`.
+CustomObjectScope = custom_object_scope
 
 
 @contextlib.contextmanager
