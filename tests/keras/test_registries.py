@@ -13,7 +13,7 @@ from tenseur.keras import losses, metrics
 def _public(module, base):
     return sorted((name, cls) for name, cls in vars(module).items()
                   if inspect.isclass(cls) and issubclass(cls, base) and not name.startswith("_")
-                  and cls.__module__ == module.__name__
+                  and cls.__module__.startswith(module.__name__)   # metrics_base, metrics_confusion
                   and cls not in (base, losses.LossFunctionWrapper, metrics.MeanMetricWrapper))
 
 
