@@ -62,7 +62,12 @@ class Node:
         """The callable the executor runs for this node."""
         if self.make is not None:
             return self.make(xp, ctx)
-        return self.op_def.bind(self.op, xp, ctx)
+        kernel = self.op_def.bind(self.op, xp, ctx)
+        if len(self.outputs) == 1 and self.op.listed:
+            # The executor takes one array from a one-output step; this kernel returns a list
+            # of one (tf.split(x, 1), tf.unstack of a dimension of 1, tf.stack([x])'s gradient).
+            return lambda *arrays: kernel(*arrays)[0]
+        return kernel
 
     def __repr__(self) -> str:
         return f"<node {self.type} '{self.name}'>"

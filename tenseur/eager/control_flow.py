@@ -191,11 +191,9 @@ class If(OpDef):
     def bind(self, op, xp, ctx):
         feeds = list(op.inputs[1:])
         runners = [_runner(b, feeds, ctx) for b in op.attrs["branches"]]
-        single = len(op.outputs) == 1
 
-        def run(pred, *values):
-            outputs = runners[0 if pred else 1](values)
-            return outputs[0] if single else outputs
+        def run(pred, *values):         # a list, even of one (compiler.ir.Node.bind unwraps it)
+            return runners[0 if pred else 1](values)
         return run
 
     def gradient(self, op, *grads):
@@ -298,11 +296,9 @@ class While(OpDef):
     def bind(self, op, xp, ctx):
         attrs = op.attrs
         loop = _Loop(attrs, list(op.inputs[len(attrs["loop_vars"]):]), ctx)
-        single = len(op.outputs) == 1
 
         def run(*values):
-            state = loop.run(list(values))[-1]
-            return state[0] if single else state
+            return loop.run(list(values))[-1]
         return run
 
     def gradient(self, op, *grads):
@@ -386,7 +382,6 @@ class WhileGrad(OpDef):
         vjp_run = _runner(vjp, list(forward["loop_vars"]) + captured + list(attrs["grad_phs"])
                           + list(op.inputs[n + k + m:]), ctx)
         float_captured = [i for i, t in enumerate(captured) if t.dtype.is_floating]
-        single = len(op.outputs) == 1
 
         def run(*values):
             initial, cap = list(values[:n]), list(values[n:n + k])
@@ -398,8 +393,7 @@ class WhileGrad(OpDef):
                 out = vjp_run(state + cap + grads + extra)
                 grads = out[:m]
                 cap_grads = [a + b for a, b in zip(cap_grads, out[m:])]
-            results = grads + cap_grads
-            return results[0] if single else results
+            return grads + cap_grads
         return run
 
 

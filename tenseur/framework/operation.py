@@ -61,12 +61,14 @@ class Operation:
     """A node of the graph. Build ops through public functions (`tenseur.matmul`), not directly.
 
     Attributes: `name`, `type`, `inputs`, `outputs`, `control_inputs`, `graph`, `op_def`,
-    `attrs` (the op's attributes as Python values).
+    `attrs` (the op's attributes as Python values). `listed`: its kernel returns a list of
+    arrays even when it has one output (Split, Unpack, IdentityN... with a single piece).
     """
 
     def __init__(self, graph, op_def, name: str, inputs, attrs: dict, output_specs,
-                 control_inputs=()):
+                 control_inputs=(), listed=False):
         self.graph = graph
+        self.listed = listed
         self.op_def = op_def
         self.name = name
         self.type = op_def.type

@@ -47,9 +47,12 @@ class OpDef:
     splits_over_threads = False
 
     def infer(self, *specs, **attrs):
+        """The output's TensorSpec, or a list of them (the op's outputs; a list even of one
+        for ops whose count of outputs varies, as Split's)."""
         raise NotImplementedError(f"{self.type}: infer is not implemented")
 
     def kernel(self, xp, *arrays, **attrs):
+        """The output array, or a list of arrays where `infer` gives a list."""
         raise NotImplementedError(f"{self.type}: kernel is not implemented")
 
     def bind(self, op, xp, ctx):
@@ -235,7 +238,7 @@ def apply_op(op_type: str, *inputs, name=None, **attrs):
         raise _located(exc, op_type, node_name, op_def, specs) from None
     output_specs = [out] if isinstance(out, TensorSpec) else list(out)
     op = Operation(graph, op_def, node_name, tensors, full_attrs, output_specs,
-                   graph._current_control_inputs())
+                   graph._current_control_inputs(), listed=not isinstance(out, TensorSpec))
     graph._add_op(op)
     if not op.outputs:
         return op

@@ -344,3 +344,41 @@ def test_gradient_kernels_do_not_modify_their_inputs():
     run(grad, feed)
     for key, value in feed.items():
         np.testing.assert_array_equal(value, before[key])
+
+
+# -- ops of a variable number of outputs, with one ----------------------------------------
+
+ONE_PIECE = {
+    "split num=1": lambda x: tf.split(x, 1, axis=0),
+    "split sizes=[5]": lambda x: tf.split(x, [5], axis=2),
+    "unstack of a size-1 axis": lambda x: tf.unstack(tf.expand_dims(x, 1), axis=1),
+    "identity_n": lambda x: tf.identity_n([x]),
+    "gradient of stack([x])": lambda x: tf.gradients(tf.stack([x], axis=1) * 2.0, [x]),
+    "gradient of concat([x])": lambda x: tf.gradients(tf.concat([x], 1) * 2.0, [x]),
+}
+
+
+@pytest.mark.parametrize("build", ONE_PIECE.values(), ids=ONE_PIECE.keys())
+@pytest.mark.parametrize("fed", [True, False], ids=["fed", "constant"])
+def test_a_list_of_one_output_runs_as_the_array(build, fed):
+    """A kernel returning a list of one piece gave the executor the list as the value (shape (1,
+    3, 4, 5), found by fuzzing against TF); fed inputs run the plan, constants are folded."""
+    x = tf.placeholder(tf.float32, X.shape) if fed else tf.constant(X)
+    (out,) = build(x)
+    assert out.shape.as_list() == list(X.shape)
+    expected = np.full_like(X, 2.0) if out.name.startswith("gradients") else X
+    np.testing.assert_array_equal(run(out, {x: X} if fed else None), expected)
+
+
+def test_shape_n_of_one_tensor():
+    x = tf.placeholder(tf.float32, [None, 4])
+    (shape,) = tf.shape_n([x])
+    np.testing.assert_array_equal(run(shape, {x: np.zeros((3, 4), np.float32)}), [3, 4])
+
+
+def test_a_list_of_one_output_in_eager_mode():
+    from tenseur import eager
+    with eager.eager_mode():
+        (piece,) = tf.split(tf.constant(X), 1, axis=0)
+        (row,) = tf.unstack(tf.constant(X[:1]))
+        assert piece.numpy().shape == X.shape and row.numpy().shape == X.shape[1:]
