@@ -21,8 +21,8 @@ from .registry import NOT_DIFFERENTIABLE, OpDef, apply_op, convert_to_tensor, re
 __all__ = [
     "add", "subtract", "multiply", "divide", "truediv", "floordiv", "floor_div", "mod", "floormod",
     "pow", "negative", "abs", "sign", "exp", "log", "log1p", "sqrt", "rsqrt", "square", "sin",
-    "cos", "tan", "tanh", "sigmoid", "maximum", "minimum", "floor", "ceil", "round", "reciprocal",
-    "clip_by_value", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+    "cos", "tan", "tanh", "sigmoid", "maximum", "minimum", "floor", "ceil", "round", "rint",
+    "reciprocal", "clip_by_value", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
     "logical_and", "logical_or", "logical_not", "logical_xor", "cast", "squared_difference", "erf",
     "expm1", "softplus", "mul", "sub", "neg", "div", "realdiv", "to_float", "to_int32", "to_int64",
     "is_finite", "is_inf", "is_nan", "div_no_nan",
@@ -281,6 +281,13 @@ class Round(_Unary):
 
     def kernel(self, xp, x):
         return xp.round(x)
+
+
+@register_op("Rint")
+class Rint(Round):
+    """The nearest integer, halves to even (`tf.rint`: Round's values, floating-point only)."""
+
+    floating_only = True
 
 
 @register_op("LogicalNot")
@@ -743,6 +750,7 @@ erf = _unary_fn("Erf", "Erf")
 floor = _unary_fn("Floor", "Floor")
 ceil = _unary_fn("Ceil", "Ceil")
 round = _unary_fn("Round", "Round")
+rint = _unary_fn("Rint", "Rint")
 is_finite = _unary_fn("IsFinite", "IsFinite")
 is_inf = _unary_fn("IsInf", "IsInf")
 is_nan = _unary_fn("IsNan", "IsNan")

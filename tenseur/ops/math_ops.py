@@ -32,8 +32,8 @@ from .elementwise_ops import (Abs, Add, AddV2, Cast, Ceil, Cos, Equal,  # noqa: 
                               softplus, sqrt, square, squared_difference, sub, subtract, tan, tanh,
                               to_float, to_int32, to_int64, truediv, where_, is_finite, is_inf,
                               is_nan)
-from .elementwise_ops import div_no_nan  # noqa: F401  (re-exported)
-from .trig_ops import acos, asin, atan, atan2, cosh, sinh  # noqa: F401  (re-exported)
+from .elementwise_ops import div_no_nan, rint  # noqa: F401  (re-exported)
+from .trig_ops import acos, acosh, asin, asinh, atan, atan2, atanh, cosh, sinh  # noqa: F401
 from .registry import NOT_DIFFERENTIABLE, OpDef, apply_op, convert_to_tensor, register_op
 
 __all__ = [
@@ -46,7 +46,8 @@ __all__ = [
     "reduce_any", "reduce_all", "argmax", "argmin", "cast", "add_n", "squared_difference",
     "tensordot", "erf", "expm1", "softplus", "mul", "sub", "neg", "div", "realdiv",
     "count_nonzero", "reduce_logsumexp", "to_float", "to_int32", "to_int64", "is_finite",
-    "is_inf", "is_nan", "asin", "acos", "atan", "sinh", "cosh", "atan2", "div_no_nan",
+    "is_inf", "is_nan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh",
+    "atan2", "div_no_nan", "rint",
 ]
 
 
