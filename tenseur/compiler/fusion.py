@@ -445,11 +445,13 @@ def _with_parallel_tail(group, em: _Emitter, head_lines: int, head_owned, result
     # The tail: the same members emitted over row slices.
     tail = _Emitter(group[1:], [], em.xp, em.ctx)
     lines = []
+    # The slices are named _c0, _c1...: `bind` names the kernels it binds with one letter and
+    # a number (the sigmoid's "s2"), which a slice named "s2" would shadow.
     for i, value in enumerate(operands):
-        tail.names[value] = f"s{i}"
-        lines.append(f"s{i} = a{i}[lo:hi] if sliced[{i}] else a{i}")
-    tail.owned["s0"] = "own"
-    lines.append("o = s0 if out is a0 else out[lo:hi]")
+        tail.names[value] = f"_c{i}"
+        lines.append(f"_c{i} = a{i}[lo:hi] if sliced[{i}] else a{i}")
+    tail.owned["_c0"] = "own"
+    lines.append("o = _c0 if out is a0 else out[lo:hi]")
     _emit_members(tail, group[1:])
     lines += tail.lines
     r = tail.names[group[-1].outputs[0]]

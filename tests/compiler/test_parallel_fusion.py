@@ -192,3 +192,23 @@ def test_a_chunk_whose_result_does_not_fit_asks_for_the_serial_function(two_thre
     assert out is not head and out.shape == (4, 3) and out.dtype == np.float64
     assert fusion._run_parallel(lambda *args: True, np.dtype(np.float32),
                                 (np.ones((2, 3), np.float32),), True, head) is None
+
+
+@pytest.mark.parametrize("extra", [1, 2, 3])
+def test_parallel_tail_with_bound_kernels_and_several_operands(two_threads, extra):
+    """The tail's row slices were named s0, s1...: with the sigmoid's kernel bound as "s1" or
+    "s2" and as many operands, a slice shadowed it ("'numpy.ndarray' object is not callable";
+    found by tests/compiler/test_random_graphs.py)."""
+    rng = np.random.RandomState(0)
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float64, [6, 4])
+        others = [tf.placeholder(tf.float64, [6, 3]) for _ in range(extra)]
+        h = tf.sigmoid(tf.matmul(x, tf.constant(rng.randn(4, 3))))
+        for other in others:
+            h = tf.squared_difference(h, other)
+        feed = {x: rng.randn(6, 4), **{o: rng.randn(6, 3) for o in others}}
+    got, sess = _run(g, h, feed, 2)
+    assert _fused_functions(sess), "the group was not fused"
+    want, _ = _run(g, h, feed, 1)
+    _same_bits(got, want)
