@@ -126,6 +126,81 @@ class _Builder:
                 self.v: rng.uniform(-2, 2, (self.n,)).astype(self.dtype)}
 
 
+class _ImageBuilder:
+    """Convolutional graphs: conv2d (+ bias, + ReLU), depthwise convolutions, max/avg pooling
+    (a pooled ReLU's gradient is moved by the pool-gradient pass), batch normalization, 1x1
+    convolutions, residual sums, and many slices of one tensor summed (the slice-gradient
+    pass), over x (batch, h, w, c)."""
+
+    def __init__(self, seed, dtype):
+        self.r = random.Random(seed)
+        self.rng = np.random.default_rng(seed)
+        self.dtype = dtype
+        self.batch, self.size, self.channels = self.r.randint(1, 3), self.r.randint(4, 9), \
+            self.r.randint(1, 3)
+        self.x = tf.placeholder(dtype, [None if self.r.random() < 0.3 else self.batch,
+                                        self.size, self.size, self.channels], name="x")
+        self.v = tf.placeholder(dtype, [self.channels], name="v")
+        self.h = self.x
+
+    def const(self, shape, scale=0.5):
+        return tf.constant((self.rng.uniform(-1, 1, shape) * scale).astype(self.dtype))
+
+    def step(self):
+        r, h = self.r, self.h
+        channels = h.shape.dims[-1]
+        kind = r.choice(["conv", "conv", "depthwise", "pool", "norm", "residual", "slices",
+                         "elementwise"])
+        if kind == "conv":
+            out = r.randint(1, 4)
+            k = r.choice([1, 2, 3])
+            y = tf.nn.conv2d(h, self.const([k, k, channels, out]), [1, r.choice([1, 1, 2]),
+                             r.choice([1, 2]), 1], "SAME")
+            if r.random() < 0.7:
+                y = tf.nn.bias_add(y, self.const([out]))
+            return r.choice([tf.nn.relu, tf.identity, tf.sigmoid])(y)
+        if kind == "depthwise":
+            return tf.nn.relu(tf.nn.depthwise_conv2d(h, self.const([3, 3, channels, 1]),
+                                                     [1, 1, 1, 1], "SAME"))
+        if kind == "pool":
+            pool = r.choice([tf.nn.max_pool, tf.nn.avg_pool])
+            size = r.choice([1, 2, 3])
+            y = pool(tf.nn.relu(h) if r.random() < 0.6 else h, [1, size, size, 1],
+                     [1, r.choice([1, 2]), r.choice([1, 2]), 1], r.choice(["SAME", "VALID"])
+                     if min(h.shape.dims[1:3]) >= size else "SAME")
+            return y
+        if kind == "norm":
+            mean, variance = tf.nn.moments(h, [0, 1, 2])
+            return tf.nn.relu(tf.nn.batch_normalization(h, mean, variance,
+                                                        self.const([channels]),
+                                                        self.const([channels]) + 1.0, 1e-3))
+        if kind == "residual":
+            y = tf.nn.conv2d(h, self.const([1, 1, channels, channels]), [1, 1, 1, 1], "SAME")
+            return tf.nn.relu(y + h)
+        if kind == "slices":                  # x[:, :, t] for every column, summed
+            width = h.shape.dims[2]
+            return tf.expand_dims(tf.add_n([h[:, :, t] * float(t + 1) for t in range(width)]),
+                                  2) + h * 0.5
+        v = self.v if channels == self.channels else self.const([channels])
+        return r.choice([lambda: tf.tanh(h) * v, lambda: tf.maximum(h, v) - h * 0.5,
+                         lambda: tf.square(h) + v])()
+
+    def build(self, steps):
+        extra = []
+        for _ in range(steps):
+            self.h = self.step()
+            if self.r.random() < 0.3:
+                extra.append(self.h)
+        loss = tf.reduce_sum(self.h * self.h) + tf.reduce_sum(self.h)
+        grads = [g for g in tf.gradients(loss, [self.x, self.v]) if g is not None]
+        return [self.h, loss] + extra[:2] + grads
+
+    def feed(self, rng):
+        return {self.x: rng.uniform(-2, 2, (self.batch, self.size, self.size, self.channels))
+                .astype(self.dtype),
+                self.v: rng.uniform(-2, 2, (self.channels,)).astype(self.dtype)}
+
+
 def _check(got, want, dtype, what):
     for k, (g, w) in enumerate(zip(got, want)):
         g, w = np.asarray(g), np.asarray(w)
@@ -158,7 +233,7 @@ def test_random_graph_gives_the_unoptimised_results(seed, thresholds):
     dtype = np.float64 if seed % 3 else np.float32
     graph = tf.Graph()
     with graph.as_default():
-        builder = _Builder(seed, dtype)
+        builder = (_ImageBuilder if seed % 4 == 3 else _Builder)(seed, dtype)
         fetches = builder.build(steps=random.Random(seed).randint(2, 9))
         first, second = builder.feed(np.random.default_rng(1)), builder.feed(
             np.random.default_rng(2))
