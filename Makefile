@@ -45,14 +45,14 @@ bench: $(BENCH_VENV)/.installed
 	TENSEUR_DATA_DIR=$(TENSEUR_DATA_DIR) $(BENCH_VENV)/bin/python benchmarks/compare.py $(BENCH_ARGS)
 
 # `make parity` checks tenseur against TensorFlow 2.21 and Keras 3 (ops in graph mode, eager
-# mode, 1,600 random op cases, then Keras layers and 200 random layer configurations, losses,
-# metrics and optimizers), in the same venv; exit status 1 on an unexpected difference.
+# mode, 800 random op cases four ways, then Keras layers and 200 random layer configurations,
+# losses, metrics and optimizers), in the same venv; exit status 1 on an unexpected difference.
 parity: $(BENCH_VENV)/.installed
 	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 \
 		$(BENCH_VENV)/bin/python benchmarks/tf_op_parity.py
 	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 \
 		$(BENCH_VENV)/bin/python benchmarks/tf_eager_parity.py
-	for seed in 0 1; do for mode in "" --eager; do \
+	for seed in 0 1; do for mode in "" --eager --function; do \
 		PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 \
 			$(BENCH_VENV)/bin/python benchmarks/tf_fuzz_parity.py --seed $$seed --cases 400 \
 			$$mode || exit 1; done; done

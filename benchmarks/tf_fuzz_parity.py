@@ -9,14 +9,16 @@ values, dtypes and static shapes, and `tf.gradients` with a random upstream grad
 static shapes and again with placeholders of unknown shape.
 
     PYTHONPATH=. .venv-bench/bin/python benchmarks/tf_fuzz_parity.py [--seed S] [--cases N]
-        [--family NAME ...] [--only I ...] [-v] [--no-dynamic] [--eager]
+        [--family NAME ...] [--only I ...] [-v] [--no-dynamic] [--eager | --function]
 
 `--eager` runs the same cases eagerly (tenseur.eager_mode against TF 2's eager mode, through
-tf_eager_parity's checker): constants in, outputs and GradientTape gradients out.
+tf_eager_parity's checker): constants in, outputs and GradientTape gradients out; `--function`
+the same inside a `tf.function` (traced once, then run).
 
 Case I of seed S is drawn from its own generator, so `--seed S --only I` runs it again alone.
 Prints one line per case that is not ok (`-v`: every case) and a summary; exits 1 when any
-case is not ok. `make parity` runs seeds 0 and 1, 400 cases each, in graph and eager mode.
+case is not ok. `make parity` runs seeds 0 and 1, 400 cases each, in graph mode, eagerly and
+inside tf.function.
 """
 import argparse
 import os
@@ -577,31 +579,37 @@ def gen_control(d):
             [tf.constant(0), x])[1], [x], {}
 
 
-def eager_case(case):
+def eager_case(case, traced=False):
     """The same case for tf_eager_parity: run eagerly (TF 2 eager, tenseur.eager_mode) on
     constants, the outputs and a GradientTape's gradients of sum(output * R) returned, R drawn
-    from each output's index and shape (the same in both frameworks)."""
+    from each output's index and shape (the same in both frameworks). `traced`: the whole
+    computation inside a `tf.function` (tenseur.function), called once."""
     import tf_eager_parity as E
 
     def fn(tf, v1):
-        xs = [tf.constant(a) for a in case.inputs]
-        floats = [x for x, a in zip(xs, case.inputs) if a.dtype.kind == "f"]
-        with tf.GradientTape() as tape:
-            for x in floats:
-                tape.watch(x)
-            outs = P._flatten(case.fn(v1, *xs))
-            terms = []
-            for k, out in enumerate(outs):
-                if case.grad and out.dtype.is_floating:
-                    weights = np.random.default_rng(k).standard_normal(tuple(out.shape))
-                    terms.append(tf.reduce_sum(out * tf.constant(weights.astype(
-                        out.dtype.as_numpy_dtype))))
-        if not terms or not floats:
-            return outs
-        grads = tape.gradient(tf.add_n(terms), floats,
-                              unconnected_gradients=tf.UnconnectedGradients.ZERO)
-        # TF gives gather's gradients as IndexedSlices, tenseur as dense tensors.
-        return outs, [tf.convert_to_tensor(g) for g in grads]
+        def compute(*xs):
+            floats = [x for x, a in zip(xs, case.inputs) if a.dtype.kind == "f"]
+            with tf.GradientTape() as tape:
+                for x in floats:
+                    tape.watch(x)
+                outs = P._flatten(case.fn(v1, *xs))
+                terms = []
+                for k, out in enumerate(outs):
+                    if not (case.grad and out.dtype.is_floating):
+                        continue
+                    if out.shape.is_fully_defined():
+                        weights = np.random.default_rng(k).standard_normal(tuple(out.shape))
+                        out = out * tf.constant(weights.astype(out.dtype.as_numpy_dtype))
+                    terms.append(tf.reduce_sum(out))
+                total = tf.add_n(terms) if terms else None
+            if total is None or not floats:
+                return outs
+            grads = tape.gradient(total, floats,
+                                  unconnected_gradients=tf.UnconnectedGradients.ZERO)
+            # TF gives gather's gradients as IndexedSlices, tenseur as dense tensors.
+            return outs, [tf.convert_to_tensor(g) for g in grads]
+        run = tf.function(compute) if traced else compute
+        return run(*[tf.constant(a) for a in case.inputs])
     return E.Case(case.name, fn, error=case.error, rtol=case.rtol)
 
 
@@ -626,11 +634,14 @@ def main(argv=None):
                         help="skip the pass with placeholders of unknown shape")
     parser.add_argument("--eager", action="store_true",
                         help="run the cases eagerly instead (tenseur.eager_mode against TF 2)")
+    parser.add_argument("--function", action="store_true",
+                        help="run the cases eagerly, each inside a tf.function")
     parser.add_argument("-v", action="store_true", help="print every case")
     args = parser.parse_args(argv)
     families = args.family or list(FAMILIES)
     indices = args.only or range(args.cases)
     counts, bad = {}, []
+    args.eager = args.eager or args.function
     passes = [None] if args.eager else [False] if args.no_dynamic else [False, True]
     for dynamic in passes:
         for index in indices:
@@ -643,7 +654,7 @@ def main(argv=None):
                     status, detail = "skip", "error case (checked in graph mode)"
                 elif args.eager:
                     import tf_eager_parity as E
-                    status, detail = E.run_case(eager_case(case), args.v)
+                    status, detail = E.run_case(eager_case(case, args.function), args.v)
                 else:
                     status, detail = P.run_case(case, args.v, dynamic=dynamic)
             except Exception as exc:                   # a checker problem, shown as such

@@ -30,6 +30,7 @@ import enum
 import weakref
 
 from ..backend import threads as _threads
+from ..framework.graph import get_default_graph
 from ..framework.nest import flatten, pack_sequence_as  # noqa: F401  (re-exported)
 from ..framework.tensor import Tensor
 from ..ops import array_ops
@@ -169,6 +170,11 @@ class GradientTape:
         self._watched_variables: dict = {}  # id -> Variable, in watch order
         self._graph_watched: list = []      # graph tensors watched while tracing a function
         self._graph_reads: list = []        # (variable, read tensor) while tracing a function
+        # While tracing a function: [graph, first op id, end op id or None (still recording)]
+        # for each stretch of recording, so that `gradient` follows only the ops made then.
+        self._graph_windows: list = []
+        if getattr(self, "_recording", False):
+            self._open_window()
 
     # -- recording -------------------------------------------------------------------------
 
@@ -189,8 +195,17 @@ class GradientTape:
     def _push(self) -> None:
         self._recording = True
         _ACTIVE.append(self)
+        self._open_window()
+
+    def _open_window(self) -> None:
+        if not executing_eagerly():
+            graph = get_default_graph()
+            self._graph_windows.append([graph, graph._next_id, None])
 
     def _pop(self) -> None:
+        for window in self._graph_windows:
+            if window[2] is None:
+                window[2] = window[0]._next_id
         self._recording = False
         # Tapes nest, but a paused tape may be popped out of order.
         for i in range(len(_ACTIVE) - 1, -1, -1):
@@ -339,8 +354,13 @@ class GradientTape:
         return [_aggregate(grads.get(_key(k))) if k.dtype.is_floating else None for k in keys]
 
     def _graph_gradient(self, targets, output_gradients, sources) -> list:
-        """Inside a traced function: `tenseur.gradients` over the function's graph."""
+        """Inside a traced function: `tenseur.gradients` over the function's graph, through the
+        ops made while this tape recorded and that read a watched tensor (or a variable read
+        while recording), as the eager tape follows its records; other values are constants,
+        and a source nothing recorded reads gets None (TensorFlow's tape does the same in a
+        `tf.function`)."""
         graph = targets[0].graph
+        connected = self._graph_connected(graph)
         xs, spans = [], []
         for s in sources:
             if hasattr(s, "_handle"):
@@ -357,13 +377,34 @@ class GradientTape:
         if any(g is None for g in grad_ys):
             grad_ys = [array_ops.ones_like(t) if g is None else g
                        for g, t in zip(grad_ys, targets)]
-        flat = gradients(targets, xs, grad_ys=grad_ys) if xs else []
+        stops = [t for op in graph.get_operations() for t in op.outputs
+                 if t not in connected and t.dtype.is_floating]
+        flat = gradients(targets, xs, grad_ys=grad_ys, stop_gradients=stops) if xs else []
+        flat = [g if x in connected else None for g, x in zip(flat, xs)]
         results = []
         for start, stop in spans:
             parts = [g for g in flat[start:stop] if g is not None]
             results.append(None if not parts else parts[0] if len(parts) == 1
                            else apply_op("AddN", *parts))
         return results
+
+    def _graph_connected(self, graph) -> set:
+        """The tensors of `graph` this tape would have recorded: the watched ones, variables
+        read while recording, and the outputs of ops made while recording that read one."""
+        connected = {t for t in self._graph_watched if t.graph is graph}
+        connected.update(t for _, t in self._graph_reads if t.graph is graph)
+        windows = [(start, graph._next_id if end is None else end)
+                   for g, start, end in self._graph_windows if g is graph]
+        if not windows:
+            return connected
+        first = min(start for start, _ in windows)
+        for op in graph.get_operations():
+            if op._id < first or not any(start <= op._id < end for start, end in windows):
+                continue
+            if op.op_def.gradient != NOT_DIFFERENTIABLE and any(
+                    t in connected for t in op.inputs):
+                connected.update(op.outputs)
+        return connected
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
                  parallel_iterations=None, experimental_use_pfor=True):

@@ -229,3 +229,45 @@ def test_watching_a_converted_number_does_not_alias_other_conversions(eager_ctx)
         tape.watch(x)
         y = x * x + 3.0
     assert float(tape.gradient(y, x)) == 6.0
+
+
+# -- a tape inside a traced function follows what it recorded, as eagerly -----------------
+
+def _both_ways(fn, *args):
+    """fn's results run eagerly and inside tenseur.function, as NumPy (None kept)."""
+    def numpy(values):
+        return [None if v is None else np.asarray(v) for v in values]
+    return numpy(fn(*args)), numpy(tf.function(fn)(*args))
+
+
+def test_traced_tape_ignores_ops_made_after_its_block(eager_ctx):
+    """Found by benchmarks/tf_fuzz_parity.py --function: the graph-mode tape differentiated
+    through every op of the function, so a loss summed after the `with` block had gradients
+    inside tf.function and None eagerly (TensorFlow: None both ways)."""
+    def fn(x):
+        with GradientTape() as tape:
+            tape.watch(x)
+            a, b = tf.split(x, 2)
+            parts = [tf.reduce_sum(a), tf.reduce_sum(b * 2.0)]
+        inside = tf.add_n(parts)            # made after the block: not recorded
+        return [tape.gradient(inside, x)]
+    eager, traced = _both_ways(fn, tf.constant([1.0, 2.0, 3.0, 4.0]))
+    assert eager == [None] and traced == [None]
+
+
+def test_traced_tape_needs_watching_and_honours_stop_recording(eager_ctx):
+    v = tf.Variable([1.0, 2.0])
+
+    def fn(x, y):
+        with GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            with tape.stop_recording():
+                hidden = x * 3.0             # not recorded: a constant for the tape
+            total = tf.reduce_sum(x * x + hidden * y + v * y)
+        return [tape.gradient(total, x), tape.gradient(total, y), tape.gradient(total, v)]
+    x, y = tf.constant([1.0, -1.0]), tf.constant([0.5, 2.0])
+    eager, traced = _both_ways(fn, x, y)
+    for got in (eager, traced):
+        np.testing.assert_allclose(got[0], [2.0, -2.0])     # d(x*x); hidden is constant
+        assert got[1] is None                              # y was never watched
+        np.testing.assert_allclose(got[2], [0.5, 2.0])     # variables read while recording
