@@ -45,8 +45,8 @@ bench: $(BENCH_VENV)/.installed
 	TENSEUR_DATA_DIR=$(TENSEUR_DATA_DIR) $(BENCH_VENV)/bin/python benchmarks/compare.py $(BENCH_ARGS)
 
 # `make parity` checks tenseur against TensorFlow 2.21 and Keras 3 (ops in graph mode, eager
-# mode, 800 random op cases four ways, then Keras layers and 200 random layer configurations,
-# losses, metrics and optimizers), in the same venv; exit status 1 on an unexpected difference.
+# mode, 800 random op cases four ways, then Keras layers and 200 random layer configurations
+# (100 more saved by one framework and loaded by the other), losses, metrics and optimizers), in the same venv; exit status 1 on an unexpected difference.
 parity: $(BENCH_VENV)/.installed
 	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 \
 		$(BENCH_VENV)/bin/python benchmarks/tf_op_parity.py
@@ -62,6 +62,8 @@ parity: $(BENCH_VENV)/.installed
 		$(BENCH_VENV)/bin/python benchmarks/keras_rnn_parity.py
 	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 KERAS_BACKEND=tensorflow \
 		$(BENCH_VENV)/bin/python benchmarks/keras_fuzz_parity.py --seed 0 --cases 200
+	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 KERAS_BACKEND=tensorflow \
+		$(BENCH_VENV)/bin/python benchmarks/keras_fuzz_parity.py --seed 0 --cases 100 --saving
 	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 KERAS_BACKEND=tensorflow \
 		$(BENCH_VENV)/bin/python benchmarks/keras_training_parity.py
 

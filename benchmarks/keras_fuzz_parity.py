@@ -6,10 +6,15 @@ weights copied in, and one SGD step's updated weights (or, for a layer without w
 gradient through it into a Dense before it).
 
     PYTHONPATH=. KERAS_BACKEND=tensorflow .venv-bench/bin/python benchmarks/keras_fuzz_parity.py
-        [--seed S] [--cases N] [--only I ...] [-v]
+        [--seed S] [--cases N] [--only I ...] [--saving] [-v]
+
+`--saving` instead saves each model in one framework and loads it in the other, in the three
+formats both write (.keras archive, legacy .h5, .weights.h5), both ways, and compares the
+loaded model's predictions with the saver's.
 
 Case I of seed S is drawn from its own generator (`--seed S --only I` reruns it alone). Exit
-status 1 when any case is MISMATCH or ERROR. `make parity` runs seed 0.
+status 1 when any case is MISMATCH or ERROR. `make parity` runs seed 0 (200 cases, and 100
+with --saving).
 """
 import argparse
 import os
@@ -198,19 +203,73 @@ def draw(seed, index):
         lambda lib, a=args: lib.layers.Embedding(**a), [(length,)], ["int"], dict(train=False)
 
 
+def saving_case(make, shapes, kinds, seed):
+    """The model Input(shapes) -> make(lib) saved by one framework and loaded by the other, in
+    each format both write (.keras archive, legacy .h5 model, .weights.h5 into the same
+    architecture), both ways; the loaded model's predictions must equal the saver's."""
+    import tempfile
+
+    import keras
+    import numpy as np
+
+    kinds = kinds or ["float"] * len(shapes)
+    dtypes = ["int32" if k.startswith("int") else "float32" for k in kinds]
+
+    def fn(name):
+        rng = np.random.RandomState(seed)
+        keras.utils.set_random_seed(seed)
+        km = K.build(keras, make, shapes, dtypes)
+        K.randomize_keras_weights(km, rng)
+        tm = K.build(K.tk, make, shapes, dtypes)
+        tm.set_weights(km.get_weights())
+        xs = [K.random_input(s, k, rng) for s, k in zip(shapes, kinds)]
+        feed = xs if len(xs) > 1 else xs[0]
+        want = km.predict(feed, verbose=0, batch_size=K.BATCH)
+        problems = []
+        with tempfile.TemporaryDirectory() as folder:
+            for suffix in (".keras", ".h5", ".weights.h5"):
+                for saver, loader, label in ((tm, keras, "tenseur -> Keras"),
+                                             (km, K.tk, "Keras -> tenseur")):
+                    path = os.path.join(folder, f"model{suffix}")
+                    try:
+                        if suffix == ".weights.h5":
+                            saver.save_weights(path)
+                            loaded = K.build(loader, make, shapes, dtypes)
+                            loaded.load_weights(path)
+                        else:
+                            saver.save(path)
+                            loaded = loader.models.load_model(path, compile=False)
+                        got = loaded.predict(feed, verbose=0, batch_size=K.BATCH)
+                    except Exception as exc:   # noqa: BLE001 - reported as a mismatch
+                        problems.append(f"{label} {suffix}: {type(exc).__name__}: "
+                                        f"{str(exc).splitlines()[0][:120] if str(exc) else ''}")
+                        continue
+                    if not np.allclose(got, want, rtol=K.RTOL, atol=K.ATOL):
+                        problems.append(f"{label} {suffix}: predictions differ (max abs diff "
+                                        f"{np.max(np.abs(np.asarray(got) - want)):.3g})")
+        K.record("MISMATCH" if problems else "ok", name, "; ".join(problems))
+    return fn
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--only", type=int, action="append", help="run only case I")
+    parser.add_argument("--saving", action="store_true",
+                        help="save each model in one framework and load it in the other "
+                             "(.keras, .h5, .weights.h5), instead of the layer checks")
     parser.add_argument("-v", "--verbose", action="store_true", help="print tracebacks")
     args = parser.parse_args(argv)
     K.ARGS = argparse.Namespace(k=None, verbose=args.verbose)
     for index in args.only or range(args.cases):
         name, make, shapes, kinds, options = draw(args.seed, index)
-        if kinds is not None and kinds == ["int"]:
-            kinds = ["int"]
-        K.run_case(f"#{index} {name}", K.layer_case(make, shapes, kinds, seed=index, **options))
+        if args.saving:
+            K.run_case(f"#{index} {name} [saved and loaded]",
+                       saving_case(make, shapes, kinds, seed=index))
+        else:
+            K.run_case(f"#{index} {name}",
+                       K.layer_case(make, shapes, kinds, seed=index, **options))
     counts = {}
     for status, _, _ in K.RESULTS:
         counts[status] = counts.get(status, 0) + 1

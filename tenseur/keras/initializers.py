@@ -134,7 +134,10 @@ def get(identifier):
         cls = _CLASSES.get(identifier["class_name"]) or _ALIASES.get(identifier["class_name"])
         if cls is None:
             raise ValueError(f"Unknown initializer class: {identifier['class_name']!r}.")
-        return cls(**identifier.get("config", {}))
+        # Keras 3.1x writes VarianceScaling's fan axes even when unset: input_axes=None.
+        config = {k: v for k, v in identifier.get("config", {}).items()
+                  if not (k in ("input_axes", "output_axes") and v is None)}
+        return cls(**config)
     if isinstance(identifier, type):
         return identifier()
     if callable(identifier):

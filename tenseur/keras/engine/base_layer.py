@@ -608,7 +608,26 @@ class Layer:
 
     @classmethod
     def from_config(cls, config: dict):
-        return cls(**config)
+        return cls(**without_keras3_extras(cls, config))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+# Constructor arguments that Keras 3 writes but tenseur's layers do not take; they are
+# dropped on load when they hold their "feature off" value. (Its initializers' extra keys:
+# initializers.get.)
+_KERAS3_EXTRAS = {"lora_rank": (None, 0), "lora_alpha": (None,), "quantization_config": (None,),
+                  "gradient_checkpointing": (None, False), "renorm_clipping": (None,),
+                  "renorm_momentum": (0.99,)}
+
+
+def without_keras3_extras(cls, config):
+    """`config` without the constructor arguments Keras 3 writes and `cls` does not take, when
+    they hold their "feature off" value (`quantization_config=None`...): what `from_config`
+    gives the constructor."""
+    if not isinstance(config, dict):
+        return config
+    accepted = inspect.signature(cls.__init__).parameters
+    return {k: v for k, v in config.items()
+            if not (k in _KERAS3_EXTRAS and k not in accepted and v in _KERAS3_EXTRAS[k])}

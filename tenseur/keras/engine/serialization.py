@@ -28,13 +28,6 @@ _SCOPED_OBJECTS: contextvars.ContextVar = contextvars.ContextVar("keras_custom_o
                                                                  default=None)
 _SAFE_MODE: contextvars.ContextVar = contextvars.ContextVar("keras_safe_mode", default=True)
 
-# Constructor arguments that Keras 3 writes but tenseur's layers do not take; they are
-# dropped on load when they hold their "feature off" value.
-_KERAS3_EXTRAS = {"lora_rank": (None, 0), "lora_alpha": (None,), "quantization_config": (None,),
-                  "gradient_checkpointing": (None, False), "renorm_clipping": (None,),
-                  "renorm_momentum": (0.99,)}
-# The same for the initializers a layer config holds (Keras 3.1x VarianceScaling's axes).
-_KERAS3_INITIALIZER_EXTRAS = ("input_axes", "output_axes")
 # Config keys whose value may name a custom function or object (`activation="my_act"`).
 _CALLABLE_KEY_SUFFIXES = ("activation", "_initializer", "_regularizer", "_constraint")
 
@@ -225,8 +218,7 @@ def deserialize_layer(config: dict, custom_objects=None):
         if class_name == "Lambda" and in_safe_mode():
             _refuse_lambda(config)
         cls = _layer_class(class_name, config.get("registered_name"), objects)
-        inner = _resolve_custom_callables(inner, objects)
-        inner = _drop_keras3_extras(cls, inner)
+        inner = _resolve_custom_callables(inner, objects)   # Keras 3's extras: from_config
         if "custom_objects" in inspect.signature(cls.from_config).parameters:
             return cls.from_config(inner, custom_objects=objects)
         return cls.from_config(inner)
@@ -247,22 +239,6 @@ def _tuple_shape(shape):
     if shape and isinstance(shape[0], (list, tuple)):
         return [tuple(s) for s in shape]
     return tuple(shape)
-
-
-def _drop_keras3_extras(cls, config):
-    if not isinstance(config, dict):
-        return config
-    accepted = inspect.signature(cls.__init__).parameters
-    extras = [key for key, off in _KERAS3_EXTRAS.items()
-              if key in config and key not in accepted and config[key] in off]
-    out = {k: v for k, v in config.items() if k not in extras}
-    for key, value in out.items():
-        if key.endswith("_initializer") and isinstance(value, dict) \
-                and isinstance(value.get("config"), dict):
-            params = {k: v for k, v in value["config"].items()
-                      if not (k in _KERAS3_INITIALIZER_EXTRAS and v is None)}
-            out[key] = {**value, "config": params}
-    return out
 
 
 def _resolve_custom_callables(config, objects):

@@ -189,10 +189,12 @@ class _Conv(_BaseConv):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"filters": self.filters, "groups": self.groups,
+        config.update({"filters": self.filters,
                        "kernel_initializer": initializers.serialize(self.kernel_initializer),
                        "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
                        "kernel_constraint": constraints.serialize(self.kernel_constraint)})
+        if self.grouped:        # Keras 3's transposed convolutions refuse a groups argument
+            config["groups"] = self.groups
         return config
 
 

@@ -153,7 +153,9 @@ class SpatialDropout2D(Dropout):
 
     def get_config(self):
         config = super().get_config()
-        del config["noise_shape"]
+        # Keras 3's SpatialDropout layers take neither (a config with `trainable` does not
+        # load there).
+        del config["noise_shape"], config["trainable"]
         config["data_format"] = self.data_format
         return config
 

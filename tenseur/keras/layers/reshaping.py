@@ -174,16 +174,17 @@ class ZeroPadding2D(_SpatialLayer):
 
 class ZeroPadding1D(ZeroPadding2D):
     """Adds zeros at both ends of sequences: padding int or (left, right). Input (batch, steps,
-    features)."""
+    features), or (batch, features, steps) with data_format="channels_first" (Keras 3)."""
 
     rank = 1
 
-    def __init__(self, padding=1, **kwargs):
-        super().__init__(padding=padding, data_format="channels_last", **kwargs)
+    def __init__(self, padding=1, data_format=None, **kwargs):
+        super().__init__(padding=padding, data_format=data_format, **kwargs)
 
     def get_config(self):
         config = super().get_config()
         config["padding"] = list(self.padding[0])
+        config["data_format"] = self.data_format       # Keras 3 writes it, unlike Cropping1D
         return config
 
 
