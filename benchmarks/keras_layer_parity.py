@@ -14,7 +14,8 @@ for BatchNormalization, the training-mode forward pass and the moving-statistics
 Losses are compared on random data through the Loss classes (several reductions,
 sample_weight) and the functions; metrics through update_state (twice) / result; optimizers
 by the weights of a small Dense model after 3 `train_on_batch` steps from identical weights;
-schedules by their value at a few steps.
+schedules by their value at a few steps; and every optimizer, loss, metric, initializer,
+regularizer, constraint and schedule is rebuilt by each framework from the other's config.
 
 One line per case: `ok`, `MISMATCH` (with the max abs diff / values), `ERROR` (one framework
 raised) or `SKIP` (tenseur has no such class: a coverage gap, not a failure).
@@ -1216,6 +1217,58 @@ def schedule_cases():
 
 # -- main -----------------------------------------------------------------------------------
 
+def object_config_cases():
+    """Every optimizer, loss, metric and initializer class both frameworks have (made with
+    their defaults), and constraints, regularizers and schedules with arguments: each
+    framework rebuilds the object from the other's get_config() (what loading a compiled
+    model does)."""
+    import inspect
+    bases = {"Optimizer", "Loss", "Metric", "MeanMetricWrapper", "Initializer", "Reduction",
+             "LossFunctionWrapper"}
+    needs = {"MeanIoU": (2,), "PrecisionAtRecall": (0.5,), "RecallAtPrecision": (0.5,),
+             "SensitivityAtSpecificity": (0.5,), "SpecificityAtSensitivity": (0.5,)}
+    cases = []
+    for section in ("optimizers", "losses", "metrics", "initializers"):
+        for name in sorted(dir(getattr(tk, section))):
+            t_cls, k_cls = getattr(getattr(tk, section), name), getattr(
+                getattr(keras, section), name, None)
+            if inspect.isclass(t_cls) and inspect.isclass(k_cls) and not name.startswith("_") \
+                    and name not in bases:
+                cases.append((f"{section}.{name}", needs.get(name, ()), t_cls, k_cls))
+    for path, args in (("regularizers.L1", (0.1,)), ("regularizers.L2", (0.1,)),
+                       ("regularizers.L1L2", (0.1, 0.2)), ("constraints.MaxNorm", (1.5,)),
+                       ("constraints.MinMaxNorm", (0.5, 2.0)), ("constraints.NonNeg", ()),
+                       ("constraints.UnitNorm", (1,)),
+                       ("optimizers.schedules.ExponentialDecay", (0.1, 10, 0.9)),
+                       ("optimizers.schedules.PiecewiseConstantDecay", ([10], [0.1, 0.01])),
+                       ("optimizers.schedules.PolynomialDecay", (0.1, 10)),
+                       ("optimizers.schedules.InverseTimeDecay", (0.1, 10, 0.5)),
+                       ("optimizers.schedules.CosineDecay", (0.1, 10)),
+                       ("optimizers.schedules.CosineDecayRestarts", (0.1, 10))):
+        cases.append((path, args, path, k_attr(keras, path)))
+
+    def case(label, args, t_cls, k_cls):
+        def fn(name):
+            t_class = tk_attr(t_cls) if isinstance(t_cls, str) else t_cls
+            try:
+                t_obj, k_obj = t_class(*args), k_cls(*args)
+            except TypeError as exc:       # a class that needs arguments: not this check's
+                raise Skip(f"needs arguments: {exc}") from None
+            if not hasattr(t_obj, "get_config") or not hasattr(k_obj, "get_config"):
+                raise Skip("no get_config")
+            problems = []
+            for cls, config, who in ((k_cls, t_obj.get_config(), "Keras"),
+                                     (t_class, k_obj.get_config(), "tenseur")):
+                try:
+                    cls.from_config(config)
+                except Exception as exc:  # noqa: BLE001 - reported
+                    problems.append(f"{who} cannot read the other's config: "
+                                    f"{type(exc).__name__}: {str(exc).splitlines()[-1][:150]}")
+            record("MISMATCH" if problems else "ok", name, "; ".join(problems))
+        return (f"{label} config read both ways", fn)
+    return [case(*c) for c in cases]
+
+
 def main():
     global ARGS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -1230,7 +1283,8 @@ def main():
                 ("activations", activation_cases()), ("losses", loss_cases()),
                 ("losses through evaluate", loss_through_model_cases()),
                 ("metrics", metric_cases()), ("optimizers", optimizer_cases()),
-                ("learning-rate schedules", schedule_cases()))
+                ("learning-rate schedules", schedule_cases()),
+                ("configs read by the other framework", object_config_cases()))
     for title, cases in sections:
         print(f"== {title}")
         for name, fn in cases:

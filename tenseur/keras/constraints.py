@@ -1,4 +1,5 @@
-"""Weight constraints applied after each optimizer step: max_norm, non_neg, unit_norm."""
+"""Weight constraints applied after each optimizer step: max_norm, min_max_norm, non_neg,
+unit_norm."""
 from __future__ import annotations
 
 import tenseur as tf
@@ -10,6 +11,10 @@ class Constraint:
 
     def get_config(self) -> dict:
         return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
 
 class MaxNorm(Constraint):
@@ -47,9 +52,29 @@ class UnitNorm(Constraint):
         return {"axis": self.axis}
 
 
-max_norm, non_neg, unit_norm = MaxNorm, NonNeg, UnitNorm
-_CLASSES = {"MaxNorm": MaxNorm, "NonNeg": NonNeg, "UnitNorm": UnitNorm, "max_norm": MaxNorm,
-            "non_neg": NonNeg, "unit_norm": UnitNorm}
+class MinMaxNorm(Constraint):
+    """Moves the norm along `axis` into [min_value, max_value]: w scaled to
+    rate * clip(norm) + (1 - rate) * norm (rate 1: the clipped norm exactly), Keras' formula."""
+
+    def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
+        self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
+
+    def __call__(self, w):
+        norms = tf.sqrt(tf.reduce_sum(tf.square(w), axis=self.axis, keepdims=True))
+        desired = (self.rate * tf.clip_by_value(norms, float(self.min_value),
+                                                float(self.max_value))
+                   + (1 - self.rate) * norms)
+        return w * (desired / (1e-7 + norms))
+
+    def get_config(self):
+        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,
+                "axis": self.axis}
+
+
+max_norm, min_max_norm, non_neg, unit_norm = MaxNorm, MinMaxNorm, NonNeg, UnitNorm
+_CLASSES = {"MaxNorm": MaxNorm, "MinMaxNorm": MinMaxNorm, "NonNeg": NonNeg, "UnitNorm": UnitNorm,
+            "max_norm": MaxNorm, "min_max_norm": MinMaxNorm, "non_neg": NonNeg,
+            "unit_norm": UnitNorm}
 
 
 def get(identifier):
@@ -59,8 +84,8 @@ def get(identifier):
         return _CLASSES[identifier]()
     if isinstance(identifier, dict) and identifier.get("class_name") in _CLASSES:
         return _CLASSES[identifier["class_name"]](**identifier.get("config", {}))
-    raise ValueError(f"Unknown constraint: {identifier!r}. Use 'max_norm', 'non_neg', "
-                     f"'unit_norm' or an object.")
+    raise ValueError(f"Unknown constraint: {identifier!r}. Use 'max_norm', 'min_max_norm', "
+                     f"'non_neg', 'unit_norm' or an object.")
 
 
 def serialize(constraint):

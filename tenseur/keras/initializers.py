@@ -58,7 +58,12 @@ class RandomUniform(Initializer, init_ops.RandomUniform):
 
 
 class VarianceScaling(Initializer, init_ops.VarianceScaling):
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    """Keras' VarianceScaling. `input_axes` / `output_axes` (Keras 3.15's fan axes for einsum
+    kernels, written in its configs) are accepted when None, their default."""
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
+                 input_axes=None, output_axes=None):
+        _default_fan_axes(type(self).__name__, input_axes, output_axes)
         init_ops.VarianceScaling.__init__(self, scale, mode, distribution, seed)
 
     def get_config(self):
@@ -66,8 +71,16 @@ class VarianceScaling(Initializer, init_ops.VarianceScaling):
                 "seed": self.seed}
 
 
+def _default_fan_axes(owner, input_axes, output_axes) -> None:
+    if input_axes is not None or output_axes is not None:
+        raise NotImplementedError(
+            f"{owner}: input_axes={input_axes!r}, output_axes={output_axes!r} are not "
+            f"supported; the fans are the kernel's usual ones (leave both None).")
+
+
 def _scaling(name, scale, mode, distribution):
-    def __init__(self, seed=None):
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        _default_fan_axes(name, input_axes, output_axes)
         VarianceScaling.__init__(self, scale, mode, distribution, seed)
 
     def get_config(self):
@@ -134,10 +147,7 @@ def get(identifier):
         cls = _CLASSES.get(identifier["class_name"]) or _ALIASES.get(identifier["class_name"])
         if cls is None:
             raise ValueError(f"Unknown initializer class: {identifier['class_name']!r}.")
-        # Keras 3.1x writes VarianceScaling's fan axes even when unset: input_axes=None.
-        config = {k: v for k, v in identifier.get("config", {}).items()
-                  if not (k in ("input_axes", "output_axes") and v is None)}
-        return cls(**config)
+        return cls(**identifier.get("config", {}))
     if isinstance(identifier, type):
         return identifier()
     if callable(identifier):

@@ -189,11 +189,11 @@ BinaryCrossentropy = _wrapper_class("BinaryCrossentropy", binary_crossentropy,
 CategoricalCrossentropy = _wrapper_class("CategoricalCrossentropy", categorical_crossentropy,
                                          "categorical_crossentropy", "down",
                                          "Categorical cross-entropy.", from_logits=False,
-                                         label_smoothing=0.0)
+                                         label_smoothing=0.0, axis=-1)
 SparseCategoricalCrossentropy = _wrapper_class(
     "SparseCategoricalCrossentropy", sparse_categorical_crossentropy,
     "sparse_categorical_crossentropy", "down", "Sparse categorical cross-entropy.",
-    from_logits=False)
+    from_logits=False, ignore_class=None, axis=-1)
 KLDivergence = _wrapper_class("KLDivergence", kl_divergence, "kl_divergence", "down",
                               "Kullback-Leibler divergence.")
 Poisson = _wrapper_class("Poisson", poisson, "poisson", "down", "Poisson loss.")

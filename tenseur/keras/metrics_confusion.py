@@ -115,11 +115,20 @@ class Precision(_ConfusionMetric):
 
 
 class _Count(_ConfusionMetric):
-    """One confusion count (weighted) at each threshold (0.5 by default)."""
+    """One confusion count (weighted) at each threshold (0.5 by default). top_k and class_id
+    are tenseur's extension: Keras 3's counts take only thresholds, so its configs leave them
+    out while unset (Keras reads the config back)."""
 
     def result(self):
         values = self._state[self._counts[0]]
         return float(values[0]) if self._single else values.tolist()
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("top_k", "class_id"):
+            if config[key] is None:
+                del config[key]
+        return config
 
 
 class TruePositives(_Count):
