@@ -46,7 +46,9 @@ bench: $(BENCH_VENV)/.installed
 
 # `make parity` checks tenseur against TensorFlow 2.21 and Keras 3 (ops in graph mode, eager
 # mode, 800 random op cases four ways, then Keras layers and 200 random layer configurations
-# (100 more saved by one framework and loaded by the other), losses, metrics and optimizers), in the same venv; exit status 1 on an unexpected difference.
+# (100 more saved by one framework and loaded by the other), losses, metrics, optimizers,
+# the training API and 100 random compile/fit settings), in the same venv; exit status 1 on
+# an unexpected difference.
 parity: $(BENCH_VENV)/.installed
 	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 \
 		$(BENCH_VENV)/bin/python benchmarks/tf_op_parity.py
@@ -66,6 +68,8 @@ parity: $(BENCH_VENV)/.installed
 		$(BENCH_VENV)/bin/python benchmarks/keras_fuzz_parity.py --seed 0 --cases 100 --saving
 	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 KERAS_BACKEND=tensorflow \
 		$(BENCH_VENV)/bin/python benchmarks/keras_training_parity.py
+	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 KERAS_BACKEND=tensorflow \
+		$(BENCH_VENV)/bin/python benchmarks/keras_fit_fuzz_parity.py --seed 0 --cases 100
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -203,6 +203,7 @@ def make_metric(output, identifier, copy=False):
     if isinstance(identifier, str):
         resolved = metrics_module.get(identifier)
         if isinstance(resolved, metrics_module.Metric):
+            resolved.name = identifier      # Keras 3: metrics=["AUC"] logs "AUC" (tf.keras 2: "auc")
             return resolved
         return metrics_module.MeanMetricWrapper(resolved, name=identifier)
     if isinstance(identifier, metrics_module.Metric):
@@ -218,6 +219,7 @@ def attach_metrics(outputs, metrics, weighted_metrics):
     """Fills each output's `metrics` and `weighted_metrics` with (log name, Metric)."""
     names = [o.name for o in outputs]
     several = len(outputs) > 1
+    used = {"loss"}
     for argument, weighted in ((metrics, False), (weighted_metrics, True)):
         if argument is None:
             continue
@@ -240,6 +242,10 @@ def attach_metrics(outputs, metrics, weighted_metrics):
                     name = "weighted_" + name
                 if several:
                     name = f"{output.name}_{name}"
+                if name in used:        # Keras 3: metrics=["auc", AUC()] log auc and auc_1
+                    name = next(f"{name}_{k}" for k in range(1, len(used) + 2)
+                                if f"{name}_{k}" not in used)
+                used.add(name)
                 target.append((name, metric))
 
 
