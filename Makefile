@@ -44,11 +44,11 @@ $(BENCH_VENV)/.installed:
 bench: $(BENCH_VENV)/.installed
 	TENSEUR_DATA_DIR=$(TENSEUR_DATA_DIR) $(BENCH_VENV)/bin/python benchmarks/compare.py $(BENCH_ARGS)
 
-# `make parity` checks tenseur against TensorFlow 2.21 and Keras 3 (ops in graph mode, eager
-# mode, 800 random op cases four ways, then Keras layers and 200 random layer configurations
-# (100 more saved by one framework and loaded by the other), losses, metrics, optimizers,
-# the training API and 100 random compile/fit settings), in the same venv; exit status 1 on
-# an unexpected difference.
+# `make parity` checks tenseur against TensorFlow 2.21 and Keras 3, in the same venv: ops in
+# graph and eager mode, 800 random op cases four ways, 150 random tf.train optimizer runs, then
+# Keras layers, 200 random layer configurations (100 more saved by one framework and loaded by
+# the other), losses, metrics, optimizers, the training API and 100 random compile/fit
+# settings; exit status 1 on an unexpected difference.
 parity: $(BENCH_VENV)/.installed
 	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 \
 		$(BENCH_VENV)/bin/python benchmarks/tf_op_parity.py
@@ -58,6 +58,8 @@ parity: $(BENCH_VENV)/.installed
 		PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 \
 			$(BENCH_VENV)/bin/python benchmarks/tf_fuzz_parity.py --seed $$seed --cases 400 \
 			$$mode || exit 1; done; done
+	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 \
+		$(BENCH_VENV)/bin/python benchmarks/tf_fuzz_parity.py --seed 0 --cases 150 --optimizers
 	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 KERAS_BACKEND=tensorflow \
 		$(BENCH_VENV)/bin/python benchmarks/keras_layer_parity.py
 	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 KERAS_BACKEND=tensorflow \

@@ -11,7 +11,10 @@ static shapes and again with placeholders of unknown shape.
     PYTHONPATH=. .venv-bench/bin/python benchmarks/tf_fuzz_parity.py [--seed S] [--cases N]
         [--family NAME ...] [--only I ...] [-v] [--no-dynamic] [--eager | --function]
 
-`--eager` runs the same cases eagerly (tenseur.eager_mode against TF 2's eager mode, through
+`--optimizers` instead trains two variables with a tf.train optimizer of random settings
+(momentum/Nesterov, Adam's betas and epsilon, centered RMSProp, Adagrad, Adadelta, Ftrl's
+regularization; gradients clipped by global norm or not) for 4 steps and compares them after
+each step with TF's. `--eager` runs the same cases eagerly (tenseur.eager_mode against TF 2's eager mode, through
 tf_eager_parity's checker): constants in, outputs and GradientTape gradients out; `--function`
 the same inside a `tf.function` (traced once, then run).
 
@@ -613,6 +616,92 @@ def eager_case(case, traced=False):
     return E.Case(case.name, fn, error=case.error, rtol=case.rtol)
 
 
+OPTIMIZERS = [
+    ("GradientDescentOptimizer", lambda r: dict(learning_rate=r.choice([0.01, 0.1, 0.5]))),
+    ("MomentumOptimizer", lambda r: dict(learning_rate=r.choice([0.01, 0.1]),
+                                         momentum=r.choice([0.5, 0.9]),
+                                         use_nesterov=r.random() < 0.5)),
+    ("AdamOptimizer", lambda r: dict(learning_rate=r.choice([0.001, 0.01, 0.1]),
+                                     beta1=r.choice([0.9, 0.5]), beta2=r.choice([0.999, 0.9]),
+                                     epsilon=r.choice([1e-8, 1e-3]))),
+    ("RMSPropOptimizer", lambda r: dict(learning_rate=r.choice([0.001, 0.01]),
+                                        decay=r.choice([0.9, 0.5]),
+                                        momentum=r.choice([0.0, 0.5]),
+                                        centered=r.random() < 0.5)),
+    ("AdagradOptimizer", lambda r: dict(learning_rate=r.choice([0.01, 0.1]),
+                                        initial_accumulator_value=r.choice([0.1, 1.0]))),
+    ("AdadeltaOptimizer", lambda r: dict(learning_rate=r.choice([0.1, 1.0]),
+                                         rho=r.choice([0.95, 0.5]))),
+    ("FtrlOptimizer", lambda r: dict(learning_rate=r.choice([0.01, 0.1]),
+                                     learning_rate_power=r.choice([-0.5, -0.3]),
+                                     l1_regularization_strength=r.choice([0.0, 0.01]),
+                                     l2_regularization_strength=r.choice([0.0, 0.01]))),
+]
+
+
+def optimizer_case(seed, index):
+    """(label, run(module)): a TF 1.x optimizer with random settings trains two variables on a
+    random loss for 4 steps of fed data; run returns the variables after every step."""
+    d = Draw(seed * 1_000_003 + index)
+    name, options = d.pick(OPTIMIZERS)
+    options = options(d.r)
+    n, k = d.int(1, 4), d.int(1, 3)
+    w0, b0 = d.array([n, k], F32), d.array([k], F32)
+    feeds = [(d.array([3, n], F32), d.array([3, k], F32)) for _ in range(4)]
+    loss_kind = d.pick(["mse", "softmax", "abs"])
+    clip = d.chance(0.3)
+
+    def run(tf):
+        graph = tf.Graph()
+        with graph.as_default():
+            x, y = tf.placeholder(tf.float32, [None, n]), tf.placeholder(tf.float32, [None, k])
+            w, b = tf.Variable(w0, name="w"), tf.Variable(b0, name="b")
+            z = tf.matmul(x, w) + b
+            if loss_kind == "mse":
+                loss = tf.reduce_mean(tf.square(z - y))
+            elif loss_kind == "softmax":
+                loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(
+                    labels=tf.nn.softmax(y), logits=z))
+            else:
+                loss = tf.reduce_sum(tf.abs(z - y)) + 0.1 * tf.nn.l2_loss(w)
+            optimizer = getattr(tf.train, name)(**options)
+            pairs = optimizer.compute_gradients(loss, [w, b])
+            if clip:
+                grads, _ = tf.clip_by_global_norm([g for g, _ in pairs], 0.5)
+                pairs = list(zip(grads, [v for _, v in pairs]))
+            step = optimizer.apply_gradients(pairs)
+            config = P.TF_CONFIG if tf is P.TF1 else None
+            with tf.Session(graph=graph, config=config) as sess:
+                sess.run(tf.global_variables_initializer())
+                values = []
+                for fx, fy in feeds:
+                    sess.run(step, {x: fx, y: fy})
+                    values.append(sess.run([w, b]))
+        return values
+    return f"#{index} {name}({options}) loss={loss_kind} clip={clip} w{[n, k]}", run
+
+
+def run_optimizer_cases(seed, indices, verbose):
+    """The optimizer cases: variables after each step equal TF's (float32: rtol 1e-4)."""
+    counts, bad = {}, []
+    for index in indices:
+        label, run = optimizer_case(seed, index)
+        try:
+            want, got = run(P.TF1), run(P.tn)
+            worst = max(float(np.max(np.abs(g - w) / (1e-5 + np.abs(w))))
+                        for gs, ws in zip(got, want) for g, w in zip(gs, ws))
+            status = "ok" if worst < 1e-3 else "MISMATCH"
+            detail = f"max relative difference {worst:.2g}"
+        except Exception as exc:                       # noqa: BLE001 - reported
+            status, detail = "ERROR", P._short_exc(exc)
+        counts[status] = counts.get(status, 0) + 1
+        if status != "ok":
+            bad.append(label)
+        if verbose or status != "ok":
+            print(f"{status:9s} {label}  -- {detail}", flush=True)
+    return counts, bad
+
+
 def draw_case(seed, index, families):
     """The `index`th case of `seed` (its own generator), from one of `families`."""
     d = Draw(seed * 1_000_003 + index)
@@ -636,8 +725,15 @@ def main(argv=None):
                         help="run the cases eagerly instead (tenseur.eager_mode against TF 2)")
     parser.add_argument("--function", action="store_true",
                         help="run the cases eagerly, each inside a tf.function")
+    parser.add_argument("--optimizers", action="store_true",
+                        help="instead: tf.train optimizers with random settings, 4 steps each")
     parser.add_argument("-v", action="store_true", help="print every case")
     args = parser.parse_args(argv)
+    if args.optimizers:
+        counts, bad = run_optimizer_cases(args.seed, args.only or range(args.cases), args.v)
+        print(f"\nseed {args.seed}, optimizers: "
+              + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        return 1 if bad else 0
     families = args.family or list(FAMILIES)
     indices = args.only or range(args.cases)
     counts, bad = {}, []
