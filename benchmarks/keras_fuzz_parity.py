@@ -1,6 +1,7 @@
 """Random layer configurations against real Keras 3: tenseur.keras layers built with arguments
 drawn at random (filters, kernel sizes, strides, dilations, paddings, groups, activations,
-axes, units, recurrent options) on random input shapes, through keras_layer_parity's checker:
+axes, units, recurrent options) on random input shapes, and small stacks of 2-5 such layers
+(image or sequence layers, then a head), through keras_layer_parity's checker:
 the weight lists (count, order, shapes), `predict` on the same input with Keras' randomised
 weights copied in, and one SGD step's updated weights (or, for a layer without weights, the
 gradient through it into a Dense before it).
@@ -29,10 +30,47 @@ ACTIVATIONS = [None, "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softp
                "linear", "relu6", "leaky_relu", "hard_sigmoid", "gelu"]
 
 
+def draw_stack(r):
+    """A small model of 2-5 layers: image layers then a head, or sequence layers then one."""
+    pick, integer = r.choice, r.randint
+    specs = []          # (no Dropout: the SGD step would draw other masks in each framework)
+    if r.random() < 0.6:
+        shape = (integer(5, 9), integer(5, 9), integer(1, 3))
+        for _ in range(integer(1, 3)):
+            specs.append(pick([
+                ("Conv2D", dict(filters=integer(1, 4), kernel_size=integer(1, 3),
+                                padding="same", activation=pick(ACTIVATIONS))),
+                ("DepthwiseConv2D", dict(kernel_size=3, padding="same")),
+                ("MaxPooling2D", dict(pool_size=2, padding="same")),
+                ("AveragePooling2D", dict(pool_size=2, strides=1, padding="same")),
+                ("BatchNormalization", dict(momentum=0.5)),
+                ("Activation", dict(activation=pick(["relu", "tanh", "softplus"])))]))
+        specs.append(pick([("Flatten", {}), ("GlobalAveragePooling2D", {}),
+                           ("GlobalMaxPooling2D", {})]))
+    else:
+        shape = (integer(2, 6), integer(1, 3))
+        for _ in range(integer(1, 2)):
+            specs.append(pick([
+                ("Conv1D", dict(filters=integer(1, 3), kernel_size=integer(1, 3),
+                                padding=pick(["same", "causal"]))),
+                ("LSTM", dict(units=integer(1, 3), return_sequences=True)),
+                ("GRU", dict(units=integer(1, 3), return_sequences=True)),
+                ("SimpleRNN", dict(units=integer(1, 3), return_sequences=True)),
+                ("LayerNormalization", {}), ("Dense", dict(units=integer(1, 3)))]))
+        specs.append(pick([("GlobalAveragePooling1D", {}), ("Flatten", {}),
+                           ("LSTM", dict(units=2)), ("GRU", dict(units=2))]))
+    specs.append(("Dense", dict(units=integer(1, 3), activation=pick(ACTIVATIONS))))
+    return f"stack {specs} on {shape}", \
+        lambda lib, sp=specs: [getattr(lib.layers, name)(**args) for name, args in sp], \
+        [shape], None, dict(rtol=1e-3, atol=1e-4)
+
+
 def draw(seed, index):
     """(name, make(lib), input shapes, input kinds, options) of case `index`."""
     r = random.Random(seed * 1_000_003 + index)
     pick, integer = r.choice, r.randint
+    if r.random() < 0.2:
+        return draw_stack(r)
     kind = pick(["conv2d", "conv2d", "conv1d", "conv2d_transpose", "depthwise", "separable",
                  "pool2d", "pool1d", "global_pool", "dense", "dense", "norm", "reshaping",
                  "merge", "rnn", "rnn", "embedding"])
