@@ -48,7 +48,7 @@ bench: $(BENCH_VENV)/.installed
 # graph and eager mode, 800 random op cases four ways, 150 random tf.train optimizer runs, then
 # Keras layers, 200 random layer configurations (100 more saved by one framework and loaded by
 # the other), losses, metrics, optimizers, the training API and 100 random compile/fit
-# settings; exit status 1 on an unexpected difference.
+# settings (tenseur's model in graph, then in eager mode); exit status 1 on an unexpected difference.
 parity: $(BENCH_VENV)/.installed
 	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 \
 		$(BENCH_VENV)/bin/python benchmarks/tf_op_parity.py
@@ -72,6 +72,8 @@ parity: $(BENCH_VENV)/.installed
 		$(BENCH_VENV)/bin/python benchmarks/keras_training_parity.py
 	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 KERAS_BACKEND=tensorflow \
 		$(BENCH_VENV)/bin/python benchmarks/keras_fit_fuzz_parity.py --seed 0 --cases 100
+	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 KERAS_BACKEND=tensorflow \
+		$(BENCH_VENV)/bin/python benchmarks/keras_fit_fuzz_parity.py --seed 0 --cases 100 --eager
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -11,7 +11,7 @@ same final weights and the same `evaluate` results, through keras_training_parit
         benchmarks/keras_fit_fuzz_parity.py [--seed S] [--cases N] [--only I ...] [-v]
 
 Case I of seed S is drawn from its own generator (`--only I` reruns it). Exit status 1 when
-any case is not ok. `make parity` runs seed 0.
+any case is not ok. `make parity` runs seed 0, in graph and in eager mode.
 """
 import argparse
 import os
@@ -23,6 +23,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 import keras_training_parity as T  # noqa: E402  (imports Keras 3 and tenseur.keras)
+import tenseur  # noqa: E402
+
+
+EAGER = False          # --eager: tenseur's model built and trained in eager mode
 
 
 def draw(seed, index):
@@ -94,6 +98,12 @@ def draw(seed, index):
              f"{' callbacks=' + str(callbacks) if callbacks else ''}")
 
     def run(lib):
+        if lib is T.tk and EAGER:
+            with tenseur.eager_mode():
+                return train(lib)
+        return train(lib)
+
+    def train(lib):
         model = T.sync(T.mlp, lib, out, act)
         lib_loss = loss if isinstance(loss, str) else lib.losses.get(loss)
         model.compile(optimizer=getattr(lib.optimizers, optimizer[0])(**optimizer[1]),
@@ -113,8 +123,12 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cases", type=int, default=100)
     parser.add_argument("--only", type=int, action="append", help="run only case I")
+    parser.add_argument("--eager", action="store_true",
+                        help="tenseur's models built and trained in eager mode (run_eagerly)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
+    global EAGER
+    EAGER = args.eager
     T.ARGS = argparse.Namespace(k=None, verbose=args.verbose)
     for index in args.only or range(args.cases):
         label, run = draw(args.seed, index)
