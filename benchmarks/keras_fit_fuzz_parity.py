@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 import keras_training_parity as T  # noqa: E402  (imports Keras 3 and tenseur.keras)
+from fuzz_report import summarize  # noqa: E402
 import tenseur  # noqa: E402
 
 
@@ -138,14 +139,7 @@ def main(argv=None):
             # Float32 rounding accumulates over up to ~70 steps (batch 1, momentum): 1e-4.
             T.check(got, want, rtol=1e-4, atol=1e-5)
         T.run_case(label, check)
-    counts = {}
-    for status, _, _ in T.RESULTS:
-        counts[status] = counts.get(status, 0) + 1
-    bad = [(s, n, d) for s, n, d in T.RESULTS if s != "ok"]
-    print(f"\nseed {args.seed}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    for status, name, detail in bad:
-        print(f"  {status:8s} {name}  -- {detail[:300]}")
-    return 1 if bad else 0
+    return summarize(T.RESULTS, args.seed)
 
 
 if __name__ == "__main__":

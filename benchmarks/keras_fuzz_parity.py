@@ -25,6 +25,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras_layer_parity as K  # noqa: E402  (imports Keras 3 and tenseur)
+from fuzz_report import summarize  # noqa: E402
 
 ACTIVATIONS = [None, "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "swish",
                "linear", "relu6", "leaky_relu", "hard_sigmoid", "gelu"]
@@ -308,14 +309,7 @@ def main(argv=None):
         else:
             K.run_case(f"#{index} {name}",
                        K.layer_case(make, shapes, kinds, seed=index, **options))
-    counts = {}
-    for status, _, _ in K.RESULTS:
-        counts[status] = counts.get(status, 0) + 1
-    bad = [(s, n, d) for s, n, d in K.RESULTS if s in ("MISMATCH", "ERROR")]
-    print(f"\nseed {args.seed}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    for status, name, detail in bad:
-        print(f"  {status:8s} {name}  -- {detail}")
-    return 1 if bad else 0
+    return summarize(K.RESULTS, args.seed)
 
 
 if __name__ == "__main__":
