@@ -48,7 +48,8 @@ bench: $(BENCH_VENV)/.installed
 # graph and eager mode, 800 random op cases four ways, 150 random tf.train optimizer runs, then
 # Keras layers, 200 random layer configurations (100 more saved by one framework and loaded by
 # the other), losses, metrics, optimizers, the training API and 100 random compile/fit
-# settings (tenseur's model in graph, then in eager mode); exit status 1 on an unexpected difference.
+# settings (tenseur's model in graph, then in eager mode); exit status 1 on an unexpected
+# difference.
 parity: $(BENCH_VENV)/.installed
 	PYTHONPATH=. OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=3 \
 		$(BENCH_VENV)/bin/python benchmarks/tf_op_parity.py

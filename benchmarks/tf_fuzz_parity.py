@@ -14,9 +14,9 @@ static shapes and again with placeholders of unknown shape.
 `--optimizers` instead trains two variables with a tf.train optimizer of random settings
 (momentum/Nesterov, Adam's betas and epsilon, centered RMSProp, Adagrad, Adadelta, Ftrl's
 regularization; gradients clipped by global norm or not) for 4 steps and compares them after
-each step with TF's. `--eager` runs the same cases eagerly (tenseur.eager_mode against TF 2's eager mode, through
-tf_eager_parity's checker): constants in, outputs and GradientTape gradients out; `--function`
-the same inside a `tf.function` (traced once, then run).
+each step with TF's. `--eager` runs the same cases eagerly (tenseur.eager_mode against TF
+2's eager mode, through tf_eager_parity's checker): constants in, outputs and GradientTape
+gradients out; `--function` the same inside a `tf.function` (traced once, then run).
 
 Case I of seed S is drawn from its own generator, so `--seed S --only I` runs it again alone.
 Prints one line per case that is not ok (`-v`: every case) and a summary; exits 1 when any

@@ -22,8 +22,8 @@ __all__ = [
     "add", "subtract", "multiply", "divide", "truediv", "floordiv", "floor_div", "mod", "floormod",
     "pow", "negative", "abs", "sign", "exp", "log", "log1p", "sqrt", "rsqrt", "square", "sin",
     "cos", "tan", "tanh", "sigmoid", "maximum", "minimum", "floor", "ceil", "round", "rint",
-    "reciprocal", "clip_by_value", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
-    "logical_and", "logical_or", "logical_not", "logical_xor", "cast", "squared_difference", "erf",
+    "reciprocal", "clip_by_value", "equal", "not_equal", "less", "less_equal", "greater",
+    "greater_equal", "logical_and", "logical_or", "logical_not", "logical_xor", "cast", "squared_difference", "erf",
     "expm1", "softplus", "mul", "sub", "neg", "div", "realdiv", "to_float", "to_int32", "to_int64",
     "is_finite", "is_inf", "is_nan", "div_no_nan",
 ]

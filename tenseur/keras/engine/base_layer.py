@@ -615,8 +615,8 @@ class Layer:
 
 
 # Constructor arguments that Keras 3 writes but tenseur's layers do not take; they are
-# dropped on load when they hold their "feature off" value. (Its initializers' extra keys:
-# initializers.get.)
+# dropped on load when they hold their "feature off" value. (The initializers take Keras 3's
+# extra keys themselves: keras.initializers.VarianceScaling.)
 _KERAS3_EXTRAS = {"lora_rank": (None, 0), "lora_alpha": (None,), "quantization_config": (None,),
                   "gradient_checkpointing": (None, False), "renorm_clipping": (None,),
                   "renorm_momentum": (0.99,)}

@@ -203,7 +203,8 @@ def make_metric(output, identifier, copy=False):
     if isinstance(identifier, str):
         resolved = metrics_module.get(identifier)
         if isinstance(resolved, metrics_module.Metric):
-            resolved.name = identifier      # Keras 3: metrics=["AUC"] logs "AUC" (tf.keras 2: "auc")
+            # Keras 3: metrics=["AUC"] logs "AUC" (tf.keras 2 logged the object's "auc").
+            resolved.name = identifier
             return resolved
         return metrics_module.MeanMetricWrapper(resolved, name=identifier)
     if isinstance(identifier, metrics_module.Metric):

@@ -218,7 +218,8 @@ def deserialize_layer(config: dict, custom_objects=None):
         if class_name == "Lambda" and in_safe_mode():
             _refuse_lambda(config)
         cls = _layer_class(class_name, config.get("registered_name"), objects)
-        inner = _resolve_custom_callables(inner, objects)   # Keras 3's extras: from_config
+        # (Keras 3's extra constructor arguments are dropped by Layer.from_config.)
+        inner = _resolve_custom_callables(inner, objects)
         if "custom_objects" in inspect.signature(cls.from_config).parameters:
             return cls.from_config(inner, custom_objects=objects)
         return cls.from_config(inner)
