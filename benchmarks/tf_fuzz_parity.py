@@ -3,10 +3,11 @@
 `tf_op_parity.py` checks ~500 cases written by hand; this script draws its cases: broadcast
 shapes for the binary ops, axis lists (negative, empty, None) and keepdims for reductions,
 permutations, reshapes, slices with negative steps and new axes, paddings, gathers, splits,
-convolution and pooling geometries (strides, dilations, SAME/VALID), the cross-entropies, batch
-normalization, cond and while_loop... Each case runs through tf_op_parity's checker: forward
-values, dtypes and static shapes, and `tf.gradients` with a random upstream gradient, with full
-static shapes and again with placeholders of unknown shape.
+convolution and pooling geometries (strides, dilations, SAME/VALID), the cross-entropies,
+batch normalization, integer and boolean arithmetic and casts, the NCHW data format, cond
+and while_loop... Each case runs through tf_op_parity's checker: forward values, dtypes and
+static shapes, and `tf.gradients` with a random upstream gradient, with full static shapes
+and again with placeholders of unknown shape.
 
     PYTHONPATH=. .venv-bench/bin/python benchmarks/tf_fuzz_parity.py [--seed S] [--cases N]
         [--family NAME ...] [--only I ...] [-v] [--no-dynamic] [--eager | --function]
@@ -473,6 +474,99 @@ def gen_conv(d):
 
 
 @family(weight=2)
+def gen_dtypes(d):
+    """Integer and boolean arithmetic, casts, reductions and comparisons (no gradients)."""
+    kind = d.pick(["reduce", "cast", "compare", "arith", "argmax", "where", "cumsum", "int64"])
+    shape = d.shape(d.int(1, 3))
+    x = d.ints(shape, -5, 6)
+    if kind == "reduce":
+        op = d.pick(["reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_mean"])
+        axis = d.pick([None, d.axis(len(shape))])
+        return f"{op} int32 {shape} axis={axis}", \
+            lambda tf, x, o=op, a=axis: attr(tf, o)(x, axis=a), [x], {}
+    if kind == "cast":
+        chain = [d.pick(["float32", "float64", "int32", "int64", "bool", "uint8", "int8",
+                         "float16"]) for _ in range(d.int(1, 3))]
+        f = np.abs(d.array(shape, F64)) * 3    # in every dtype's range (a negative float cast
+        # to uint8 is undefined: TF gives 0, NumPy wraps)
+
+        def cast(tf, x, chain=chain):
+            for dtype in chain:
+                x = tf.cast(x, getattr(tf, dtype))
+            return x
+        return f"cast {shape} {chain}", cast, [f], dict(grad=False)
+    if kind == "compare":
+        y = d.ints(d.broadcast_of(shape), -5, 6)
+        op = d.pick(["equal", "not_equal", "less", "greater_equal", "maximum", "minimum"])
+        return f"{op} int32 {shape} {list(y.shape)}", \
+            lambda tf, x, y, o=op: attr(tf, o)(x, y), [x, y], {}
+    if kind == "arith":
+        y = d.ints(d.broadcast_of(shape), 1, 6) * d.pick([1, -1])
+        op = d.pick(["floordiv", "floormod", "mod", "multiply", "subtract",
+                     "add", "pow", "squared_difference", "abs", "negative", "sign", "square"])
+        if op in ("abs", "negative", "sign", "square"):
+            return f"{op} int32 {shape}", lambda tf, x, o=op: attr(tf, o)(x), [x], {}
+        if op == "pow":
+            y = np.abs(y) % 3
+        return f"{op} int32 {shape} {list(y.shape)}", \
+            lambda tf, x, y, o=op: attr(tf, o)(x, y), [x, y], {}
+    if kind == "argmax":
+        op, axis = d.pick(["argmax", "argmin"]), d.axis(len(shape))
+        out = d.pick(["int32", "int64"])
+        return f"{op} int32 {shape} axis={axis} {out}", \
+            lambda tf, x, o=op, a=axis, t=out: attr(tf, o)(x, axis=a, output_type=getattr(
+                tf, t)), [x], {}
+    if kind == "where":
+        return f"where int32 {shape}", lambda tf, x: tf.where(x > 0, x, -x * 2), [x], {}
+    if kind == "cumsum":
+        axis = d.axis(len(shape))
+        return f"cumsum int32 {shape} axis={axis}", \
+            lambda tf, x, a=axis: tf.cumsum(x, axis=a, exclusive=True), [x], {}
+    return f"int64 {shape}", lambda tf, x: tf.reduce_sum(tf.cast(x, tf.int64) * 3, axis=-1), \
+        [x], {}
+
+
+@family(weight=2)
+def gen_nchw(d):
+    """The channels-first data format of convolutions, pooling and bias_add. TF's CPU kernels
+    have no NCHW convolution or pooling, so its side computes channels-last between two
+    transposes (the same numbers)."""
+    batch, channels, height, width = d.int(1, 2), d.int(1, 3), d.int(3, 6), d.int(3, 6)
+    x = d.array([batch, channels, height, width], F32)
+    padding = d.pick(["SAME", "VALID"])
+    kind = d.pick(["conv2d", "max_pool", "avg_pool", "bias_add"])
+
+    def nhwc(op):
+        def run(tf, x, *rest):
+            y = op(tf, tf.transpose(x, [0, 2, 3, 1]), *rest, "NHWC")
+            return tf.transpose(y, [0, 3, 1, 2])
+        return run
+
+    def both(op):
+        return (lambda tf, *args: op(tf, *args, "NCHW")), dict(tf_fn=nhwc(op))
+    if kind == "conv2d":
+        k, stride = d.int(1, 3), d.pick([1, 2])
+        w = d.array([k, k, channels, d.int(1, 3)], F32)
+
+        def conv(tf, x, w, fmt, s=stride, p=padding):
+            strides = [1, 1, s, s] if fmt == "NCHW" else [1, s, s, 1]
+            return tf.nn.conv2d(x, w, strides, p, data_format=fmt)
+        fn, options = both(conv)
+        return f"conv2d NCHW {list(x.shape)} {list(w.shape)} stride={stride} {padding}", fn, \
+            [x, w], options
+    if kind == "bias_add":
+        return f"bias_add NCHW {list(x.shape)}", lambda tf, x, b: tf.nn.bias_add(
+            x, b, data_format="NCHW"), [x, d.array([channels], F32)], {}
+    size = d.int(1, 2)
+
+    def pool(tf, x, fmt, o=kind, k=size, p=padding):
+        window = [1, 1, k, k] if fmt == "NCHW" else [1, k, k, 1]
+        return attr(tf.nn, o)(x, window, window, p, data_format=fmt)
+    fn, options = both(pool)
+    return f"{kind} NCHW {list(x.shape)} {size} {padding}", fn, [x], options
+
+
+@family(weight=2)
 def gen_loss(d):
     kind = d.pick(["softmax_xent", "softmax_xent_v2", "sparse_xent", "sigmoid_xent",
                    "weighted_xent", "l2_loss", "losses"])
@@ -595,7 +689,8 @@ def eager_case(case, traced=False):
             with tf.GradientTape() as tape:
                 for x in floats:
                     tape.watch(x)
-                outs = P._flatten(case.fn(v1, *xs))
+                own = case.fn if tf.__name__ == "tenseur" else case.tf_fn
+                outs = P._flatten(own(v1, *xs))
                 terms = []
                 for k, out in enumerate(outs):
                     if not (case.grad and out.dtype.is_floating):

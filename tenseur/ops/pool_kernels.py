@@ -253,7 +253,9 @@ def _window_rows(a: np.ndarray, g: _Geometry) -> np.ndarray:
     last whole window left out)."""
     s = a.strides
     run = g.ow * g.kw * a.shape[3]
-    return as_strided(a, (a.shape[0], g.oh, g.kh, run), (s[0], g.kh * s[1], s[1], s[3]),
+    # The run's step is the item size, not s[3]: NumPy reports any stride for an axis of size
+    # 1 (a transposed NCHW image of one channel has s[3] = its whole image row).
+    return as_strided(a, (a.shape[0], g.oh, g.kh, run), (s[0], g.kh * s[1], s[1], a.itemsize),
                       writeable=a.flags.writeable)
 
 
@@ -266,8 +268,9 @@ def _tiled_max_pool_grad(x, y, dy, g: _Geometry) -> np.ndarray:
     (`threads.parallel_map` runs the first share in the calling thread and waits on the
     others, so one piece an item would leave the calling thread nearly idle)."""
     batch, channels = x.shape[0], x.shape[3]
-    if x.strides[3] != x.itemsize or x.strides[2] != channels * x.itemsize:
-        x = np.ascontiguousarray(x)           # a row's (width, channels) must be one run
+    if (channels > 1 and x.strides[3] != x.itemsize) or (
+            x.shape[2] > 1 and x.strides[2] != channels * x.itemsize):
+        x = np.array(x, order="C")            # a row's (width, channels) must be one run
     covered = x.shape[1:3] == (g.oh * g.kh, g.ow * g.kw)
     dx = (buffers.empty if covered else buffers.zeros)(x.shape, x.dtype)
     x_rows, dx_rows = _window_rows(x, g), _window_rows(dx, g)

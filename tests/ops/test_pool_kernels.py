@@ -9,6 +9,7 @@ installed) and without them.
 import numpy as np
 import pytest
 
+import tenseur as tf
 from tenseur.backend import jit, threads
 from tenseur.ops import pool_kernels as pk
 
@@ -282,3 +283,27 @@ def test_overlapping_windows_numba_and_numpy_give_the_same_bits(monkeypatch, eng
         results.append(pk.max_pool(x, ksize, strides, padding))
     assert results[0].tobytes() == results[1].tobytes()
     np.testing.assert_array_equal(results[0], ref_max_pool(x, ksize, strides, padding))
+
+
+@pytest.mark.parametrize("size", [1, 2])
+def test_max_pool_grad_of_a_one_channel_transposed_view(size):
+    """NumPy reports any stride for an axis of size 1: a transposed NCHW image of one channel
+    has strides[3] = a whole image row, and the tiled gradient took it for the step between
+    values (dx wrong for tf.nn.max_pool(..., data_format="NCHW") on one channel; found by
+    benchmarks/tf_fuzz_parity.py)."""
+    rng = np.random.RandomState(0)
+    nchw = rng.randn(2, 1, 4, 6).astype(np.float32)
+    view = nchw.transpose(0, 2, 3, 1)                   # (2, 4, 6, 1), strides[3] == 96
+    assert view.strides[3] != view.itemsize
+    copy = np.array(view, order="C")
+    y = pk.max_pool(copy, (size, size), (size, size), "VALID")
+    dy = rng.randn(*y.shape).astype(np.float32)
+    want = pk.max_pool_grad(copy, y, dy, (size, size), (size, size), "VALID")
+    got = pk.max_pool_grad(view, y, dy, (size, size), (size, size), "VALID")
+    np.testing.assert_array_equal(got, want)
+    x = tf.placeholder(tf.float32, nchw.shape)
+    pooled = tf.nn.max_pool(x, [1, 1, size, size], [1, 1, size, size], "VALID",
+                            data_format="NCHW")
+    grad = tf.gradients(pooled, x, grad_ys=dy.transpose(0, 3, 1, 2))[0]
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(grad, {x: nchw}), want.transpose(0, 3, 1, 2))
