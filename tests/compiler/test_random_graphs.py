@@ -5,11 +5,12 @@ Each graph chains ops from a pool of values broadcastable to (batch, n): element
 activation, reductions, softmax and the cross-entropy patterns the stable pass rewrites,
 repeated subexpressions (CSE), reshape round trips, concat/split, where, add_n; intermediate
 values are fetched besides the last one, with the gradients of a weighted sum of it. The
-optimised session must match a session without the passes; a second run on other data must
-match too and must leave the arrays the first run returned untouched (slots and buffers are
-reused across runs). Half of the graphs run with the thresholds of the compiled tail, the
-parallel tail and the buffer pool lowered to tiny arrays, on two threads, so those paths run
-on small data as well.
+optimised session must match a session without the passes (or, where the stable cross-
+entropy pass removed a cancellation, be closer to the float64 result); a second run on other
+data must match too and must leave the arrays the first run returned untouched (slots and
+buffers are reused across runs). Half of the graphs run with the thresholds of the compiled
+tail, the parallel tail and the buffer pool lowered to tiny arrays, on two threads, so those
+paths run on small data as well.
 """
 import random
 
@@ -201,16 +202,30 @@ class _ImageBuilder:
                 self.v: rng.uniform(-2, 2, (self.channels,)).astype(self.dtype)}
 
 
-def _check(got, want, dtype, what):
+def _check(got, want, dtype, what, exact=None):
+    """`got` (optimised) equals `want` (unoptimised) within rounding; where it does not,
+    `exact()` (the same graph in float64, unoptimised) must show it closer to the truth: the
+    stable cross-entropy pass removes cancellations (log(1 - sigmoid(z)) near z = 11 loses
+    ~3 float32 digits) that the plain plan keeps."""
+    rtol, atol = (2e-5, 1e-5) if dtype == np.float32 else (1e-9, 1e-12)
+    reference = None
     for k, (g, w) in enumerate(zip(got, want)):
         g, w = np.asarray(g), np.asarray(w)
         assert g.shape == w.shape and g.dtype == w.dtype, f"{what}: fetch {k}"
         finite = np.isfinite(w)
         # The stable cross-entropy pass may give a finite value where the plain plan overflows.
         assert np.isfinite(g[finite]).all(), f"{what}: fetch {k} not finite where it should be"
-        rtol, atol = (2e-5, 1e-5) if dtype == np.float32 else (1e-9, 1e-12)
-        np.testing.assert_allclose(g[finite], w[finite], rtol=rtol, atol=atol,
-                                   err_msg=f"{what}: fetch {k}")
+        close = np.isclose(g, w, rtol=rtol, atol=atol) | ~finite
+        if close.all():
+            continue
+        assert exact is not None, f"{what}: fetch {k}: {g[~close]} against {w[~close]}"
+        reference = exact() if reference is None else reference
+        truth = np.asarray(reference[k], np.float64)[~close]
+        error_got = np.abs(g[~close].astype(np.float64) - truth)
+        error_want = np.abs(w[~close].astype(np.float64) - truth)
+        assert (error_got <= error_want).all(), (
+            f"{what}: fetch {k}: optimised {g[~close]}, unoptimised {w[~close]}, float64 "
+            f"{truth}")
 
 
 @pytest.fixture(params=["thresholds as shipped", "small thresholds, 2 threads"])
@@ -228,23 +243,42 @@ def thresholds(request, monkeypatch):
         yield
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_random_graph_gives_the_unoptimised_results(seed, thresholds):
-    dtype = np.float64 if seed % 3 else np.float32
+def _graph_of(seed, dtype):
+    """(graph, fetches, [first feed, second feed]) of seed's graph in `dtype`: the same ops
+    and constants (drawn alike whatever the dtype)."""
     graph = tf.Graph()
     with graph.as_default():
         builder = (_ImageBuilder if seed % 4 == 3 else _Builder)(seed, dtype)
         fetches = builder.build(steps=random.Random(seed).randint(2, 9))
-        first, second = builder.feed(np.random.default_rng(1)), builder.feed(
-            np.random.default_rng(2))
+        feeds = [builder.feed(np.random.default_rng(1)), builder.feed(np.random.default_rng(2))]
+    return graph, fetches, feeds
+
+
+def _float64_run(seed, run):
+    """The unoptimised float64 results of seed's graph on its `run`th feed (float32 feeds
+    widened, so the same inputs)."""
+    _, _, feeds32 = _graph_of(seed, np.float32)
+    graph, fetches, feeds = _graph_of(seed, np.float64)
+    feed = {p: v.astype(np.float64) for p, v in zip(feeds[run], feeds32[run].values())}
+    with tf.Session(graph=graph, config={"optimize": False}) as sess:
+        return sess.run(fetches, feed)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_random_graph_gives_the_unoptimised_results(seed, thresholds):
+    dtype = np.float64 if seed % 3 else np.float32
+    graph, fetches, (first, second) = _graph_of(seed, dtype)
+    with graph.as_default():
         with tf.Session(graph=graph, config={"optimize": False}) as plain:
             want_first, want_second = plain.run(fetches, first), plain.run(fetches, second)
         with tf.Session(graph=graph) as optimised:
             got_first = optimised.run(fetches, first)
             kept = [np.array(a, copy=True) for a in got_first]
-            _check(got_first, want_first, dtype, f"seed {seed}, first run")
+            _check(got_first, want_first, dtype, f"seed {seed}, first run",
+                   lambda: _float64_run(seed, 0))
             got_second = optimised.run(fetches, second)
-            _check(got_second, want_second, dtype, f"seed {seed}, second run")
+            _check(got_second, want_second, dtype, f"seed {seed}, second run",
+                   lambda: _float64_run(seed, 1))
             for k, (held, copy) in enumerate(zip(got_first, kept)):
                 np.testing.assert_array_equal(
                     held, copy, err_msg=f"seed {seed}: the first run's fetch {k} was "
