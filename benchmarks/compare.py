@@ -522,7 +522,11 @@ def reply(message):
 class Worker:
     def __init__(self, contender, workload, threads):
         self.name, self.workload = contender, workload
-        env = dict(os.environ, PYTHONWARNINGS="ignore", TF_CPP_MIN_LOG_LEVEL="3")
+        # CPUs only, as issue #7 measures: on a machine with a GPU, JAX (and TensorFlow) would
+        # put the work there (the first run on the lent H100 machine timed JAX's CNN epoch at
+        # 0.2 s). CUDA_VISIBLE_DEVICES hides it from every framework's CUDA runtime.
+        env = dict(os.environ, PYTHONWARNINGS="ignore", TF_CPP_MIN_LOG_LEVEL="3",
+                   JAX_PLATFORMS="cpu", CUDA_VISIBLE_DEVICES="")
         self.process = subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), "--worker", contender, workload,
              str(threads or 0)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -601,7 +605,7 @@ def report(workload, workers):
                "per_epoch_s": median * per_epoch, "fastest_step_s": min(w.times),
                "first_step_s": w.info["first_s"], "import_s": w.info["import_s"],
                "peak_rss_mb": w.info["peak_rss"] / 2 ** 20, "accuracy": acc,
-               "ratio_to_tenseur": ratio}
+               "ratio_to_tenseur": ratio, "step_times_s": w.times}
         rows.append(row)
         print(f"  {w.name:18s} {median * scale:9.2f} {min(w.times) * scale:8.2f} "
               f"{w.info['first_s']:10.2f}s {w.info['import_s']:6.2f}s "
