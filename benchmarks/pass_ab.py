@@ -2,8 +2,9 @@
 and with it off (`TENSEUR_DISABLE_PASSES`), the two plans stepped in alternation in one process
 so that a noisy moment on a shared machine hits both alike. `winograd` in place of a pass: the
 same plan with the Winograd convolutions (tenseur/ops/winograd.py) on and off
-(`TENSEUR_WINOGRAD`, read at every convolution); `numba`: with every numba kernel (Winograd and
-the 2x2 max pooling) on and off (`TENSEUR_NUMBA`).
+(`TENSEUR_WINOGRAD`, read at every convolution); `winograd4`: its F(4x4, 3x3) variant on
+and off (`TENSEUR_WINOGRAD4`: off, every Winograd convolution is F(2x2, 3x3)); `numba`: with
+every numba kernel (Winograd and the 2x2 max pooling) on and off (`TENSEUR_NUMBA`).
 
 Prints, per variant, the wall-clock and the CPU time (all threads of the process) of a step:
 fastest and median. CPU time is the steadier figure on a shared machine; a pass that removes
@@ -11,7 +12,8 @@ work shows there even when the wall clock is too noisy to.
 
     python benchmarks/pass_ab.py PASS [--workload cnn] [--threads 1] [--steps 30]
 
-PASS is one of tenseur.compiler.PASSES (e.g. pool_gradients, fusion), winograd or numba.
+PASS is one of tenseur.compiler.PASSES (e.g. pool_gradients, fusion), winograd, winograd4 or
+numba.
 """
 import argparse
 import os
@@ -34,11 +36,12 @@ def main():
     import compare
     from tenseur import compiler
 
-    switch_var = {"winograd": "TENSEUR_WINOGRAD", "numba": "TENSEUR_NUMBA"}.get(args.passes)
+    switch_var = {"winograd": "TENSEUR_WINOGRAD", "winograd4": "TENSEUR_WINOGRAD4",
+                  "numba": "TENSEUR_NUMBA"}.get(args.passes)
     unknown = set() if switch_var else set(args.passes.split(",")) - set(compiler.PASSES)
     if unknown:
         parser.error(f"unknown passes {sorted(unknown)}; the passes are {compiler.PASSES} "
-                     f"(or winograd, numba)")
+                     f"(or winograd, winograd4, numba)")
     images, labels, *_ = compare.load_data(args.workload)
     batch = compare.BATCH[args.workload]
     batches = [(images[i:i + batch], labels[i:i + batch])

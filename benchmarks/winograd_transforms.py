@@ -10,6 +10,12 @@ output gradient; the gradient transform in the filter gradient), and two of ResN
 at batch 8.
 
     python benchmarks/winograd_transforms.py [--repeat 200]
+
+--variants instead: the slides' 32->32 layer (430 images, float32) by F(4x4, 3x3), F(2x2, 3x3)
+and im2col, each pass's max error against the float64 result and its time (fastest of
+--rounds, the three methods in alternation, at --threads):
+
+    python benchmarks/winograd_transforms.py --variants [--threads 1] [--rounds 7]
 """
 import argparse
 import os
@@ -20,7 +26,8 @@ import numba
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from tenseur.ops import winograd, winograd_kernels as wk  # noqa: E402
+from tenseur.backend import threads as _threads  # noqa: E402
+from tenseur.ops import conv_kernels as ck, winograd, winograd_kernels as wk  # noqa: E402
 
 _jit = numba.njit(nogil=True, fastmath=False, error_model="numpy")
 
@@ -185,12 +192,19 @@ def timed(fn, repeat):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--variants", action="store_true",
+                        help="F4, F2 and im2col on the 32->32 layer: errors and times")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
+    if args.variants:
+        return variants(args.threads, args.rounds)
     rng = np.random.default_rng(0)
     print(f"{'layer':42s} {'transform':9s} {'per tile':>15s} {'rows first':>15s}  ms a layer")
     for name, transform, images, side, channels, widest, pad in CASES:
         tiles = (side + 1) // 2
-        (b0, b1), *_ = winograd._image_blocks(images, tiles, tiles, widest, 4)[0]
+        (b0, b1), *_ = winograd._image_blocks(images, tiles, tiles, widest, 4,
+                                                   winograd.F2)[0]
         block = b1 - b0
         out = np.empty((16, block * tiles * tiles, channels), np.float32)
         if transform == "input":
@@ -220,12 +234,56 @@ def main():
           f"  ms a call")
     for channels in (32, 64, 128, 256, 512):
         w = rng.standard_normal((3, 3, channels, channels)).astype(np.float32)
-        assert np.allclose(tensordot_filter_transform(w), winograd._filter_transform(w),
+        assert np.allclose(tensordot_filter_transform(w),
+                           winograd._filter_transform(w, winograd.F2),
                            rtol=1e-6, atol=1e-6)
         cells = [f"{a * 1e3:6.2f} / {b * 1e3:6.2f}" for a, b in (
             timed(lambda: tensordot_filter_transform(w), args.repeat // 10),
-            timed(lambda: winograd._filter_transform(w), args.repeat // 10))]
+            timed(lambda: winograd._filter_transform(w, winograd.F2), args.repeat // 10))]
         print(f"{f'{channels} -> {channels}':42s} {cells[0]:>25s} {cells[1]:>15s}")
+
+
+# method -> environment switches (read at every convolution)
+VARIANTS = {"F4": {}, "F2": {"TENSEUR_WINOGRAD4": "0"}, "im2col": {"TENSEUR_WINOGRAD": "0"}}
+
+
+def variants(threads, rounds):
+    """The slides' 32->32 layer by each of VARIANTS: errors against float64, then times."""
+    _threads.set_intra_op_threads(threads)
+    rng = np.random.default_rng(0)
+    x = rng.random((430, 26, 26, 32))                    # ReLU outputs: >= 0
+    w = rng.normal(size=(3, 3, 32, 32)) * np.sqrt(2 / (9 * 64)) * 3
+    dy = rng.normal(size=(430, 24, 24, 32))
+    passes = {"forward": lambda x, w, dy: ck.conv2d(x, w, (1, 1), "VALID"),
+              "input grad": lambda x, w, dy: ck.conv2d_backprop_input(dy, w, x.shape, (1, 1),
+                                                                      "VALID"),
+              "filter grad": lambda x, w, dy: ck.conv2d_backprop_filter(x, dy, w.shape, (1, 1),
+                                                                        "VALID")}
+    exact = {name: fn(x, w, dy) for name, fn in passes.items()}
+    x, w, dy = (a.astype(np.float32) for a in (x, w, dy))
+    times = {}
+    print(f"slides' conv2 32->32, batch 430, float32, {threads} thread(s): max error against "
+          f"float64, then fastest of {rounds} ms")
+    for r in range(rounds + 1):
+        for method, switches in VARIANTS.items():
+            saved = {k: os.environ.get(k) for k in switches}
+            os.environ.update(switches)
+            try:
+                for name, fn in passes.items():
+                    start = time.perf_counter()
+                    got = fn(x, w, dy)
+                    if r:                                # the first round compiles and warms
+                        times.setdefault((method, name), []).append(time.perf_counter() - start)
+                    else:
+                        err = np.abs(got - exact[name]).max()
+                        print(f"  {method:7s} {name:12s} error {err:8.2g} "
+                              f"(values up to {np.abs(exact[name]).max():.4g})")
+            finally:
+                for k, v in saved.items():
+                    os.environ.pop(k) if v is None else os.environ.update({k: v})
+    for method in VARIANTS:
+        print(f"  {method:7s} " + "  ".join(f"{name} {min(times[method, name]) * 1e3:6.1f}"
+                                           for name in passes))
 
 
 def tensordot_filter_transform(w):

@@ -29,8 +29,9 @@ CNN at batch 430):
   stride 1 is the forward convolution of dy with the flipped filter; for larger strides, or
   few input channels, it is col2im of dy @ W^T with one strided add per filter tap.
 - 3x3 stride-1 filters with enough channels (the slides' 32 -> 32 and 32 -> 16 layers) run
-  as Winograd F(2x2, 3x3) instead when numba is installed (`winograd.py`: 2.25x fewer
-  multiplications, the forward and both gradients ~20-27% faster than the im2col products).
+  as Winograd F(4x4, 3x3) or F(2x2, 3x3) instead when numba is installed (`winograd.py`: 4x
+  or 2.25x fewer multiplications; the 32 -> 32 layer's forward and gradients in about half
+  the time of the im2col products).
 Scratch buffers (padded blocks, patch matrices) come from a small per-thread cache keyed by
 shape, so repeated calls allocate only their outputs.
 

@@ -1,5 +1,7 @@
-"""3x3 stride-1 convolutions by Winograd's minimal filtering F(2x2, 3x3), with numba-compiled
-transforms: the slides' 32->32 layer and its gradients take ~25% less time than im2col.
+"""3x3 stride-1 convolutions by Winograd's minimal filtering, F(4x4, 3x3) or F(2x2, 3x3), with
+numba-compiled transforms: the slides' 32->32 layer and its gradients take about half the time
+of im2col's products (F(2x2, 3x3) alone: ~25-35% less; `benchmarks/winograd_transforms.py
+--variants` times the three).
 
 numba is an optional dependency (`pip install "tenseur[fast]"`): without it, or with
 `TENSEUR_WINOGRAD=0` (or `TENSEUR_NUMBA=0`, all numba kernels), conv_kernels keeps its im2col
@@ -8,24 +10,33 @@ for the filters it can serve (`usable`): 3x3, stride 1, no dilation, float32 or 
 enough channels and tiles for the saving to pay for the transforms (`_pays`, MIN_TILES), on
 images small enough to be blocks of their own (MAX_IMAGE_BYTES).
 
-The algorithm (Lavin & Gray, 2015), per 4x4 tile d of the input (tiles overlap by 2) and 2x2
-tile of the output:
+The algorithm (Lavin & Gray, 2015), per (m+2)x(m+2) tile d of the input (tiles overlap by 2)
+and m x m tile of the output (m = 2 or 4):
     y = A^T [ (G g G^T) * (B^T d B) ] A
-with g the 3x3 filter of one (input, output) channel pair and * elementwise over the 16
+with g the 3x3 filter of one (input, output) channel pair and * elementwise over the (m+2)^2
 positions. Summed over input channels, each position s is one matrix product:
     M[s] = V[s] @ U[s],  V[s]: (tiles, C) transformed inputs, U[s]: (C, K) transformed filter,
-so 16 products of (tiles x C) @ (C x K) replace im2col's (pixels x 9C) @ (9C x K): 2.25x fewer
-multiplications; the transforms are additions. The filter gradient is the same in reverse:
-    dU[s] = sum over tiles of V[s]^T Z[s],  Z = A dY A^T (dY: 2x2 tiles of dy),  dW = G^T dU G,
+so 16 (F2) or 36 (F4) products of (tiles x C) @ (C x K) replace im2col's (pixels x 9C) @
+(9C x K): 2.25x (F2) or 4x (F4) fewer multiplications; the transforms are additions and
+multiplications by small integers. The filter gradient is the same in reverse:
+    dU[s] = sum over tiles of V[s]^T Z[s],  Z = A dY A^T (dY: m x m tiles of dy),  dW = G^T dU G,
 and the input gradient of a stride-1 convolution is a forward one (conv_kernels flips the
 filter). Blocks of whole images keep V and M in cache; with several threads each thread takes
-a share of the blocks, as conv_kernels does.
+a share of the blocks, as conv_kernels does. F4 runs where the output's sides waste few of its
+larger tiles (`variant`: the slides' 24x24 and ResNet's 56x56 and 28x28 layers; not 10x10 or
+14x14); `TENSEUR_WINOGRAD4=0` keeps F2 everywhere.
 
-Rounding: the sums run in another order than im2col's. Measured on the 32->32 layer (float32,
-430 images, against float64): forward max error 2.7e-6 (im2col 7.1e-6) on outputs up to 8.9;
-filter gradient 1.2e-3 (im2col 0.8e-3) on values up to 2,000.
+Rounding: the sums run in another order than im2col's, and F4's transforms multiply by up to
+8 (its points 2 and -2), which costs it precision. Measured on the 32->32 layer (float32, 430
+images, against float64, `benchmarks/winograd_transforms.py --variants`): forward max error F2
+1.9e-6, F4 2.5e-5, im2col 6.3e-6 on outputs up to 6.6; input gradient 4.3e-6, 1.0e-4,
+1.3e-5 on values up to 16; filter gradient 4.9e-4, 3.2e-3, 3.9e-4 on values up to 1,000: F4
+errs by ~4e-6 of the largest value, 30 float32 steps, as the Winograd convolutions of oneDNN
+and cuDNN do.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -54,20 +65,54 @@ _BLOCK_BYTES = 2 << 20
 MAX_IMAGE_BYTES = 8 << 20
 
 _G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
-# kron(G, G)[4p + q, 3i + j] = G[p, i] G[q, j]: (G g G^T)[p, q] = sum over i, j of that times
-# g[i, j], so one matrix product transforms every filter at once (and its transpose maps the
-# transformed filter gradient back: G^T dU G).
-_GG = np.kron(_G, _G)
+# F(4x4, 3x3)'s filter matrix, points 0, 1, -1, 2, -2 (winograd_kernels has its B^T and A^T).
+_G4 = np.array([[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
+                [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]])
+
+
+class _Variant(NamedTuple):
+    """F(m x m, 3x3): output tiles of m x m from input tiles of (m + 2) x (m + 2)."""
+    m: int
+    kernels: tuple     # names of (input, output, gradient) transforms in winograd_kernels
+    # kron(G, G)[(m+2) p + q, 3i + j] = G[p, i] G[q, j]: (G g G^T)[p, q] = sum over i, j of
+    # that times g[i, j], so one matrix product transforms every filter at once (and its
+    # transpose maps the transformed filter gradient back: G^T dU G).
+    gg: np.ndarray
+    exact: bool        # G's entries are exact in float32 (F(2x2, 3x3): 0, 1 and 1/2)
+
+    @property
+    def positions(self) -> int:
+        return (self.m + 2) ** 2
+
+
+F2 = _Variant(2, ("input_transform", "output_transform", "grad_transform"),
+              np.kron(_G, _G), True)
+F4 = _Variant(4, ("input_transform4", "output_transform4", "grad_transform4"),
+              np.kron(_G4, _G4), False)
+# F(4x4, 3x3) runs where its products make at most this share of F(2x2, 3x3)'s
+# multiplications (36 per 4x4 tile against 16 per 2x2 tile: 0.5625 when the output's sides
+# are multiples of 4; output sides of 10 round up to 12 and make it 0.81).
+F4_SHARE = 0.7
 
 
 def usable(g, batch: int, cin: int, cout: int, dtype) -> bool:
     """Whether a convolution of geometry `g` (conv_kernels._Geometry) runs here."""
-    th, tw = _tiles(g)
+    th, tw = _tiles(g, F2)
     return (g.kh == g.kw == 3 and g.sh == g.sw == 1 and g.dh == g.dw == 1
             and _pays(cin, cout) and batch * th * tw >= MIN_TILES
             and 16 * th * tw * max(cin, cout) * np.dtype(dtype).itemsize <= MAX_IMAGE_BYTES
             and np.dtype(dtype) in (np.float32, np.float64)
-            and switched_on("TENSEUR_WINOGRAD") and _compiled() is not None)
+            and switched_on("TENSEUR_WINOGRAD") and _compiled(F2) is not None)
+
+
+def variant(g) -> _Variant:
+    """F4 where its products are few enough against F2's (F4_SHARE), unless
+    TENSEUR_WINOGRAD4=0; else F2."""
+    th2, tw2 = _tiles(g, F2)
+    th4, tw4 = _tiles(g, F4)
+    if (36 * th4 * tw4 <= F4_SHARE * 16 * th2 * tw2 and switched_on("TENSEUR_WINOGRAD4")):
+        return F4
+    return F2
 
 
 def _pays(cin: int, cout: int) -> bool:
@@ -75,23 +120,24 @@ def _pays(cin: int, cout: int) -> bool:
     return cin * cout >= CHANNEL_RATIO * (cin + cout)
 
 
-def _compiled():
-    """(input_transform, output_transform, grad_transform), numba-compiled on first use; None
-    when numba is not installed or TENSEUR_NUMBA=0."""
+def _compiled(v: _Variant):
+    """(input_transform, output_transform, grad_transform) of variant v, numba-compiled on
+    first use; None when numba is not installed or TENSEUR_NUMBA=0."""
     module = _jit.kernels("tenseur.ops.winograd_kernels")
     if module is None:
         return None
-    return module.input_transform, module.output_transform, module.grad_transform
+    return tuple(getattr(module, name) for name in v.kernels)
 
 
-def _tiles(g) -> tuple:
-    """(tile rows, tile columns) covering the output; the padded input is 2 * tiles + 2."""
-    return (g.oh + 1) // 2, (g.ow + 1) // 2
+def _tiles(g, v: _Variant) -> tuple:
+    """(tile rows, tile columns) covering the output; the padded input is m * tiles + 2."""
+    return -(-g.oh // v.m), -(-g.ow // v.m)
 
 
-def _image_blocks(batch: int, th: int, tw: int, channels: int, itemsize: int) -> tuple:
+def _image_blocks(batch: int, th: int, tw: int, channels: int, itemsize: int,
+                  v: _Variant) -> tuple:
     """([(b0, b1)], threads): blocks of whole images within _BLOCK_BYTES of V and M."""
-    per_image = 16 * th * tw * channels * itemsize
+    per_image = v.positions * th * tw * channels * itemsize
     images = max(1, min(batch, _BLOCK_BYTES // max(per_image, 1)))
     blocks = [(b0, min(batch, b0 + images)) for b0 in range(0, batch, images)]
     parts = _ck._parts(per_image * batch)
@@ -103,31 +149,38 @@ def _run(fn, blocks, parts) -> list:
     return _ck._run_shares(fn, [(b0, b1, 0, 0) for b0, b1 in blocks], parts, whole_images=True)
 
 
-def _filter_transform(w: np.ndarray) -> np.ndarray:
-    """U = G g G^T for every (input, output) pair: (16, C, K), one product of kron(G, G)
-    (16 x 9) with the filter as a (9, C K) matrix, in w's dtype (the entries are 0, 1, 1/2 and
-    1/4, exact). ResNet50's 3x3 filters at 256 channels: 0.7 ms, against 3.3 for G's two
-    products over the filter rows, then its columns, and the transpose they need."""
-    return (_GG.astype(w.dtype) @ w.reshape(9, -1)).reshape(16, w.shape[2], w.shape[3])
+def _filter_transform(w: np.ndarray, v: _Variant) -> np.ndarray:
+    """U = G g G^T for every (input, output) pair: (positions, C, K), one product of
+    kron(G, G) (positions x 9) with the filter as a (9, C K) matrix. F2's entries are 0, 1,
+    1/2 and 1/4, exact in w's dtype; F4's (1/6, 1/24...) are not, so its product runs in
+    float64, rounded once. ResNet50's 3x3 filters at 256 channels: 0.7 ms for F2, against
+    3.3 for G's two products over the filter rows, then its columns, and the transpose they
+    need."""
+    if v.exact:
+        u = v.gg.astype(w.dtype) @ w.reshape(9, -1)
+    else:
+        u = (v.gg @ w.reshape(9, -1).astype(np.float64)).astype(w.dtype)
+    return u.reshape(v.positions, w.shape[2], w.shape[3])
 
 
 def conv(x: np.ndarray, w: np.ndarray, g) -> np.ndarray:
     """conv_kernels' forward convolution for a `usable` geometry: (N, oh, ow, K)."""
-    input_transform, output_transform, _ = _compiled()
+    v = variant(g)
+    input_transform, output_transform, _ = _compiled(v)
     x = np.ascontiguousarray(x)           # the kernels are compiled for C-ordered arrays
     batch, cin, cout = x.shape[0], x.shape[3], w.shape[3]
-    th, tw = _tiles(g)
-    u = _filter_transform(w)
+    th, tw = _tiles(g, v)
+    u = _filter_transform(w, v)
     y = _buffers.empty((batch, g.oh, g.ow, cout), x.dtype)
-    blocks, parts = _image_blocks(batch, th, tw, max(cin, cout), x.dtype.itemsize)
+    blocks, parts = _image_blocks(batch, th, tw, max(cin, cout), x.dtype.itemsize, v)
 
     def run(share):
         for b0, b1, _, _ in share:
             tiles = (b1 - b0) * th * tw
-            v = _ck._scratch("winograd V", (16, tiles, cin), x.dtype)
-            m = _ck._scratch("winograd M", (16, tiles, cout), x.dtype)
-            input_transform(x[b0:b1], g.pt, g.pl, th, tw, v)
-            np.matmul(v, u, out=m)
+            vv = _ck._scratch("winograd V", (v.positions, tiles, cin), x.dtype)
+            m = _ck._scratch("winograd M", (v.positions, tiles, cout), x.dtype)
+            input_transform(x[b0:b1], g.pt, g.pl, th, tw, vv)
+            np.matmul(vv, u, out=m)
             output_transform(m, th, tw, y[b0:b1])
 
     _run(run, blocks, parts)
@@ -136,24 +189,29 @@ def conv(x: np.ndarray, w: np.ndarray, g) -> np.ndarray:
 
 def filter_grad(x: np.ndarray, dy: np.ndarray, g) -> np.ndarray:
     """conv_kernels' filter gradient for a `usable` geometry: (3, 3, C, K)."""
-    input_transform, _, grad_transform = _compiled()
+    v = variant(g)
+    input_transform, _, grad_transform = _compiled(v)
     x, dy = np.ascontiguousarray(x), np.ascontiguousarray(dy)
     batch, cin, cout = x.shape[0], x.shape[3], dy.shape[3]
-    th, tw = _tiles(g)
-    blocks, parts = _image_blocks(batch, th, tw, max(cin, cout), x.dtype.itemsize)
+    th, tw = _tiles(g, v)
+    blocks, parts = _image_blocks(batch, th, tw, max(cin, cout), x.dtype.itemsize, v)
 
     def run(share):
-        du = np.zeros((16, cin, cout), x.dtype)
+        du = np.zeros((v.positions, cin, cout), x.dtype)
         partial = np.empty_like(du)
         for b0, b1, _, _ in share:
             tiles = (b1 - b0) * th * tw
-            v = _ck._scratch("winograd V", (16, tiles, cin), x.dtype)
-            z = _ck._scratch("winograd Z", (16, tiles, cout), x.dtype)
-            input_transform(x[b0:b1], g.pt, g.pl, th, tw, v)
+            vv = _ck._scratch("winograd V", (v.positions, tiles, cin), x.dtype)
+            z = _ck._scratch("winograd Z", (v.positions, tiles, cout), x.dtype)
+            input_transform(x[b0:b1], g.pt, g.pl, th, tw, vv)
             grad_transform(dy[b0:b1], th, tw, z)
-            np.matmul(v.transpose(0, 2, 1), z, out=partial)
+            np.matmul(vv.transpose(0, 2, 1), z, out=partial)
             du += partial
         return du
 
-    du = _ck._sum_in_order(_run(run, blocks, parts))
-    return (_GG.T.astype(x.dtype) @ du.reshape(16, -1)).reshape(3, 3, cin, cout)  # G^T dU G
+    du = _ck._sum_in_order(_run(run, blocks, parts)).reshape(v.positions, -1)
+    if v.exact:                                                  # G^T dU G
+        dw = v.gg.T.astype(x.dtype) @ du
+    else:
+        dw = (v.gg.T @ du.astype(np.float64)).astype(x.dtype)
+    return dw.reshape(3, 3, cin, cout)

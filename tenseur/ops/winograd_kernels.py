@@ -1,4 +1,5 @@
-"""The numba-compiled transforms of winograd.py (imported only where numba is installed).
+"""The numba-compiled transforms of winograd.py (imported only where numba is installed):
+F(2x2, 3x3) first, F(4x4, 3x3) below.
 
 Each loop runs over a contiguous axis (the channels of one tile, or a whole image row), so LLVM
 vectorizes it. A loop writes one output array, or four with all its loads first: 16 in a loop
@@ -158,4 +159,226 @@ def grad_transform(dy, th, tw, z):
                         q1[k] = b0 + b1
                         q2[k] = b0 - b1
                         q3[k] = -b1
+            t += tw
+
+
+# -- F(4x4, 3x3) -----------------------------------------------------------------------------
+# 6x6 input tiles (overlapping by 2) give 4x4 output tiles: 36 products of (tiles x C) @ (C x K)
+# for 16 outputs, against F(2x2, 3x3)'s 16 for 4 (4x fewer multiplications than direct, 2.25x
+# for F(2x2, 3x3)), and 2.25 transformed values per output instead of 4. Points 0, 1, -1, 2,
+# -2 (Lavin & Gray's):
+#     B^T = [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
+#            [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]]
+#     A^T = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]]
+# The same layout as above: rows first for a whole row of tiles, then each tile's columns,
+# at most three outputs a loop (loads first).
+
+
+@_jit
+def _constants(dtype):
+    """2, 4, 5 and 8 in `dtype`: a Python int times a float32 would be a float64 in numba
+    (slower, and rounded otherwise than NumPy's float32 arithmetic)."""
+    c = np.empty(4, dtype)
+    c[0], c[1], c[2], c[3] = 2, 4, 5, 8
+    return c[0], c[1], c[2], c[3]
+
+
+@_jit
+def input_transform4(x, top, left, th, tw, v):
+    """v[6p + q, t] = (B^T d B)[p, q] for the 6x6 tile d of tile t of x zero-padded by `top`
+    rows and `left` columns (negative: cut) to (n, 4 th + 2, 4 tw + 2, C): x: (n, H, W, C) ->
+    v: (36, n th tw, C). Padding as input_transform: never copied."""
+    n, height, width, channels = x.shape
+    two, four, five, _ = _constants(x.dtype)
+    wp = 4 * tw + 2
+    c0 = max(left, 0)
+    c1 = min(width + left, wp)
+    inner = max(c1 - c0, 0) * channels
+    first = (c0 - left) * channels
+    rows = np.zeros((6, wp, channels), x.dtype)
+    flat = rows.reshape(6, wp * channels)
+    r0 = flat[0, c0 * channels:c0 * channels + inner]
+    r1 = flat[1, c0 * channels:c0 * channels + inner]
+    r2 = flat[2, c0 * channels:c0 * channels + inner]
+    r3 = flat[3, c0 * channels:c0 * channels + inner]
+    r4 = flat[4, c0 * channels:c0 * channels + inner]
+    r5 = flat[5, c0 * channels:c0 * channels + inner]
+    zero = np.zeros(inner, x.dtype)
+    t = 0
+    for b in range(n):
+        for i in range(th):
+            source = 4 * i - top
+            d0 = d1 = d2 = d3 = d4 = d5 = zero
+            if 0 <= source < height:
+                d0 = x[b, source].reshape(width * channels)[first:first + inner]
+            if 0 <= source + 1 < height:
+                d1 = x[b, source + 1].reshape(width * channels)[first:first + inner]
+            if 0 <= source + 2 < height:
+                d2 = x[b, source + 2].reshape(width * channels)[first:first + inner]
+            if 0 <= source + 3 < height:
+                d3 = x[b, source + 3].reshape(width * channels)[first:first + inner]
+            if 0 <= source + 4 < height:
+                d4 = x[b, source + 4].reshape(width * channels)[first:first + inner]
+            if 0 <= source + 5 < height:
+                d5 = x[b, source + 5].reshape(width * channels)[first:first + inner]
+            for e in range(inner):
+                r0[e] = four * d0[e] - five * d2[e] + d4[e]
+            for e in range(inner):
+                r1[e] = d3[e] + d4[e] - four * (d1[e] + d2[e])
+            for e in range(inner):
+                r2[e] = d4[e] - d3[e] + four * (d1[e] - d2[e])
+            for e in range(inner):
+                r3[e] = d4[e] - d2[e] + two * (d3[e] - d1[e])
+            for e in range(inner):
+                r4[e] = d4[e] - d2[e] + two * (d1[e] - d3[e])
+            for e in range(inner):
+                r5[e] = four * d1[e] - five * d3[e] + d5[e]
+            for p in range(6):
+                row = rows[p]
+                o0, o1, o2 = v[6 * p], v[6 * p + 1], v[6 * p + 2]
+                o3, o4, o5 = v[6 * p + 3], v[6 * p + 4], v[6 * p + 5]
+                for j in range(tw):
+                    a0, a1, a2 = row[4 * j], row[4 * j + 1], row[4 * j + 2]
+                    a3, a4, a5 = row[4 * j + 3], row[4 * j + 4], row[4 * j + 5]
+                    q0, q1, q2 = o0[t + j], o1[t + j], o2[t + j]
+                    for k in range(channels):
+                        b0 = a0[k]
+                        b1 = a1[k]
+                        b2 = a2[k]
+                        b3 = a3[k]
+                        b4 = a4[k]
+                        q0[k] = four * b0 - five * b2 + b4
+                        q1[k] = b3 + b4 - four * (b1 + b2)
+                        q2[k] = b4 - b3 + four * (b1 - b2)
+                    q3, q4, q5 = o3[t + j], o4[t + j], o5[t + j]
+                    for k in range(channels):
+                        b1 = a1[k]
+                        b2 = a2[k]
+                        b3 = a3[k]
+                        b4 = a4[k]
+                        b5 = a5[k]
+                        q3[k] = b4 - b2 + two * (b3 - b1)
+                        q4[k] = b4 - b2 + two * (b1 - b3)
+                        q5[k] = four * b1 - five * b3 + b5
+            t += tw
+
+
+@_jit
+def output_transform4(m, th, tw, y):
+    """y's 4x4 tile t = A^T M A, M[p, q] = m[6p + q, t]; m: (36, n th tw, K) -> y: (n, oh, ow,
+    K), the tiles' cells beyond oh or ow left out. Per tile, A^T M's four rows (one loop per
+    column of M), then each row's four outputs."""
+    n, oh, ow, channels = y.shape
+    two, four, _, eight = _constants(m.dtype)
+    rows = np.empty((4, 6, channels), m.dtype)       # A^T M of one tile
+    cut = np.empty((4, channels), m.dtype)           # one row of an edge tile
+    t = 0
+    for b in range(n):
+        for i in range(th):
+            r = 4 * i
+            rr = min(4, oh - r)
+            for j in range(tw):
+                c = 4 * j
+                cc = min(4, ow - c)
+                for q in range(6):
+                    m0, m1, m2 = m[q, t], m[6 + q, t], m[12 + q, t]
+                    m3, m4, m5 = m[18 + q, t], m[24 + q, t], m[30 + q, t]
+                    p0, p1, p2, p3 = rows[0, q], rows[1, q], rows[2, q], rows[3, q]
+                    for k in range(channels):
+                        e0 = m0[k]
+                        e1 = m1[k]
+                        e2 = m2[k]
+                        e3 = m3[k]
+                        e4 = m4[k]
+                        e5 = m5[k]
+                        p0[k] = e0 + e1 + e2 + e3 + e4
+                        p1[k] = e1 - e2 + two * (e3 - e4)
+                        p2[k] = e1 + e2 + four * (e3 + e4)
+                        p3[k] = e1 - e2 + eight * (e3 - e4) + e5
+                for s in range(rr):
+                    row = rows[s]
+                    if cc == 4:
+                        y0, y1, y2, y3 = y[b, r + s, c], y[b, r + s, c + 1], \
+                            y[b, r + s, c + 2], y[b, r + s, c + 3]
+                    else:
+                        y0, y1, y2, y3 = cut[0], cut[1], cut[2], cut[3]
+                    f0, f1, f2, f3, f4, f5 = row[0], row[1], row[2], row[3], row[4], row[5]
+                    for k in range(channels):
+                        e0 = f0[k]
+                        e1 = f1[k]
+                        e2 = f2[k]
+                        e3 = f3[k]
+                        e4 = f4[k]
+                        e5 = f5[k]
+                        y0[k] = e0 + e1 + e2 + e3 + e4
+                        y1[k] = e1 - e2 + two * (e3 - e4)
+                        y2[k] = e1 + e2 + four * (e3 + e4)
+                        y3[k] = e1 - e2 + eight * (e3 - e4) + e5
+                    if cc < 4:
+                        for u in range(cc):
+                            y[b, r + s, c + u] = cut[u]
+                t += 1
+
+
+@_jit
+def grad_transform4(dy, th, tw, z):
+    """z[6p + q, t] = (A dY A^T)[p, q] for the 4x4 tile dY of tile t of dy: (n, oh, ow, K) ->
+    z: (36, n th tw, K); cells beyond oh or ow count as zeros. A dY's rows g0, g0 + g1 + g2 +
+    g3, g0 - g1 + g2 - g3, g0 + 2 g1 + 4 g2 + 8 g3, g0 - 2 g1 + 4 g2 - 8 g3, g3 for a whole row
+    of tiles, then each tile's columns alike."""
+    n, oh, ow, channels = dy.shape
+    two, four, _, eight = _constants(dy.dtype)
+    run = 4 * tw * channels
+    used = ow * channels                  # columns beyond ow stay zero in the row buffers
+    rows = np.zeros((6, 4 * tw, channels), dy.dtype)
+    flat = rows.reshape(6, run)
+    r0, r1, r2, r3, r4, r5 = flat[0], flat[1], flat[2], flat[3], flat[4], flat[5]
+    zero = np.zeros(used, dy.dtype)
+    t = 0
+    for b in range(n):
+        for i in range(th):
+            g0 = dy[b, 4 * i].reshape(used)
+            g1 = g2 = g3 = zero
+            if 4 * i + 1 < oh:
+                g1 = dy[b, 4 * i + 1].reshape(used)
+            if 4 * i + 2 < oh:
+                g2 = dy[b, 4 * i + 2].reshape(used)
+            if 4 * i + 3 < oh:
+                g3 = dy[b, 4 * i + 3].reshape(used)
+            for e in range(used):
+                r0[e] = g0[e]
+            for e in range(used):
+                r1[e] = g0[e] + g1[e] + g2[e] + g3[e]
+            for e in range(used):
+                r2[e] = g0[e] - g1[e] + g2[e] - g3[e]
+            for e in range(used):
+                r3[e] = g0[e] + two * g1[e] + four * g2[e] + eight * g3[e]
+            for e in range(used):
+                r4[e] = g0[e] - two * g1[e] + four * g2[e] - eight * g3[e]
+            for e in range(used):
+                r5[e] = g3[e]
+            for p in range(6):
+                row = rows[p]
+                o0, o1, o2 = z[6 * p], z[6 * p + 1], z[6 * p + 2]
+                o3, o4, o5 = z[6 * p + 3], z[6 * p + 4], z[6 * p + 5]
+                for j in range(tw):
+                    a0, a1, a2, a3 = row[4 * j], row[4 * j + 1], row[4 * j + 2], row[4 * j + 3]
+                    q0, q1, q2 = o0[t + j], o1[t + j], o2[t + j]
+                    for k in range(channels):
+                        b0 = a0[k]
+                        b1 = a1[k]
+                        b2 = a2[k]
+                        b3 = a3[k]
+                        q0[k] = b0
+                        q1[k] = b0 + b1 + b2 + b3
+                        q2[k] = b0 - b1 + b2 - b3
+                    q3, q4, q5 = o3[t + j], o4[t + j], o5[t + j]
+                    for k in range(channels):
+                        b0 = a0[k]
+                        b1 = a1[k]
+                        b2 = a2[k]
+                        b3 = a3[k]
+                        q3[k] = b0 + two * b1 + four * b2 + eight * b3
+                        q4[k] = b0 - two * b1 + four * b2 - eight * b3
+                        q5[k] = b3
             t += tw

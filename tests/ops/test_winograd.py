@@ -1,6 +1,7 @@
-"""Winograd F(2x2, 3x3) convolutions (tenseur/ops/winograd.py): the same values as the direct
-definition and as im2col, the same gradients as finite differences, and used only where they
-apply (3x3, stride 1, enough channels, numba installed, TENSEUR_WINOGRAD not 0)."""
+"""Winograd F(2x2, 3x3) and F(4x4, 3x3) convolutions (tenseur/ops/winograd.py): the same
+values as the direct definition and as im2col, the same gradients as finite differences, and
+used only where they apply (3x3, stride 1, enough channels, numba installed, TENSEUR_WINOGRAD
+not 0; F(4x4, 3x3) where its products are fewer enough, TENSEUR_WINOGRAD4 not 0)."""
 import numpy as np
 import pytest
 
@@ -32,6 +33,24 @@ def calls(monkeypatch):
     return record_calls(monkeypatch, winograd, ("conv", "filter_grad"))
 
 
+@pytest.fixture(params=["F2", "F4"])
+def variant(request, monkeypatch):
+    """Every Winograd convolution of the test runs as this variant; yields the list of the
+    variants that ran."""
+    monkeypatch.setattr(winograd, "F4_SHARE", 0.0 if request.param == "F2" else 100.0)
+    chosen = []
+    choose = winograd.variant
+
+    def spy(g):
+        chosen.append(choose(g))
+        return chosen[-1]
+
+    monkeypatch.setattr(winograd, "variant", spy)
+    want = getattr(winograd, request.param)
+    yield want, chosen
+    assert chosen and all(v is want for v in chosen)
+
+
 @pytest.fixture(params=[1, 2], ids=["1 thread", "2 threads"])
 def small_blocks(request, monkeypatch):
     """Blocks of one or two images (so every call has several), on 1 or 2 threads."""
@@ -48,7 +67,7 @@ GEOMETRIES = [((8, 8), "VALID"), ((7, 9), "SAME"), ((5, 6), ((2, 0), (1, 3))), (
 
 @pytest.mark.parametrize("hw, padding", GEOMETRIES)
 def test_forward_and_gradients_match_the_definition_and_im2col(monkeypatch, calls, small_blocks,
-                                                               hw, padding):
+                                                               variant, hw, padding):
     x = rng.normal(size=(3,) + hw + (24,))
     w = rng.normal(size=(3, 3, 24, 20)) / 10
     y = conv_kernels.conv2d(x, w, (1, 1), padding)
@@ -72,38 +91,60 @@ def test_forward_and_gradients_match_the_definition_and_im2col(monkeypatch, call
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
 
 
+_BT = {2: np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], np.float64),
+       4: np.array([[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
+                    [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]],
+                   np.float64)}
+
+
+@pytest.mark.parametrize("m", [2, 4], ids=["F2", "F4"])
 @pytest.mark.parametrize("shape, top, left, th, tw", [
-    ((2, 6, 6, 8), 0, 0, 2, 2),          # no padding
+    ((2, 6, 6, 8), 0, 0, 2, 2),          # no padding (F2); F4's tiles pass the image's end
     ((2, 5, 7, 8), 1, 1, 3, 4),          # SAME-like: zeros on every side
     ((1, 4, 4, 3), 2, 2, 3, 3),          # an input gradient's full padding
     ((2, 9, 9, 5), -1, 2, 3, 2),         # rows cut at the top, columns padded
     ((1, 8, 10, 4), 0, -3, 3, 2),        # columns cut on both sides
     ((1, 2, 2, 4), 3, 3, 2, 2),          # tiles with no input at all
+    ((1, 10, 10, 4), 0, 0, 2, 2),        # F4 without padding
 ])
-def test_the_input_transform_pads_as_a_zero_padded_copy_would(shape, top, left, th, tw):
+def test_the_input_transform_pads_as_a_zero_padded_copy_would(m, shape, top, left, th, tw):
     # The transform reads x in place; the same bits as on the explicitly padded input.
-    kernels = winograd._compiled()
+    v = winograd.F2 if m == 2 else winograd.F4
+    kernels = winograd._compiled(v)
     if kernels is None:
         pytest.skip("numba kernels switched off")
     x = rng.normal(size=shape).astype(np.float32)
-    hp, wp = 2 * th + 2, 2 * tw + 2
+    hp, wp = m * th + 2, m * tw + 2
     padded = np.zeros((shape[0], hp, wp, shape[3]), np.float32)
     for r in range(hp):
         for c in range(wp):
             if 0 <= r - top < shape[1] and 0 <= c - left < shape[2]:
                 padded[:, r, c] = x[:, r - top, c - left]
-    got = np.full((16, shape[0] * th * tw, shape[3]), np.nan, np.float32)
+    got = np.full((v.positions, shape[0] * th * tw, shape[3]), np.nan, np.float32)
     want = got.copy()
     kernels[0](x, top, left, th, tw, got)
     kernels[0](padded, 0, 0, th, tw, want)
     assert got.tobytes() == want.tobytes()
-    d = padded[:, :4, :4]                            # the first tile, by the definition
-    bt = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], np.float64)
-    first = np.einsum("pi,nijc,qj->npqc", bt, d, bt)[0].reshape(16, shape[3])
-    np.testing.assert_allclose(got[:, 0], first, rtol=1e-6, atol=1e-6)
+    bt = _BT[m]
+    d = padded[:, :m + 2, :m + 2]                    # the first tile, by the definition
+    first = np.einsum("pi,nijc,qj->npqc", bt, d, bt)[0].reshape(v.positions, shape[3])
+    np.testing.assert_allclose(got[:, 0], first, rtol=1e-6, atol=1e-5)
 
 
-def test_gradients_through_the_ops_match_finite_differences(calls):
+def test_f4_runs_where_its_products_are_fewer_enough(monkeypatch):
+    # The slides' 32 -> 32 layer (24x24 output): 36 x 6 x 6 products against 16 x 12 x 12,
+    # 0.56 of them: F4. The 32 -> 16 layer (10x10): 36 x 3 x 3 against 16 x 5 x 5, 0.81: F2.
+    def geometry(side):
+        return conv_kernels._geometry("conv2d", (side + 2, side + 2), (3, 3), (1, 1),
+                                      "VALID", (1, 1))
+
+    assert winograd.variant(geometry(24)) is winograd.F4
+    assert winograd.variant(geometry(10)) is winograd.F2
+    monkeypatch.setenv("TENSEUR_WINOGRAD4", "0")
+    assert winograd.variant(geometry(24)) is winograd.F2
+
+
+def test_gradients_through_the_ops_match_finite_differences(calls, variant):
     # check_gradients runs in float64; 16 -> 32 channels take the Winograd path both ways.
     x = rng.normal(size=(2, 5, 6, 16))
     w = rng.normal(size=(3, 3, 16, 32)) / 10
@@ -111,7 +152,7 @@ def test_gradients_through_the_ops_match_finite_differences(calls):
     assert {"conv", "filter_grad"} <= set(calls)
 
 
-def test_the_forward_bits_do_not_depend_on_the_threads(monkeypatch, calls):
+def test_the_forward_bits_do_not_depend_on_the_threads(monkeypatch, calls, variant):
     x = rng.normal(size=(9, 10, 10, 32)).astype(np.float32)
     w = rng.normal(size=(3, 3, 32, 32)).astype(np.float32)
     monkeypatch.setattr(winograd, "_BLOCK_BYTES", 1)
