@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # The measurements issue #7's aims need on the AVX-512 Xeon lent to some sessions as the
 # "device" machine (python3 there has NumPy, PyTorch and JAX, not TensorFlow), as one prepared
-# run of about 8 minutes, so that a session with a machine spends its 15 minutes measuring:
+# run of about 8 minutes, so that a session with a machine spends its 15 minutes measuring
+# (the first run, at a9df53f, took 3.6 minutes of the 10 a command may run, plus ~30 s to start):
 #
-#     device run (timeout_s 600):  bash benchmarks/device_check.sh
+#     device run (timeout_s 590):  bash benchmarks/device_check.sh
 #
-# Every log goes to $OUT (or ./device_logs): CPU topology and the BLAS build, sgemm on the
-# slides' shapes, the MLP step (mlp_step.py), compare.py on the MLP and the CNN, the CNN's
-# convolution layers (conv_kernels.py) and the numba kernels on and off, each at 1 and 2
-# threads on two CPUs of different physical cores (two hyperthreads of one core share its FMA
-# units: a 2-thread run there would measure nothing). MNIST is not there (shared/
-# does not travel): compare.py then trains on random data of the same shape, which times the
-# same arithmetic.
+# Every log goes to $OUT (or ./device_logs), the most wanted first, so that a run cut short
+# still brings them back: CPU topology and the BLAS build; compare.py on the CNN (tenseur,
+# PyTorch eager and torch.compile; JAX's CPU CNN is 2-6x slower than all of them) and the MLP
+# (with the step written in NumPy and JAX), --json keeping every step's time; the CNN's
+# convolution layers against PyTorch's (conv_kernels.py); Winograd F(4x4, 3x3) on and off
+# (pass_ab.py winograd4) and the three ways of the 32->32 layer (winograd_transforms.py
+# --variants); the MLP step; Winograd's block size; ResNet50's forward pass; sgemm on the
+# slides' shapes. Each at 1 and 2 threads on two CPUs of different physical cores (two
+# hyperthreads of one core share its FMA units: a 2-thread run there would measure nothing).
+# MNIST is not there (shared/ does not travel): compare.py then trains on random data of the
+# same shape, which times the same arithmetic. The machine's GPU is hidden from the rivals
+# (compare.py: JAX_PLATFORMS=cpu, CUDA_VISIBLE_DEVICES='').
 set -u
 OUT=${OUT:-device_logs}
 mkdir -p "$OUT"
@@ -51,20 +57,32 @@ PIN="taskset -c $CPUS"
     $PY -c "import threadpoolctl, numpy, pprint; pprint.pprint(threadpoolctl.threadpool_info())" 2>&1
 } > "$OUT/machine.log" 2>&1
 
-for t in 1 2; do
-    OPENBLAS_NUM_THREADS=$t timeout 90 $PIN $PY benchmarks/sgemm_shapes.py > "$OUT/sgemm_t$t.log" 2>&1
-    OPENBLAS_NUM_THREADS=$t TENSEUR_NUM_THREADS=$t timeout 60 $PIN $PY benchmarks/mlp_step.py \
-        >> "$OUT/mlp_step.log" 2>&1
-done
-timeout 330 $PIN $PY benchmarks/compare.py --workloads mlp,cnn --threads 1,2 \
-    --contenders tenseur-graph,numpy,torch,jax > "$OUT/compare.log" 2>&1
+export CUDA_VISIBLE_DEVICES= JAX_PLATFORMS=cpu
+timeout 260 $PIN $PY benchmarks/compare.py --workloads cnn --threads 2,1 --rounds 7 \
+    --contenders tenseur-graph,torch,torch-compile --json "$OUT/compare_cnn.json" \
+    > "$OUT/compare.log" 2>&1
+timeout 100 $PIN $PY benchmarks/compare.py --workloads mlp --threads 1,2 \
+    --contenders tenseur-graph,numpy,torch,jax --json "$OUT/compare_mlp.json" \
+    >> "$OUT/compare.log" 2>&1
 # The convolution layers' GFLOP/s (README's table against the sgemm peak), PyTorch's beside.
-timeout 70 $PIN $PY benchmarks/conv_kernels.py --threads 1,2 --rounds 1 --repeat 3 \
+timeout 80 $PIN $PY benchmarks/conv_kernels.py --threads 1,2 --rounds 1 --repeat 3 \
     > "$OUT/conv_kernels.log" 2>&1
-for t in 1 2; do           # numba's kernels on and off (numba is in the device image)
-    for switch in winograd numba; do
-        timeout 60 $PIN $PY benchmarks/pass_ab.py $switch --threads $t --steps 8 \
-            >> "$OUT/pass_ab.log" 2>&1
-    done
+for t in 2 1; do
+    timeout 45 $PIN $PY benchmarks/pass_ab.py winograd4 --threads $t --steps 8 \
+        >> "$OUT/winograd.log" 2>&1
 done
+OPENBLAS_NUM_THREADS=2 timeout 40 $PIN $PY benchmarks/winograd_transforms.py --variants \
+    --threads 2 --rounds 5 >> "$OUT/winograd.log" 2>&1
+for t in 1 2; do
+    OPENBLAS_NUM_THREADS=$t TENSEUR_NUM_THREADS=$t timeout 30 $PIN $PY benchmarks/mlp_step.py \
+        >> "$OUT/other.log" 2>&1
+done
+timeout 60 $PIN $PY benchmarks/conv_blocks.py --winograd 1 2 4 >> "$OUT/winograd.log" 2>&1
+timeout 60 $PIN $PY benchmarks/compare.py --workloads resnet50 --threads 2 \
+    --contenders tenseur-graph,torch >> "$OUT/other.log" 2>&1
+for t in 1 2; do
+    OPENBLAS_NUM_THREADS=$t timeout 40 $PIN $PY benchmarks/sgemm_shapes.py >> "$OUT/other.log" 2>&1
+done
+# At most 8 files come back from the device: machine, compare (log and two JSON files),
+# conv_kernels, winograd and other.
 tail -n 40 "$OUT"/*.log

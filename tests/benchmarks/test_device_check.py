@@ -27,13 +27,21 @@ def test_the_scripts_and_switches_it_calls_exist():
     for contender in re.search(r"--contenders ([\w,-]+)", text).group(1).split(","):
         assert f'"{contender}"' in compare, contender
     pass_ab = (_ROOT / "benchmarks" / "pass_ab.py").read_text()
-    for switch in ("winograd", "numba"):
+    for switch in ("winograd", "winograd4", "numba"):
         assert f'"{switch}"' in pass_ab
 
 
-def test_the_conv_kernels_options_it_uses_exist():
+def test_the_options_it_gives_each_script_exist():
+    text = _SCRIPT.read_text().replace("\\\n", " ")
+    calls = re.findall(r"benchmarks/(\w+\.py) ([^>\n]*)", text)
+    assert len(calls) >= 9
+    for name, options in calls:
+        source = (_ROOT / "benchmarks" / name).read_text()
+        for option in re.findall(r"--[\w-]+", options):
+            assert f'"{option}"' in source, (name, option)
+
+
+def test_at_most_eight_files_come_back():
+    # The device tool returns at most 8 files from $OUT.
     text = _SCRIPT.read_text()
-    options = re.search(r"conv_kernels\.py ([^>]+)>", text).group(1)
-    source = (_ROOT / "benchmarks" / "conv_kernels.py").read_text()
-    for option in re.findall(r"--[\w-]+", options):
-        assert f'"{option}"' in source, option
+    assert len(set(re.findall(r'"\$OUT/([\w.]+)"', text))) <= 8
