@@ -20,6 +20,15 @@ import numpy as np
 _jit = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
 
 
+@numba.njit(inline="always", nogil=True)
+def _source_row(x, b, r, first, inner, zero):
+    """The `inner` values of row r of image b of x from offset `first` (a view), or `zero`
+    where r is outside the image (the zero padding above and below it)."""
+    if 0 <= r < x.shape[1]:
+        return x[b, r].reshape(x.shape[2] * x.shape[3])[first:first + inner]
+    return zero
+
+
 @_jit
 def input_transform(x, top, left, th, tw, v):
     """v[4p + q, t] = (B^T d B)[p, q] for the 4x4 tile d of tile t (row-major over images,
@@ -45,16 +54,11 @@ def input_transform(x, top, left, th, tw, v):
     t = 0
     for b in range(n):
         for i in range(th):
-            d0 = d1 = d2 = d3 = zero
             source = 2 * i - top
-            if 0 <= source < height:
-                d0 = x[b, source].reshape(width * channels)[first:first + inner]
-            if 0 <= source + 1 < height:
-                d1 = x[b, source + 1].reshape(width * channels)[first:first + inner]
-            if 0 <= source + 2 < height:
-                d2 = x[b, source + 2].reshape(width * channels)[first:first + inner]
-            if 0 <= source + 3 < height:
-                d3 = x[b, source + 3].reshape(width * channels)[first:first + inner]
+            d0 = _source_row(x, b, source, first, inner, zero)
+            d1 = _source_row(x, b, source + 1, first, inner, zero)
+            d2 = _source_row(x, b, source + 2, first, inner, zero)
+            d3 = _source_row(x, b, source + 3, first, inner, zero)
             for e in range(inner):
                 r0[e] = d0[e] - d2[e]
             for e in range(inner):
@@ -208,19 +212,12 @@ def input_transform4(x, top, left, th, tw, v):
     for b in range(n):
         for i in range(th):
             source = 4 * i - top
-            d0 = d1 = d2 = d3 = d4 = d5 = zero
-            if 0 <= source < height:
-                d0 = x[b, source].reshape(width * channels)[first:first + inner]
-            if 0 <= source + 1 < height:
-                d1 = x[b, source + 1].reshape(width * channels)[first:first + inner]
-            if 0 <= source + 2 < height:
-                d2 = x[b, source + 2].reshape(width * channels)[first:first + inner]
-            if 0 <= source + 3 < height:
-                d3 = x[b, source + 3].reshape(width * channels)[first:first + inner]
-            if 0 <= source + 4 < height:
-                d4 = x[b, source + 4].reshape(width * channels)[first:first + inner]
-            if 0 <= source + 5 < height:
-                d5 = x[b, source + 5].reshape(width * channels)[first:first + inner]
+            d0 = _source_row(x, b, source, first, inner, zero)
+            d1 = _source_row(x, b, source + 1, first, inner, zero)
+            d2 = _source_row(x, b, source + 2, first, inner, zero)
+            d3 = _source_row(x, b, source + 3, first, inner, zero)
+            d4 = _source_row(x, b, source + 4, first, inner, zero)
+            d5 = _source_row(x, b, source + 5, first, inner, zero)
             for e in range(inner):
                 r0[e] = four * d0[e] - five * d2[e] + d4[e]
             for e in range(inner):
