@@ -260,6 +260,23 @@ def input_transform4(x, top, left, th, tw, v):
             t += tw
 
 
+@numba.njit(inline="always", nogil=True)
+def _a_transpose(s0, s1, s2, s3, s4, s5, o0, o1, o2, o3, two, four, eight):
+    """(o0, o1, o2, o3) = A^T (s0, ..., s5), channel by channel: F(4x4, 3x3)'s A^T applied
+    along one axis of a tile (its rows, then its columns)."""
+    for k in range(o0.shape[0]):
+        e0 = s0[k]
+        e1 = s1[k]
+        e2 = s2[k]
+        e3 = s3[k]
+        e4 = s4[k]
+        e5 = s5[k]
+        o0[k] = e0 + e1 + e2 + e3 + e4
+        o1[k] = e1 - e2 + two * (e3 - e4)
+        o2[k] = e1 + e2 + four * (e3 + e4)
+        o3[k] = e1 - e2 + eight * (e3 - e4) + e5
+
+
 @_jit
 def output_transform4(m, th, tw, y):
     """y's 4x4 tile t = A^T M A, M[p, q] = m[6p + q, t]; m: (36, n th tw, K) -> y: (n, oh, ow,
@@ -280,18 +297,8 @@ def output_transform4(m, th, tw, y):
                 for q in range(6):
                     m0, m1, m2 = m[q, t], m[6 + q, t], m[12 + q, t]
                     m3, m4, m5 = m[18 + q, t], m[24 + q, t], m[30 + q, t]
-                    p0, p1, p2, p3 = rows[0, q], rows[1, q], rows[2, q], rows[3, q]
-                    for k in range(channels):
-                        e0 = m0[k]
-                        e1 = m1[k]
-                        e2 = m2[k]
-                        e3 = m3[k]
-                        e4 = m4[k]
-                        e5 = m5[k]
-                        p0[k] = e0 + e1 + e2 + e3 + e4
-                        p1[k] = e1 - e2 + two * (e3 - e4)
-                        p2[k] = e1 + e2 + four * (e3 + e4)
-                        p3[k] = e1 - e2 + eight * (e3 - e4) + e5
+                    _a_transpose(m0, m1, m2, m3, m4, m5,
+                                 rows[0, q], rows[1, q], rows[2, q], rows[3, q], two, four, eight)
                 for s in range(rr):
                     row = rows[s]
                     if cc == 4:
@@ -299,18 +306,8 @@ def output_transform4(m, th, tw, y):
                             y[b, r + s, c + 2], y[b, r + s, c + 3]
                     else:
                         y0, y1, y2, y3 = cut[0], cut[1], cut[2], cut[3]
-                    f0, f1, f2, f3, f4, f5 = row[0], row[1], row[2], row[3], row[4], row[5]
-                    for k in range(channels):
-                        e0 = f0[k]
-                        e1 = f1[k]
-                        e2 = f2[k]
-                        e3 = f3[k]
-                        e4 = f4[k]
-                        e5 = f5[k]
-                        y0[k] = e0 + e1 + e2 + e3 + e4
-                        y1[k] = e1 - e2 + two * (e3 - e4)
-                        y2[k] = e1 + e2 + four * (e3 + e4)
-                        y3[k] = e1 - e2 + eight * (e3 - e4) + e5
+                    _a_transpose(row[0], row[1], row[2], row[3], row[4], row[5],
+                                 y0, y1, y2, y3, two, four, eight)
                     if cc < 4:
                         for u in range(cc):
                             y[b, r + s, c + u] = cut[u]
