@@ -21,6 +21,17 @@ _jit = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
 
 
 @numba.njit(inline="always", nogil=True)
+def _column_window(width, channels, left, wp):
+    """(start, inner, first) for an image of `width` columns padded by `left` columns
+    (negative: cut) into rows of `wp`: its columns land on the padded row's values start ..
+    start + inner, read from offset `first` of an image row (columns outside it stay zero in
+    the row buffers)."""
+    c0 = max(left, 0)
+    c1 = min(width + left, wp)
+    return c0 * channels, max(c1 - c0, 0) * channels, (c0 - left) * channels
+
+
+@numba.njit(inline="always", nogil=True)
 def _source_row(x, b, r, first, inner, zero):
     """The `inner` values of row r of image b of x from offset `first` (a view), or `zero`
     where r is outside the image (the zero padding above and below it)."""
@@ -39,17 +50,15 @@ def input_transform(x, top, left, th, tw, v):
     long as a row), then the columns of each tile (d B: four outputs a loop, loads first). The
     padding is never copied: rows outside x read a row of zeros, and the columns outside it
     stay zero in the row buffers (the same sums as over an explicitly padded copy)."""
-    n, height, width, channels = x.shape
+    n, _, width, channels = x.shape
     wp = 2 * tw + 2
-    c0 = max(left, 0)                                # x's columns land on c0 .. c1 - 1
-    c1 = min(width + left, wp)
-    inner = max(c1 - c0, 0) * channels
-    first = (c0 - left) * channels                   # where they start in an x row
+    start, inner, first = _column_window(width, channels, left, wp)
     rows = np.zeros((4, wp, channels), x.dtype)
-    r0, r1, r2, r3 = (rows[0].reshape(wp * channels)[c0 * channels:c0 * channels + inner],
-                      rows[1].reshape(wp * channels)[c0 * channels:c0 * channels + inner],
-                      rows[2].reshape(wp * channels)[c0 * channels:c0 * channels + inner],
-                      rows[3].reshape(wp * channels)[c0 * channels:c0 * channels + inner])
+    flat = rows.reshape(4, wp * channels)
+    r0 = flat[0, start:start + inner]
+    r1 = flat[1, start:start + inner]
+    r2 = flat[2, start:start + inner]
+    r3 = flat[3, start:start + inner]
     zero = np.zeros(inner, x.dtype)
     t = 0
     for b in range(n):
@@ -192,21 +201,18 @@ def input_transform4(x, top, left, th, tw, v):
     """v[6p + q, t] = (B^T d B)[p, q] for the 6x6 tile d of tile t of x zero-padded by `top`
     rows and `left` columns (negative: cut) to (n, 4 th + 2, 4 tw + 2, C): x: (n, H, W, C) ->
     v: (36, n th tw, C). Padding as input_transform: never copied."""
-    n, height, width, channels = x.shape
+    n, _, width, channels = x.shape
     two, four, five, _ = _constants(x.dtype)
     wp = 4 * tw + 2
-    c0 = max(left, 0)
-    c1 = min(width + left, wp)
-    inner = max(c1 - c0, 0) * channels
-    first = (c0 - left) * channels
+    start, inner, first = _column_window(width, channels, left, wp)
     rows = np.zeros((6, wp, channels), x.dtype)
     flat = rows.reshape(6, wp * channels)
-    r0 = flat[0, c0 * channels:c0 * channels + inner]
-    r1 = flat[1, c0 * channels:c0 * channels + inner]
-    r2 = flat[2, c0 * channels:c0 * channels + inner]
-    r3 = flat[3, c0 * channels:c0 * channels + inner]
-    r4 = flat[4, c0 * channels:c0 * channels + inner]
-    r5 = flat[5, c0 * channels:c0 * channels + inner]
+    r0 = flat[0, start:start + inner]
+    r1 = flat[1, start:start + inner]
+    r2 = flat[2, start:start + inner]
+    r3 = flat[3, start:start + inner]
+    r4 = flat[4, start:start + inner]
+    r5 = flat[5, start:start + inner]
     zero = np.zeros(inner, x.dtype)
     t = 0
     for b in range(n):
