@@ -244,3 +244,57 @@ def test_numba_is_imported_only_by_a_convolution_that_uses_it():
     done = subprocess.run([sys.executable, "-c", code], env=env, timeout=120,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def _f4_rows(d, f2, f4, f5):
+    """B^T d along axis 0 of d (6 rows), in the kernels' order of operations."""
+    d0, d1, d2, d3, d4, d5 = d
+    return np.stack([f4 * d0 - f5 * d2 + d4, d3 + d4 - f4 * (d1 + d2), d4 - d3 + f4 * (d1 - d2),
+                     d4 - d2 + f2 * (d3 - d1), d4 - d2 + f2 * (d1 - d3), f4 * d1 - f5 * d3 + d5])
+
+
+def _f4_a_transpose(e, f2, f4, f8):
+    e0, e1, e2, e3, e4, e5 = e
+    return np.stack([e0 + e1 + e2 + e3 + e4, e1 - e2 + f2 * (e3 - e4),
+                     e1 + e2 + f4 * (e3 + e4), e1 - e2 + f8 * (e3 - e4) + e5])
+
+
+def _f4_a(g, f2, f4, f8):
+    g0, g1, g2, g3 = g
+    return np.stack([g0, g0 + g1 + g2 + g3, g0 - g1 + g2 - g3, g0 + f2 * g1 + f4 * g2 + f8 * g3,
+                     g0 - f2 * g1 + f4 * g2 - f8 * g3, g3])
+
+
+def test_f4_transforms_compute_in_float32():
+    # The same bits as NumPy's float32 arithmetic in the same order: a constant written as a
+    # Python int would make numba compute in float64 (other bits, and transforms twice as
+    # slow: benchmarks/README.md).
+    kernels = winograd._compiled(winograd.F4)
+    if kernels is None:
+        pytest.skip("numba kernels switched off")
+    input_transform, output_transform, grad_transform = kernels
+    f2, f4, f5, f8 = (np.float32(c) for c in (2, 4, 5, 8))
+    x = rng.normal(size=(2, 10, 10, 3)).astype(np.float32)         # 2 x 2 tiles, no padding
+    got = np.empty((36, 8, 3), np.float32)
+    input_transform(x, 0, 0, 2, 2, got)
+    m = rng.normal(size=(36, 8, 3)).astype(np.float32)
+    y = np.empty((2, 8, 8, 3), np.float32)
+    output_transform(m, 2, 2, y)
+    dy = rng.normal(size=(2, 8, 8, 3)).astype(np.float32)
+    z = np.empty((36, 8, 3), np.float32)
+    grad_transform(dy, 2, 2, z)
+    t = 0
+    for b in range(2):
+        for i in range(2):
+            for j in range(2):
+                d = x[b, 4 * i:4 * i + 6, 4 * j:4 * j + 6]            # (6, 6, C)
+                v = _f4_rows(_f4_rows(d, f2, f4, f5).transpose(1, 0, 2), f2, f4, f5)
+                assert v.transpose(1, 0, 2).reshape(36, 3).tobytes() == got[:, t].tobytes()
+                tile = m[:, t].reshape(6, 6, 3)
+                rows = _f4_a_transpose(tile, f2, f4, f8)              # (4, 6, C)
+                out = _f4_a_transpose(rows.transpose(1, 0, 2), f2, f4, f8).transpose(1, 0, 2)
+                assert out.tobytes() == y[b, 4 * i:4 * i + 4, 4 * j:4 * j + 4].tobytes()
+                g = dy[b, 4 * i:4 * i + 4, 4 * j:4 * j + 4]
+                zz = _f4_a(_f4_a(g, f2, f4, f8).transpose(1, 0, 2), f2, f4, f8)
+                assert zz.transpose(1, 0, 2).reshape(36, 3).tobytes() == z[:, t].tobytes()
+                t += 1
