@@ -45,3 +45,19 @@ def parallel_calls(monkeypatch):
 
     monkeypatch.setattr(threads, "parallel_map", spy)
     return calls
+
+
+# The environment switches that choose kernels and compiler passes (tenseur/backend/jit.py,
+# ops/winograd.py, compiler/numba_tail.py, compiler/__init__.py). A suite run with one
+# exported (TENSEUR_NUMBA=0 or TENSEUR_OPTIMIZE=0, to try the NumPy paths or the unoptimised
+# plans everywhere else) must not fail the tests of what it switches off.
+SWITCHES = ("TENSEUR_NUMBA", "TENSEUR_WINOGRAD", "TENSEUR_WINOGRAD4", "TENSEUR_NUMBA_TAIL",
+            "TENSEUR_OPTIMIZE", "TENSEUR_DISABLE_PASSES")
+
+
+@pytest.fixture
+def default_switches(monkeypatch):
+    """Every kernel and pass switch at its default (on), whatever the environment says; a
+    test may still set one itself."""
+    for name in SWITCHES:
+        monkeypatch.delenv(name, raising=False)

@@ -20,7 +20,8 @@ def test_a_missing_module_gives_none(monkeypatch):
     assert jit.kernels("tenseur_no_such_kernels") is None
 
 
-def test_a_module_failing_otherwise_gives_none_and_a_warning(monkeypatch, tmp_path):
+def test_a_module_failing_otherwise_gives_none_and_a_warning(default_switches, monkeypatch,
+                                                              tmp_path):
     monkeypatch.setattr(jit, "_modules", {})
     (tmp_path / "tenseur_broken_kernels.py").write_text(
         "raise RuntimeError('cannot cache function: no locator available')\n")

@@ -36,3 +36,9 @@ def unoptimized(monkeypatch):
 
 def session(optimize=True, graph=None):
     return tf.Session(graph=graph, config={"optimize": optimize})
+
+
+@pytest.fixture(autouse=True)
+def _passes_and_kernels_at_their_defaults(default_switches):
+    """The compiler's tests check what its passes and kernels do: none switched off by the
+    environment (tests/conftest.py's default_switches)."""

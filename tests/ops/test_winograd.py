@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("numba")
+pytestmark = pytest.mark.usefixtures("default_switches")
 
 import tenseur as tf  # noqa: E402
 from tenseur.backend import threads  # noqa: E402
