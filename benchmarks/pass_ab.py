@@ -52,6 +52,7 @@ def main():
                                      None)[0]
 
     # name -> (step function, value of the run-time switch before each of its steps)
+    plan_steps = {}                 # name -> steps in its plan (when the variants differ)
     if switch_var:                  # one plan, the switch flipped before each step
         train = build()
         variants = {"pass on": (train, "1"), "pass off": (train, "0")}
@@ -59,7 +60,12 @@ def main():
         variants = {}
         for name, off in (("pass on", ""), ("pass off", args.passes)):
             os.environ["TENSEUR_DISABLE_PASSES"] = off
-            variants[name] = (build(), None)
+            train = build()
+            train(*batches[0])      # the plan is built (and the switch read) at the first step
+            variants[name] = (train, None)
+            session = next(c.cell_contents for c in train.__closure__
+                           if type(c.cell_contents).__name__ == "Session")
+            plan_steps[name] = max(len(p.steps) for p in session._plans.values())
         os.environ.pop("TENSEUR_DISABLE_PASSES")
 
     def select(switch):
@@ -83,6 +89,8 @@ def main():
     unit, scale = ("ms", 1e3) if args.workload == "cnn" else ("us", 1e6)
     print(f"{args.workload} step, {args.threads} thread(s), {args.steps} steps per variant, "
           f"passes switched off: {args.passes}; load average {os.getloadavg()[0]:.2f}")
+    if plan_steps:
+        print("  plan steps: " + ", ".join(f"{n} {k}" for n, k in plan_steps.items()))
     for name in variants:
         print(f"  {name:9s} wall {min(wall[name]) * scale:8.1f} fastest "
               f"{statistics.median(wall[name]) * scale:8.1f} median {unit}   "
