@@ -21,18 +21,22 @@ nodes to bind, in order. The passes, in the order they run:
 6. stable cross-entropy (`stable.py`): log(softmax(z)) and log(sigmoid(z)), log(1 - sigmoid(z))
    become their stable forms, and the gradient through them its simple form
    (g - p Σg for softmax). Exact in real arithmetic, not bitwise: results move by rounding
-   where the unfused plan is finite, and stay finite where it gives -inf or NaN. Every other
-   pass gives the unfused plan's results bit for bit;
-7. fusion: elementwise chains (ReLU gradients included), with the matmul, convolution, input
+   where the unfused plan is finite, and stay finite where it gives -inf or NaN;
+7. zero columns (`columns.py`): the matrix products reading a fed batch skip the columns that
+   are zero in all its examples (MNIST's borders: a third of the pixels of a batch of 128),
+   and the gradient-descent update of the weights they meet touches only the rows that have
+   a gradient. Exact in real arithmetic; x @ W moves by rounding where it fires (not on
+   dense data). Every other pass gives the unfused plan's results bit for bit;
+8. fusion: elementwise chains (ReLU gradients included), with the matmul, convolution, input
    or max-pool gradient feeding them, into one kernel;
-8. scheduling (`schedule.mark_async`): heavy steps whose value is read later start on a
+9. scheduling (`schedule.mark_async`): heavy steps whose value is read later start on a
    helper thread when BLAS runs single-threaded (inter-op parallelism).
 
 Switches: `tenseur.Session(config={"optimize": False})` or the environment variable
 `TENSEUR_OPTIMIZE=0` turn the passes off; `TENSEUR_DISABLE_PASSES=name,name` turns single
 passes off (names in `PASSES`: "pass_through", "constant_folding", "cse", "slice_gradients",
-"pool_gradients", "stable_cross_entropy", "fusion"); `TENSEUR_PRINT_PLAN=1` prints each plan before and
-after them, and `describe_plan(sess, fetches, feed_dict)` returns that text.
+"pool_gradients", "stable_cross_entropy", "zero_columns", "fusion"); `TENSEUR_PRINT_PLAN=1`
+prints each plan before and after them, and `describe_plan(sess, fetches, feed_dict)` returns that text.
 """
 from __future__ import annotations
 
@@ -42,6 +46,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..backend import switched_on
+from .columns import skip_zero_columns
 from .fusion import fuse_elementwise
 from .ir import Node, PlanGraph, Value
 from .schedule import inter_op_threads, mark_async
@@ -61,7 +66,7 @@ __all__ = ["optimize", "describe_plan", "optimization_enabled", "disabled_passes
 
 # The passes TENSEUR_DISABLE_PASSES can switch off one by one.
 PASSES = ("pass_through", "constant_folding", "cse", "slice_gradients", "pool_gradients",
-          "stable_cross_entropy", "fusion")
+          "stable_cross_entropy", "zero_columns", "fusion")
 
 
 def disabled_passes() -> frozenset:
@@ -121,6 +126,8 @@ def run_passes(graph: PlanGraph, xp, ctx, fed_shapes=None) -> None:
         relu_gradients_before_max_pool_gradients(graph)
     if xp is np and "stable_cross_entropy" not in off:
         stabilize_cross_entropy(graph)
+    if xp is np and "zero_columns" not in off:
+        skip_zero_columns(graph)
     if xp is np and "fusion" not in off:
         fuse_elementwise(graph)
 

@@ -1,0 +1,230 @@
+"""Zero columns: the matrix products that read a fed batch skip the columns that are zero in
+every example of it.
+
+A batch of MNIST digits (128 x 784) has ~270 pixels that are black in all 128 images: the
+borders. In the slides' MLP, x @ W1 and the weight gradient x^T @ g (the two products that
+take 70% of a training step) multiply those zeros too. This pass finds, at each step, the
+columns of the fed batch holding a value other than zero, and runs
+
+    x @ W         as  x[:, idx] @ W[idx]            (the inner dimension shortened)
+    x^T @ g       as  x[:, idx]^T @ g, its other rows zero
+
+and the gradient-descent update that reads the latter only (`ApplyGradientDescent`) as one
+pass that subtracts the gradient rows from W[idx] and copies the other rows (W - 0 = W).
+Another reader of x^T @ g (Adam, momentum...) gets the full gradient, its zero rows written.
+
+When the batch has fewer zero columns than pay for the copy of the others (dense data: the
+check stops after the first rows), the products run on x as before. The copy is numba-compiled
+where numba is installed (columns_numba.py), NumPy fancy indexing elsewhere; each needs its
+own share of zero columns to pay (`_limit`).
+
+Exactness: the skipped terms are 0 * w, so the results are those of the full products in real
+arithmetic; in floating point x @ W moves by rounding (BLAS sums the shortened inner dimension
+in other blocks), and where a skipped weight or gradient is inf or NaN the full product gives
+NaN (0 * inf) and this one does not. The rows of x^T @ g and the updates are the same bits.
+`TENSEUR_DISABLE_PASSES=zero_columns` switches the pass off.
+
+Measured (`benchmarks/pass_ab.py zero_columns --workload mlp`): see benchmarks/README.md.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..backend import jit as _jit
+from ..backend import threads as _threads
+from ..framework.shapes import TensorShape
+from .ir import Node, PlanGraph, Value
+
+# A batch narrower than this is left alone: its products are too cheap to pay for the check.
+MIN_COLUMNS = 128
+# Seconds per element of the batch: the numba copy of a kept column, NumPy's (take plus the
+# any() every step pays), against one multiply-add of the products the skipped ones save
+# (measured on the MLP's shapes, EPYC, 1 thread: benchmarks/README.md).
+_COPY_COST = {"numba": 14.0, "numpy": 28.0}
+
+
+def skip_zero_columns(graph: PlanGraph) -> None:
+    """Rewrites the products reading a fed 2-D float batch as above."""
+    readers = graph.consumers()
+    fetched = graph.fetched_values()
+    changed = False
+    inserted_before: dict = {}       # id(node) -> nodes to run just before it
+    inserted_after: dict = {}
+    for x in graph.fed:
+        dims = x.shape.dims
+        if (dims is None or len(dims) != 2 or dims[1] is None or dims[1] < MIN_COLUMNS
+                or x.dtype.name not in ("float32", "float64")):
+            continue
+        forward, backward = [], []
+        for node in readers.get(x, ()):
+            if (node.type != "MatMul" or node.op is None or node.control or node.pinned
+                    or node.inputs[0] is not x or node.inputs[1] is x
+                    or node.inputs[1].rank != 2):
+                continue
+            (backward if node.attrs["transpose_a"] else forward).append(node)
+        if not forward and not backward:
+            continue
+        width = sum(_other_width(node) for node in forward + backward)
+        compact_x = Value(x.dtype, TensorShape([dims[0], None]), name=f"{x.name}/nonzero_columns")
+        columns = Value(x.dtype, TensorShape([None]), name=f"{x.name}/nonzero_column_indices")
+        first = min(forward + backward, key=graph.nodes.index)
+        compact = Node("NonzeroColumns", compact_x.name, [x], [compact_x, columns],
+                       order=first.order)
+        compact.make = (lambda xp, ctx, limit=_limit(dims[1], width):
+                        _nonzero_columns_kernel(limit))
+        compact_x.producer = columns.producer = compact
+        inserted_before.setdefault(id(first), []).append(compact)
+        for node in forward:
+            w = node.inputs[1]
+            axis = 1 if node.attrs["transpose_b"] else 0
+            shape = list(w.shape.dims)
+            shape[axis] = None
+            taken = Value(w.dtype, TensorShape(shape), name=f"{node.name}/nonzero_rows")
+            take = Node("TakeNonzeroRows" if axis == 0 else "TakeNonzeroColumns", taken.name,
+                        [w, columns], [taken], order=node.order)
+            take.make = lambda xp, ctx, axis=axis: _take_kernel(axis)
+            taken.producer = take
+            inserted_before.setdefault(id(node), []).append(take)
+            node.inputs = [compact_x, taken]
+        for node in backward:
+            full = node.outputs[0]
+            rows = Value(full.dtype, TensorShape([None, full.shape.dims[1]]) if full.rank == 2
+                         else TensorShape(None), name=f"{node.name}/nonzero_rows")
+            node.inputs = [compact_x] + node.inputs[1:]
+            node.outputs = [rows]
+            rows.producer = node
+            users = readers.get(full, [])
+            update = users[0] if len(users) == 1 else None
+            if (update is not None and update.type == "ApplyGradientDescent"
+                    and update.op is not None and update.inputs[0] is full
+                    and full not in fetched and full.rank == 2):
+                update.inputs = [rows, columns] + update.inputs[1:]
+                update.make = lambda xp, ctx, update=update: _descend_rows_kernel(update, xp, ctx)
+                update.type = "ApplyGradientDescent[nonzero rows]"
+                graph.count("updates of nonzero rows")
+            else:
+                expand = Node("ScatterNonzeroRows", full.name, [rows, columns], [full],
+                              order=node.order)
+                expand.make = lambda xp, ctx, n=dims[1]: _scatter_kernel(n)
+                full.producer = expand
+                inserted_after.setdefault(id(node), []).append(expand)
+        graph.count("products skipping zero columns", len(forward) + len(backward))
+        changed = True
+    if not changed:
+        return
+    nodes = []
+    for node in graph.nodes:
+        nodes += inserted_before.get(id(node), [])
+        nodes.append(node)
+        nodes += inserted_after.get(id(node), [])
+    graph.nodes = nodes
+
+
+def _other_width(node: Node) -> int:
+    """The output columns of a product reading the batch (what each skipped column saves)."""
+    other = node.inputs[1]
+    dims = other.shape.dims
+    width = dims[0] if node.attrs["transpose_b"] else dims[1]
+    return width if width is not None else 64
+
+
+def _limit(columns: int, width: int) -> dict:
+    """The most nonzero columns for which skipping the rest pays, per copy kernel: copying a
+    kept column costs `_COPY_COST` multiply-adds a row, skipping one saves `width`."""
+    return {kind: int(columns * width / (width + cost)) for kind, cost in _COPY_COST.items()}
+
+
+def _nonzero_columns_kernel(limit):
+    """(x) -> (x[:, idx], idx), or (x, None) when more than the limit's columns are nonzero."""
+    def nonzero_columns(x):
+        if not _single_threaded_products():
+            return x, None
+        fast = _jit.kernels("tenseur.compiler.columns_numba") if x.ndim == 2 else None
+        if fast is not None and x.dtype.kind == "f":
+            idx = np.empty(x.shape[1], np.intp)
+            k = fast.nonzero_columns(x, idx, limit["numba"])
+            if k < 0:
+                return x, None
+            idx = idx[:k]
+            out = np.empty((x.shape[0], k), x.dtype)
+            fast.gather_columns(x, idx, out)
+            return out, idx
+        if x.ndim != 2 or (len(x) and np.count_nonzero(x[0]) > limit["numpy"]):
+            return x, None
+        idx = np.flatnonzero(x.any(axis=0))
+        if len(idx) > limit["numpy"]:
+            return x, None
+        return x.take(idx, axis=1), idx
+    return nonzero_columns
+
+
+def _single_threaded_products() -> bool:
+    """Whether the products run on one thread now (OpenBLAS at one thread, or held there by a
+    plan with split kernels). With BLAS' threads the copy did not pay on the EPYC VM: the main
+    thread writes the copy that the other core's BLAS thread read a step before, and its
+    cache lines cross cores at every step (MLP step 592 against 404 us, median)."""
+    if _threads.blas_held():
+        return True
+    count = _threads.blas_thread_count()
+    return (count if count is not None else _threads.intra_op_threads()) == 1
+
+
+def _take_kernel(axis):
+    """(w, idx) -> the rows (axis 0) or columns (axis 1) of w that meet the kept columns."""
+    def take(w, idx):
+        return w if idx is None else w.take(idx, axis=axis)
+    return take
+
+
+def _scatter(rows, idx, n):
+    full = np.zeros((n,) + rows.shape[1:], rows.dtype)
+    full[idx] = rows
+    return full
+
+
+def _scatter_kernel(n):
+    """(rows, idx) -> the full x^T @ g: `rows` at idx, zeros elsewhere."""
+    def scatter(rows, idx):
+        return rows if idx is None else _scatter(rows, idx, n)
+    return scatter
+
+
+def _descend_rows_kernel(update: Node, xp, ctx):
+    """ApplyGradientDescent reading the nonzero rows of its gradient: (rows, idx, alpha).
+
+    The variable is read and stored as ApplyGradientDescent.bind does (a fresh read-only
+    array in the session's dict); anything else (no compaction this step, another state,
+    dtypes, a non-finite step size) runs the op's own kernel on the full gradient."""
+    from ..ops.training_ops import _plain_state
+    full_update = update.op_def.bind(update.op, xp, ctx)
+    n = update.attrs["var_shape"].dims[0] if update.attrs["var_shape"].dims else None
+    if xp is not np or not _plain_state(ctx) or n is None:
+        return lambda rows, idx, alpha: full_update(
+            rows if idx is None else _scatter(rows, idx, n), alpha)
+    name = update.attrs["var_name"]
+    dtype = np.dtype(update.attrs["var_dtype"].as_numpy_dtype)
+    variables = ctx.variables
+
+    def descend(rows, idx, alpha):
+        if idx is None:
+            return full_update(rows, alpha)
+        var = variables.get(name)
+        if (var is None or var.dtype is not dtype or rows.dtype is not dtype
+                or getattr(alpha, "dtype", None) is not dtype or var.shape[1:] != rows.shape[1:]
+                or not math.isfinite(alpha) or var.shape[0] != n):
+            return full_update(_scatter(rows, idx, n), alpha)
+        fast = _jit.kernels("tenseur.compiler.columns_numba")
+        if fast is not None and var.ndim == 2:
+            new_var = np.empty_like(var)
+            fast.descend_rows(var, rows, idx, alpha[()], new_var)
+        else:
+            new_var = var.copy()
+            step = rows * alpha
+            np.subtract(var[idx], step, out=step)
+            new_var[idx] = step
+        new_var.flags.writeable = False
+        variables[name] = new_var
+        return new_var
+    return descend

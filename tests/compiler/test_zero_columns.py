@@ -1,0 +1,268 @@
+"""The zero-column pass (compiler/columns.py): products reading a fed batch skip the columns
+that are zero in every example, and SGD updates only the weight rows they meet.
+
+Checked: the kernels (numba and NumPy) against their definitions; training the slides' MLP on
+a batch with zero columns gives the unoptimised plan's results within rounding, and the rows
+of W1 that meet zero columns keep their bits; Adam (the full gradient rebuilt), a fetched
+gradient, transpose_b, dense batches and BLAS threads (the products on the whole batch, bit
+for bit); Keras' fit on such data.
+"""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tenseur as tf
+from tenseur.backend import threads
+from tenseur.compiler import columns
+
+from .conftest import plan_of
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
+
+CLOSE = {"rtol": 2e-5, "atol": 1e-6}
+
+
+@pytest.fixture(params=["numba", "numpy"])
+def kernels(request, monkeypatch):
+    """Each test runs with the numba kernels and with the NumPy ones (TENSEUR_NUMBA=0)."""
+    if request.param == "numba":
+        pytest.importorskip("numba")
+    monkeypatch.setenv("TENSEUR_NUMBA", "1" if request.param == "numba" else "0")
+    return request.param
+
+
+@pytest.fixture
+def one_blas_thread():
+    """The products on one thread, where the pass compacts (columns._single_threaded_products)."""
+    with threads.single_threaded_blas():
+        yield
+
+
+def sparse_batch(rows=64, cols=784, zero=(0, 200), seed=0, density=0.3):
+    """A batch like MNIST's: columns `zero[0]:zero[1]` and every third column zero in every
+    row, the others nonzero with probability `density` (a column that happens to be zero in
+    every row is zero too)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.1, 1, (rows, cols)) * (rng.random((rows, cols)) < density)
+    x[:, zero[0]:zero[1]] = 0
+    x[:, ::3] = 0
+    return x.astype(np.float32)
+
+
+# -- kernels ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nonzero_columns_kernel(kernels, one_blas_thread, dtype):
+    x = sparse_batch().astype(dtype)
+    x[5, 1] = np.nan                    # NaN is not zero: its column is kept
+    x[7, 4] = -0.0                      # -0.0 is
+    compact, idx = columns._nonzero_columns_kernel({"numba": 784, "numpy": 784})(x)
+    expected = np.flatnonzero((x != 0).any(axis=0))
+    np.testing.assert_array_equal(idx, expected)
+    assert 1 in idx and 4 not in idx
+    np.testing.assert_array_equal(compact, x[:, expected])
+    assert compact.dtype == dtype and compact.flags.c_contiguous
+
+
+def test_nonzero_columns_kernel_odd_rows_views_and_empty(kernels, one_blas_thread):
+    kernel = columns._nonzero_columns_kernel({"numba": 784, "numpy": 784})
+    x = sparse_batch(rows=7)[:, ::2]                 # 7 rows (not a multiple of 4), strided
+    compact, idx = kernel(x)
+    np.testing.assert_array_equal(compact, x[:, np.flatnonzero(x.any(axis=0))])
+    compact, idx = kernel(np.zeros((3, 300), np.float32))       # every column zero
+    assert compact.shape == (3, 0) and idx.shape == (0,)
+    compact, idx = kernel(np.zeros((0, 300), np.float32))       # no examples
+    assert compact.shape == (0, 0) and idx.shape == (0,)
+
+
+def test_dense_batches_and_blas_threads_skip_the_copy(kernels):
+    kernel = columns._nonzero_columns_kernel(columns._limit(784, 128))
+    dense = np.random.default_rng(1).uniform(0.1, 1, (32, 784)).astype(np.float32)
+    with threads.single_threaded_blas():
+        x, idx = kernel(dense)
+        assert x is dense and idx is None
+        x, idx = kernel(sparse_batch())
+        assert idx is not None
+    with threads.blas_threads(2):
+        if threads.blas_thread_count() == 2:
+            x, idx = kernel(sparse_batch())
+            assert idx is None
+
+
+def test_limit_grows_with_the_products_it_saves():
+    narrow, wide = columns._limit(784, 16), columns._limit(784, 1024)
+    for kind in ("numba", "numpy"):
+        assert narrow[kind] < wide[kind] < 784
+    assert columns._limit(784, 128)["numpy"] < columns._limit(784, 128)["numba"]
+
+
+def test_descend_rows_gives_apply_gradient_descents_bits(kernels, one_blas_thread):
+    rng = np.random.default_rng(2)
+    w = rng.standard_normal((300, 17)).astype(np.float32)
+    idx = np.array([0, 3, 4, 150, 299])
+    rows = rng.standard_normal((5, 17)).astype(np.float32)
+    alpha = np.array(0.05, np.float32)
+    full = np.zeros_like(w)
+    full[idx] = rows
+    expected = full * alpha
+    np.subtract(w, expected, out=expected)         # ApplyGradientDescent's two roundings
+    with tf.Graph().as_default():
+        var = tf.Variable(w, name="w")
+        grad_rows = tf.placeholder(tf.float32, [None, 17])
+        update = tf.train.GradientDescentOptimizer(0.05).apply_gradients([(grad_rows, var)])
+        with tf.Session() as sess:
+            sess.run(var.initializer)
+            node = next(n for n in sess._plan_graph(update, {grad_rows: rows}).nodes
+                        if n.type == "ApplyGradientDescent")
+            descend = columns._descend_rows_kernel(node, np, sess._state)
+            new = descend(rows, idx, alpha)
+            np.testing.assert_array_equal(new.view(np.int32), expected.view(np.int32))
+            assert not new.flags.writeable
+            np.testing.assert_array_equal(sess.run(var), expected)
+            # no compaction this step: the full gradient, the op's own kernel
+            np.testing.assert_array_equal(descend(full, None, alpha), expected - full * alpha)
+
+
+# -- plans -----------------------------------------------------------------------------------
+
+def _train_mlp(steps, batches, optimizer=None, fetch_grad=False):
+    import mlp_tf
+    tf.reset_default_graph()
+    tf.set_random_seed(0)
+    x, y, out, loss = mlp_tf.build_model()
+    opt = optimizer() if optimizer else tf.train.GradientDescentOptimizer(5e-2)
+    train_op = opt.minimize(loss)
+    w1 = tf.trainable_variables()[0]
+    fetches = [loss, train_op] + ([tf.gradients(loss, w1)[0]] if fetch_grad else [])
+    losses, grads = [], []
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        initial = sess.run(w1)
+        for k in range(steps):
+            bx, by = batches[k % len(batches)]
+            result = sess.run(fetches, {x: bx, y: by})
+            losses.append(result[0])
+            grads += result[2:]
+        plan = plan_of(sess, fetches, {x: bx, y: by})
+        weights = sess.run(tf.trainable_variables())
+    return {"losses": losses, "weights": weights, "initial": initial, "grads": grads,
+            "stats": plan.graph.stats}
+
+
+def _batches(n=3, rows=64, dense=False):
+    rng = np.random.default_rng(3)
+    labels = np.eye(10, dtype=np.float32)[rng.integers(0, 10, (n, rows))]
+    if dense:
+        return [(rng.uniform(0.1, 1, (rows, 784)).astype(np.float32), labels[k])
+                for k in range(n)]
+    return [(sparse_batch(rows, seed=k, zero=(0, 150 + 20 * k)), labels[k]) for k in range(n)]
+
+
+def _on_and_off(monkeypatch, run):
+    monkeypatch.setenv("TENSEUR_DISABLE_PASSES", "")
+    on = run()
+    monkeypatch.setenv("TENSEUR_DISABLE_PASSES", "zero_columns")
+    off = run()
+    return on, off
+
+
+def test_slides_mlp_trains_as_without_the_pass(monkeypatch, kernels, one_blas_thread):
+    batches = _batches()
+    on, off = _on_and_off(monkeypatch, lambda: _train_mlp(6, batches))
+    assert on["stats"]["products skipping zero columns"] == 2
+    assert on["stats"]["updates of nonzero rows"] == 1
+    assert "products skipping zero columns" not in off["stats"]
+    np.testing.assert_allclose(on["losses"], off["losses"], **CLOSE)
+    for a, b in zip(on["weights"], off["weights"]):
+        np.testing.assert_allclose(a, b, **CLOSE)
+    # The rows of W1 that only ever met zero columns: untouched, as without the pass (w - 0).
+    never = ~np.any([(bx != 0).any(axis=0) for bx, _ in batches], axis=0)
+    assert never.sum() > 150
+    np.testing.assert_array_equal(on["weights"][0][never], on["initial"][never])
+    np.testing.assert_array_equal(on["weights"][0][never], off["weights"][0][never])
+    assert not np.array_equal(on["weights"][0][~never], on["initial"][~never])
+
+
+def test_other_optimizers_and_fetched_gradients_get_the_full_gradient(
+        monkeypatch, kernels, one_blas_thread):
+    batches = _batches(2)
+    on, off = _on_and_off(monkeypatch, lambda: _train_mlp(
+        4, batches, optimizer=lambda: tf.train.AdamOptimizer(1e-2), fetch_grad=True))
+    assert on["stats"]["products skipping zero columns"] == 2
+    assert "updates of nonzero rows" not in on["stats"]
+    for a, b in zip(on["grads"], off["grads"]):
+        np.testing.assert_allclose(a, b, **CLOSE)
+    for a, b in zip(on["weights"], off["weights"]):     # Adam divides rounding by sqrt(v)
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    zero = ~(batches[0][0] != 0).any(axis=0)
+    assert on["grads"][0].shape == (784, 64)
+    np.testing.assert_array_equal(on["grads"][0][zero], 0)
+
+
+@pytest.mark.parametrize("case", ["dense", "blas threads"])
+def test_bit_for_bit_when_nothing_is_skipped(monkeypatch, kernels, case):
+    batches = _batches(2, dense=case == "dense")
+
+    def run():
+        if case == "dense":
+            with threads.single_threaded_blas():
+                return _train_mlp(3, batches)
+        with threads.blas_threads(2):
+            if threads.blas_thread_count() != 2:
+                pytest.skip("OpenBLAS' thread count cannot be set here")
+            return _train_mlp(3, batches)
+    on, off = _on_and_off(monkeypatch, run)
+    assert on["stats"]["products skipping zero columns"] == 2
+    for a, b in zip(on["losses"] + on["weights"], off["losses"] + off["weights"]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_transposed_weights_and_plain_products(kernels, one_blas_thread):
+    x_value = sparse_batch(rows=10, zero=(0, 400))     # compacted by both kernels
+    w_value = np.random.default_rng(4).standard_normal((20, 784)).astype(np.float32)
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 784])
+        w = tf.constant(w_value)
+        y = tf.matmul(x, w, transpose_b=True)           # the kept columns of w
+        g = tf.matmul(x, tf.ones([10, 3]), transpose_a=True)      # x^T @ ones, fetched
+        with tf.Session() as sess:
+            got_y, got_g = sess.run([y, g], {x: x_value})
+            stats = plan_of(sess, [y, g], {x: x_value}).graph.stats
+    assert stats["products skipping zero columns"] == 2
+    np.testing.assert_allclose(got_y, x_value @ w_value.T, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(got_g, x_value.T @ np.ones((10, 3), np.float32))
+
+
+def test_narrow_batches_are_left_alone(one_blas_thread):
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 100])
+        y = tf.matmul(x, tf.ones([100, 4]))
+        with tf.Session() as sess:
+            stats = plan_of(sess, y, {x: np.zeros((5, 100), np.float32)}).graph.stats
+    assert "products skipping zero columns" not in stats
+
+
+def test_keras_fit_on_sparse_inputs_as_without_the_pass(monkeypatch, kernels, one_blas_thread):
+    from tenseur import keras
+    x = sparse_batch(rows=256, density=0.5)
+    score = x[:, 400:].sum(axis=1)
+    labels = (score > np.median(score)).astype(np.float32)
+
+    def fit():
+        keras.backend.clear_session()
+        tf.set_random_seed(0)
+        model = keras.Sequential([
+            keras.layers.Dense(16, activation="sigmoid", input_shape=(784,)),
+            keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer=keras.optimizers.SGD(0.05), loss="binary_crossentropy")
+        losses = model.fit(x, labels, batch_size=64, epochs=6, verbose=0,
+                           shuffle=False).history["loss"]
+        session = keras.backend.get_session()
+        stats = [p.graph.stats for p in session._plans.values() if p.graph is not None]
+        return losses, stats
+    (losses, stats), (plain_losses, _) = _on_and_off(monkeypatch, fit)
+    assert any(s.get("updates of nonzero rows") for s in stats)
+    np.testing.assert_allclose(losses, plain_losses, **CLOSE)
+    assert losses[-1] < losses[0]
