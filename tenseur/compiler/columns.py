@@ -94,7 +94,7 @@ def skip_zero_columns(graph: PlanGraph) -> None:
                          else TensorShape(None), name=f"{node.name}/nonzero_rows")
             node.inputs = [compact_x] + node.inputs[1:]
             node.outputs = [rows]
-            rows.producer = node
+            rows.producer, full.producer = node, None
             users = readers.get(full, [])
             update = users[0] if len(users) == 1 else None
             if (update is not None and update.type == "ApplyGradientDescent"
