@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export TENSEUR_DATA_DIR ?= $(abspath ../shared/data)
 
-.PHONY: demo test install install-test bench parity clean
+.PHONY: demo test install install-test bench parity clean device-data
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -78,3 +78,11 @@ parity: $(BENCH_VENV)/.installed
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
+
+# A copy of MNIST in the ignored folder device_data/, for benchmarks/device_check.sh on a lent
+# machine (the device tool carries ignored folders named in its `carry`; ../shared does not
+# travel). Never committed.
+device-data:
+	mkdir -p device_data
+	cp -r $(TENSEUR_DATA_DIR)/mnist device_data/
+	chmod -R u+w device_data

@@ -12,17 +12,23 @@
 # (with the step written in NumPy and JAX), --json keeping every step's time; the CNN's
 # convolution layers against PyTorch's (conv_kernels.py); Winograd F(4x4, 3x3) on and off
 # (pass_ab.py winograd4) and the three ways of the 32->32 layer (winograd_transforms.py
-# --variants); the MLP step; Winograd's block size; ResNet50's forward pass; sgemm on the
+# --variants); the MLP step and the zero-column pass on it; Winograd's block size; ResNet50's forward pass; sgemm on the
 # slides' shapes. Each at 1 and 2 threads on two CPUs of different physical cores (two
 # hyperthreads of one core share its FMA units: a 2-thread run there would measure nothing).
-# MNIST is not there (shared/ does not travel): compare.py then trains on random data of the
-# same shape, which times the same arithmetic. The machine's GPU is hidden from the rivals
-# (compare.py: JAX_PLATFORMS=cpu, CUDA_VISIBLE_DEVICES='').
+# MNIST is not there (shared/ does not travel): copy it into the ignored folder device_data/
+# first and carry that folder (`make device-data`, then the device tool's run with
+# carry ["device_data"]: 11 MB). Without it compare.py trains on random data of the same
+# shape, which times the same arithmetic but for the MLP's zero-column pass: uniform noise has
+# no zero columns, MNIST's borders a third of them. The machine's GPU is hidden from the
+# rivals (compare.py: JAX_PLATFORMS=cpu, CUDA_VISIBLE_DEVICES='').
 set -u
 OUT=${OUT:-device_logs}
 mkdir -p "$OUT"
 PY=${PY:-python3}
 export PYTHONPATH=$PWD PYTHONUNBUFFERED=1
+if [ -d device_data/mnist ]; then
+    export TENSEUR_DATA_DIR=$PWD/device_data
+fi
 
 # Two CPUs on different physical cores (the first CPU of the first two cores).
 CPUS=$($PY - <<'EOF'
@@ -49,6 +55,7 @@ PIN="taskset -c $CPUS"
 {
     date -u; uname -a; nproc
     echo "pinned CPUs: $CPUS"
+    echo "MNIST: ${TENSEUR_DATA_DIR:-not carried (random data)}"
     for c in ${CPUS//,/ }; do
         echo "cpu$c siblings: $(cat /sys/devices/system/cpu/cpu$c/topology/thread_siblings_list 2>/dev/null)"
     done
@@ -76,6 +83,9 @@ OPENBLAS_NUM_THREADS=2 timeout 40 $PIN $PY benchmarks/winograd_transforms.py --v
 for t in 1 2; do
     OPENBLAS_NUM_THREADS=$t TENSEUR_NUM_THREADS=$t timeout 30 $PIN $PY benchmarks/mlp_step.py \
         >> "$OUT/other.log" 2>&1
+    # The zero-column pass (on random data, without device_data/, it times the check alone).
+    timeout 30 $PIN $PY benchmarks/pass_ab.py zero_columns --workload mlp --threads $t \
+        --steps 1500 >> "$OUT/other.log" 2>&1
 done
 timeout 60 $PIN $PY benchmarks/conv_blocks.py --winograd 1 2 4 >> "$OUT/winograd.log" 2>&1
 timeout 60 $PIN $PY benchmarks/compare.py --workloads resnet50 --threads 2 \
