@@ -1,7 +1,7 @@
 """Zero columns: the matrix products that read a fed batch skip the columns that are zero in
 every example of it.
 
-A batch of MNIST digits (128 x 784) has ~270 pixels that are black in all 128 images: the
+A batch of MNIST digits (128 x 784, fed as such or flattened by a Reshape) has ~270 pixels that are black in all 128 images: the
 borders. In the slides' MLP, x @ W1 and the weight gradient x^T @ g (the two products that
 take 70% of a training step) multiply those zeros too. This pass finds, at each step, the
 columns of the fed batch holding a value other than zero, and runs
@@ -46,13 +46,16 @@ _COPY_COST = {"numba": 14.0, "numpy": 28.0}
 
 
 def skip_zero_columns(graph: PlanGraph) -> None:
-    """Rewrites the products reading a fed 2-D float batch as above."""
+    """Rewrites the products reading a fed 2-D float batch (or a reshape of one) as above."""
     readers = graph.consumers()
     fetched = graph.fetched_values()
     changed = False
     inserted_before: dict = {}       # id(node) -> nodes to run just before it
     inserted_after: dict = {}
-    for x in graph.fed:
+    # The fed batches, and their flattened views (tf.contrib.layers.flatten, Keras' Flatten).
+    batches = list(graph.fed) + [node.outputs[0] for node in graph.nodes
+                                 if node.type == "Reshape" and node.inputs[0].fed]
+    for x in batches:
         dims = x.shape.dims
         if (dims is None or len(dims) != 2 or dims[1] is None or dims[1] < MIN_COLUMNS
                 or x.dtype.name not in ("float32", "float64")):

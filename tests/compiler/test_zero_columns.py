@@ -266,3 +266,17 @@ def test_keras_fit_on_sparse_inputs_as_without_the_pass(monkeypatch, kernels, on
     assert any(s.get("updates of nonzero rows") for s in stats)
     np.testing.assert_allclose(losses, plain_losses, **CLOSE)
     assert losses[-1] < losses[0]
+
+
+def test_flattened_batches_too(kernels, one_blas_thread):
+    # The traffic-sign slides: tf.contrib.layers.flatten(x) of a [None, 28, 28] placeholder.
+    images = sparse_batch(rows=12).reshape(12, 28, 28)
+    w_value = np.random.default_rng(6).standard_normal((784, 8)).astype(np.float32)
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 28, 28])
+        y = tf.matmul(tf.contrib.layers.flatten(x), tf.constant(w_value))
+        with tf.Session() as sess:
+            got = sess.run(y, {x: images})
+            stats = plan_of(sess, y, {x: images}).graph.stats
+    assert stats["products skipping zero columns"] == 1
+    np.testing.assert_allclose(got, images.reshape(12, 784) @ w_value, rtol=1e-5, atol=1e-5)
