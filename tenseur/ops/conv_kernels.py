@@ -432,17 +432,20 @@ def _check_conv(fn: str, x_shape: tuple, w_shape: tuple) -> None:
             f"(input shape {x_shape}, filter shape {w_shape} as (kh, kw, in, out)).")
 
 
-def _conv_forward(x: np.ndarray, w: np.ndarray, g: _Geometry) -> np.ndarray:
-    """y = conv(x, w) for a checked geometry (pads may be negative)."""
+def _conv_forward(x: np.ndarray, w: np.ndarray, g: _Geometry, epilogue=None) -> np.ndarray:
+    """y = conv(x, w) for a checked geometry (pads may be negative); `epilogue(block)`, when
+    given, runs in place on each block of y right after the block is written (see conv2d)."""
     batch, _, _, cin = x.shape
     cout = w.shape[3]
     if batch and g.oh and g.ow and cout and cin:
         winograd = _winograd(g, batch, cin, cout, x.dtype)
         if winograd is not None:
-            return winograd.conv(x, w, g)
+            return winograd.conv(x, w, g, epilogue)
     y = _buffers.empty((batch, g.oh, g.ow, cout), x.dtype)
     if 0 in y.shape or cin == 0:
         y[...] = 0
+        if epilogue is not None:
+            epilogue(y)
         return y
     w_mat = w.reshape(-1, cout)
     blocks, max_rows, parts = _conv_blocks(x.shape, g, x.dtype.itemsize, cout)
@@ -451,6 +454,8 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, g: _Geometry) -> np.ndarray:
             for b0, b1, r0, r1 in share:
                 np.matmul(x[b0:b1, r0:r1].reshape(-1, cin), w_mat,
                           out=y[b0:b1, r0:r1].reshape(-1, cout))
+                if epilogue is not None:
+                    epilogue(y[b0:b1, r0:r1])
 
         _run_shares(run_1x1, blocks, parts)
         return y
@@ -462,6 +467,8 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, g: _Geometry) -> np.ndarray:
             band = _padded_band(x, b0, b1, hp0, hp1, g.pt, g.pl, g.pr, "band", band_shape)
             cols = _im2col(band, g, r1 - r0, max_rows)
             np.matmul(cols, w_mat, out=y[b0:b1, r0:r1].reshape(-1, cout))
+            if epilogue is not None:
+                epilogue(y[b0:b1, r0:r1])
 
     _run_shares(run, blocks, parts)
     return y
@@ -476,7 +483,7 @@ def _winograd(g: _Geometry, batch: int, cin: int, cout: int, dtype):
     return winograd if winograd.usable(g, batch, cin, cout, dtype) else None
 
 
-def conv2d(x, w, strides, padding, dilations=(1, 1)) -> np.ndarray:
+def conv2d(x, w, strides, padding, dilations=(1, 1), epilogue=None) -> np.ndarray:
     """2-D convolution (cross-correlation, as TensorFlow's `Conv2D`).
 
     Args:
@@ -485,6 +492,12 @@ def conv2d(x, w, strides, padding, dilations=(1, 1)) -> np.ndarray:
         strides: `(sh, sw)`.
         padding: "SAME", "VALID" or `((top, bottom), (left, right))`.
         dilations: `(dh, dw)`.
+        epilogue: None, or a function applied in place to each block of the output (a
+            C-contiguous view `(images, rows, out_width, out_channels)`) right after the block
+            is written, by the thread that wrote it, while the block is still in its cache:
+            the fused Conv2D + BiasAdd + Relu adds its bias and applies the ReLU there instead
+            of in a second pass over the whole output. Elementwise epilogues give the bits of
+            that second pass.
 
     Returns:
         `(batch, out_height, out_width, out_channels)` array of x's dtype.
@@ -503,7 +516,7 @@ def conv2d(x, w, strides, padding, dilations=(1, 1)) -> np.ndarray:
     _same_dtype(fn, x=x, w=w)
     _check_conv(fn, x.shape, w.shape)
     g = _geometry(fn, x.shape[1:3], w.shape[:2], strides, padding, dilations)
-    return _conv_forward(x, w, g)
+    return _conv_forward(x, w, g, epilogue)
 
 
 def conv2d_backprop_input(dy, w, input_shape, strides, padding, dilations=(1, 1)) -> np.ndarray:

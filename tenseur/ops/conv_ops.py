@@ -27,6 +27,7 @@ from ..framework.tensor import Tensor, TensorSpec
 from . import conv_kernels
 from .array_ops import _shape_value, gather, shape, transpose
 from .array_ops_indexing import expand_dims, squeeze
+from .bias_ops import add_bias_relu
 from .registry import OpDef, apply_op, convert_to_tensor, register_op
 
 __all__ = [
@@ -279,6 +280,19 @@ class Conv2D(_Conv):
 
     def kernel(self, xp, x, w, **attrs):
         return conv_kernels.conv2d(x, w, *_window_args(attrs))
+
+    def bind_bias_relu(self, op):
+        """The NumPy kernel of this convolution followed by an NHWC BiasAdd and a Relu, as the
+        compiler fuses them (compiler/fusion.py): (x, w, bias) -> relu(conv2d(x, w) + bias),
+        the bias and ReLU applied to each block of the output right after it is written
+        (conv_kernels.conv2d's epilogue), from cache, instead of in a second pass over the
+        whole output; the same bits as the three ops (bias_ops.add_bias_relu's)."""
+        window = _window_args(op.attrs)
+
+        def conv_bias_relu(x, w, bias):
+            return conv_kernels.conv2d(
+                x, w, *window, epilogue=lambda block: add_bias_relu(block, bias, out=block))
+        return conv_bias_relu
 
     def gradient(self, op, grad):
         x, w = op.inputs

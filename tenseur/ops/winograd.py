@@ -163,8 +163,9 @@ def _filter_transform(w: np.ndarray, v: _Variant) -> np.ndarray:
     return u.reshape(v.positions, w.shape[2], w.shape[3])
 
 
-def conv(x: np.ndarray, w: np.ndarray, g) -> np.ndarray:
-    """conv_kernels' forward convolution for a `usable` geometry: (N, oh, ow, K)."""
+def conv(x: np.ndarray, w: np.ndarray, g, epilogue=None) -> np.ndarray:
+    """conv_kernels' forward convolution for a `usable` geometry: (N, oh, ow, K); `epilogue`
+    runs in place on each block of images of the output once it is written (conv2d's)."""
     v = variant(g)
     input_transform, output_transform, _ = _compiled(v)
     x = np.ascontiguousarray(x)           # the kernels are compiled for C-ordered arrays
@@ -182,6 +183,8 @@ def conv(x: np.ndarray, w: np.ndarray, g) -> np.ndarray:
             input_transform(x[b0:b1], g.pt, g.pl, th, tw, vv)
             np.matmul(vv, u, out=m)
             output_transform(m, th, tw, y[b0:b1])
+            if epilogue is not None:
+                epilogue(y[b0:b1])
 
     _run(run, blocks, parts)
     return y
