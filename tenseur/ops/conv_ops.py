@@ -270,6 +270,20 @@ def _backprop_filter(op, x, w_like: Tensor, dy):
                     static_filter_sizes=None if dims is None else tuple(dims))
 
 
+class _BiasRelu:
+    """The epilogue of a fused Conv2D + BiasAdd + Relu: max(block + bias, 0) in place. Kernels
+    that can apply it in their own loops read `relu_bias` (winograd.conv's F(4x4) output
+    transform)."""
+
+    __slots__ = ("relu_bias",)
+
+    def __init__(self, bias):
+        self.relu_bias = bias
+
+    def __call__(self, block):
+        add_bias_relu(block, self.relu_bias, out=block)
+
+
 @register_op("Conv2D")
 class Conv2D(_Conv):
     """2-D cross-correlation of NHWC `input` with an HWIO `filter` (TF's Conv2D).
@@ -290,8 +304,7 @@ class Conv2D(_Conv):
         window = _window_args(op.attrs)
 
         def conv_bias_relu(x, w, bias):
-            return conv_kernels.conv2d(
-                x, w, *window, epilogue=lambda block: add_bias_relu(block, bias, out=block))
+            return conv_kernels.conv2d(x, w, *window, epilogue=_BiasRelu(bias))
         return conv_bias_relu
 
     def gradient(self, op, grad):

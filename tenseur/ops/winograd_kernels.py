@@ -283,13 +283,25 @@ def _a_transpose(s0, s1, s2, s3, s4, s5, o0, o1, o2, o3, two, four, eight):
         o3[k] = e1 - e2 + eight * (e3 - e4) + e5
 
 
+@numba.njit(inline="always", nogil=True)
+def _bias_relu(o, bias, zero):
+    """o = max(o + bias, 0) in place (NaN kept, -0.0 to +0.0: np.maximum's bits, as
+    relu_numba.bias_relu), for one output cell's channels."""
+    for k in range(o.shape[0]):
+        v = o[k] + bias[k]
+        o[k] = v if (v > zero or v != v) else zero
+
+
 @_jit
-def output_transform4(m, th, tw, y):
+def output_transform4(m, th, tw, y, bias, relu):
     """y's 4x4 tile t = A^T M A, M[p, q] = m[6p + q, t]; m: (36, n th tw, K) -> y: (n, oh, ow,
     K), the tiles' cells beyond oh or ow left out. Per tile, A^T M's four rows (one loop per
-    column of M), then each row's four outputs."""
+    column of M), then each row's four outputs. With `relu`, each output cell becomes
+    max(cell + bias, 0) while it is in registers and L1 (a fused Conv2D + BiasAdd + Relu: the
+    bits of the separate passes); `bias` (K,) is read only then."""
     n, oh, ow, channels = y.shape
     two, four, _, eight = _constants(m.dtype)
+    zero = np.zeros(1, m.dtype)[0]
     rows = np.empty((4, 6, channels), m.dtype)       # A^T M of one tile
     cut = np.empty((4, channels), m.dtype)           # one row of an edge tile
     t = 0
@@ -314,6 +326,11 @@ def output_transform4(m, th, tw, y):
                         y0, y1, y2, y3 = cut[0], cut[1], cut[2], cut[3]
                     _a_transpose(row[0], row[1], row[2], row[3], row[4], row[5],
                                  y0, y1, y2, y3, two, four, eight)
+                    if relu:
+                        _bias_relu(y0, bias, zero)
+                        _bias_relu(y1, bias, zero)
+                        _bias_relu(y2, bias, zero)
+                        _bias_relu(y3, bias, zero)
                     if cc < 4:
                         for u in range(cc):
                             y[b, r + s, c + u] = cut[u]

@@ -280,7 +280,7 @@ def test_f4_transforms_compute_in_float32():
     input_transform(x, 0, 0, 2, 2, got)
     m = rng.normal(size=(36, 8, 3)).astype(np.float32)
     y = np.empty((2, 8, 8, 3), np.float32)
-    output_transform(m, 2, 2, y)
+    output_transform(m, 2, 2, y, np.zeros(0, np.float32), False)
     dy = rng.normal(size=(2, 8, 8, 3)).astype(np.float32)
     z = np.empty((36, 8, 3), np.float32)
     grad_transform(dy, 2, 2, z)
@@ -299,3 +299,22 @@ def test_f4_transforms_compute_in_float32():
                 zz = _f4_a(_f4_a(g, f2, f4, f8).transpose(1, 0, 2), f2, f4, f8)
                 assert zz.transpose(1, 0, 2).reshape(36, 3).tobytes() == z[:, t].tobytes()
                 t += 1
+
+
+def test_f4_output_transform_bias_relu_gives_the_separate_passes_bits():
+    # The fused Conv2D + BiasAdd + Relu's per-tile epilogue: max(y + bias, 0) as the separate
+    # bias add and ReLU compute it, edge tiles (10 x 9 outputs from 3 x 3 tiles) included.
+    kernels = winograd._compiled(winograd.F4)
+    if kernels is None:
+        pytest.skip("numba kernels switched off")
+    _, output_transform, _ = kernels
+    for dtype in (np.float32, np.float64):
+        m = rng.normal(size=(36, 18, 5)).astype(dtype)
+        bias = rng.normal(size=5).astype(dtype)
+        plain = np.empty((2, 10, 9, 5), dtype)
+        output_transform(m, 3, 3, plain, np.zeros(0, dtype), False)
+        fused = np.empty_like(plain)
+        output_transform(m, 3, 3, fused, bias, True)
+        expected = np.maximum(plain + bias, 0)
+        assert (expected == 0).any() and (expected > 0).any()
+        assert fused.tobytes() == expected.tobytes()
