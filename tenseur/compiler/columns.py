@@ -34,14 +34,16 @@ import numpy as np
 
 from ..backend import jit as _jit
 from ..backend import threads as _threads
+from ..framework import dtypes
 from ..framework.shapes import TensorShape
 from .ir import Node, PlanGraph, Value
 
 # A batch narrower than this is left alone: its products are too cheap to pay for the check.
 MIN_COLUMNS = 128
-# Seconds per element of the batch: the numba copy of a kept column, NumPy's (take plus the
-# any() every step pays), against one multiply-add of the products the skipped ones save
-# (measured on the MLP's shapes, EPYC, 1 thread: benchmarks/README.md).
+# What copying one kept value of the batch costs, in multiply-adds of the products (each
+# skipped value saves one per output column of each product reading the batch): numba's copy,
+# and NumPy's take with the any() every step pays (the MLP's shapes, EPYC, 1 thread: copy 19
+# and 38 + 14 us for 128 x 509 values, products ~2e-5 us a multiply-add).
 _COPY_COST = {"numba": 14.0, "numpy": 28.0}
 
 
@@ -71,7 +73,8 @@ def skip_zero_columns(graph: PlanGraph) -> None:
             continue
         width = sum(_other_width(node) for node in forward + backward)
         compact_x = Value(x.dtype, TensorShape([dims[0], None]), name=f"{x.name}/nonzero_columns")
-        columns = Value(x.dtype, TensorShape([None]), name=f"{x.name}/nonzero_column_indices")
+        columns = Value(dtypes.int64, TensorShape([None]),
+                        name=f"{x.name}/nonzero_column_indices")
         first = min(forward + backward, key=graph.nodes.index)
         compact = Node("NonzeroColumns", compact_x.name, [x], [compact_x, columns],
                        order=first.order)
