@@ -12,12 +12,13 @@ Conv2DBackpropInput and MaxPoolGrad (their result is overwritten only after a ru
 that the kernel returned an array of its own).
 
 A group's heads all run first (a residual block's two convolutions, merged by their sum),
-then its elementwise tail. Exactly Conv2D + BiasAdd + Relu is the convolution with the bias add
-and ReLU as its epilogue, applied to each block of the output as it is written, or by
-Winograd F(4x4)'s output transform to each tile (Conv2D.bind_bias_relu): the slides' CNN's
-three layers 45.8 -> 41.1 ms at 1 thread, 26.4 -> 24.5 at 2 (EPYC, in the plan). A tail of three or more members over a large float output runs as
+then its elementwise tail. A tail of three or more members over a large float output runs as
 one numba-compiled pass where numba is installed (numba_tail.py, the same bits); a BiasAdd
-read by a Relu is one call (bias_ops.add_bias_relu). Otherwise, with more than one intra-op
+read by a Relu is one call (bias_ops.add_bias_relu). A group of exactly Conv2D + BiasAdd +
+Relu is the convolution with the bias add and ReLU as its epilogue, applied to each block of
+the output as it is written, or by Winograd F(4x4)'s output transform to each tile
+(Conv2D.bind_bias_relu): the slides' CNN's three layers 45.8 -> 41.1 ms at 1 thread, 26.4 ->
+24.5 at 2 (EPYC, in the plan). Otherwise, with more than one intra-op
 thread, a headed group's tail over a large output runs over row chunks of axis 0 on
 `parallel_map` (see "the parallel tail" below), with the same bits.
 
