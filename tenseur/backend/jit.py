@@ -25,8 +25,8 @@ def _compiles_first(module) -> bool:
     """Whether numba has cached no machine code for `module` yet, so its first calls compile
     (seconds per kernel). Looks in the module's __pycache__, where numba writes when it can;
     says False where it cannot tell (another cache folder, a read-only install)."""
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        return False
+    if os.environ.get("NUMBA_CACHE_DIR") or not module.__name__.startswith("tenseur"):
+        return False            # numba itself (compiler/numba_tail.py asks for it) caches nothing
     folder = os.path.join(os.path.dirname(getattr(module, "__file__", "") or "."), "__pycache__")
     stem = module.__name__.rsplit(".", 1)[-1] + "."
     try:

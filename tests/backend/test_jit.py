@@ -66,3 +66,16 @@ def test_no_announcement_where_the_cache_is_elsewhere(default_switches, monkeypa
     _kernel_module(tmp_path, "tenseur_elsewhere_kernels", cached=False)
     assert jit.kernels("tenseur_elsewhere_kernels").VALUE == 1
     assert capsys.readouterr().err == ""
+
+
+def test_no_announcement_for_modules_that_are_not_tenseurs(default_switches, monkeypatch,
+                                                           capsys):
+    # compiler/numba_tail.py loads numba itself through jit.kernels: it has no cached kernels
+    # of its own, and its generated tails are compiled every run anyway.
+    monkeypatch.setattr(jit, "_modules", {})
+    monkeypatch.setattr(jit, "_announced", [])
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    import json
+    monkeypatch.setattr(jit.importlib, "import_module", lambda name: json)
+    assert jit.kernels("json") is json
+    assert capsys.readouterr().err == ""
