@@ -16,7 +16,7 @@ Another reader of x^T @ g (Adam, momentum...) gets the full gradient, its zero r
 When the batch has fewer zero columns than pay for the copy of the others (dense data: the
 check stops after the first rows), the products run on x as before. The copy is numba-compiled
 where numba is installed (columns_numba.py), NumPy fancy indexing elsewhere; each needs its
-own share of zero columns to pay (`_limit`).
+own share of zero columns to pay (`_Budget`).
 
 Exactness: the skipped terms are 0 * w, so the results are those of the full products in real
 arithmetic; in floating point x @ W moves by rounding (BLAS sums the shortened inner dimension
@@ -40,11 +40,15 @@ from .ir import Node, PlanGraph, Value
 
 # A batch narrower than this is left alone: its products are too cheap to pay for the check.
 MIN_COLUMNS = 128
-# What copying one kept value of the batch costs, in multiply-adds of the products (each
-# skipped value saves one per output column of each product reading the batch): numba's copy,
-# and NumPy's take with the any() every step pays (the MLP's shapes, EPYC, 1 thread: copy 19
-# and 38 + 14 us for 128 x 509 values, products ~2e-5 us a multiply-add).
+# What the pass's copies cost, in multiply-adds of the products (each skipped value of the
+# batch saves one per output column of each product reading it). Measured on the MLP's shapes
+# (EPYC, 1 thread; products ~2.1e-5 us a multiply-add): copying a kept value of the batch,
+# numba 19 us and NumPy's take 38 (+ 14 for its any()) for 128 x 509 values; taking a row of
+# the weights, per value (np.take, 3.8 us for 509 x 64); writing a zero of a full gradient
+# rebuilt for another reader than SGD (np.zeros).
 _COPY_COST = {"numba": 14.0, "numpy": 28.0}
+_TAKE_COST = 6.0
+_ZERO_COST = 2.5
 
 
 def skip_zero_columns(graph: PlanGraph) -> None:
@@ -71,15 +75,15 @@ def skip_zero_columns(graph: PlanGraph) -> None:
             (backward if node.attrs["transpose_a"] else forward).append(node)
         if not forward and not backward:
             continue
-        width = sum(_other_width(node) for node in forward + backward)
+        budget = _Budget(sum(_other_width(n) for n in forward + backward),
+                         sum(_other_width(n) for n in forward))
         compact_x = Value(x.dtype, TensorShape([dims[0], None]), name=f"{x.name}/nonzero_columns")
         columns = Value(dtypes.int64, TensorShape([None]),
                         name=f"{x.name}/nonzero_column_indices")
         first = min(forward + backward, key=graph.nodes.index)
         compact = Node("NonzeroColumns", compact_x.name, [x], [compact_x, columns],
                        order=first.order)
-        compact.make = (lambda xp, ctx, limit=_limit(dims[1], width):
-                        _nonzero_columns_kernel(limit))
+        compact.make = lambda xp, ctx, budget=budget: _nonzero_columns_kernel(budget)
         compact_x.producer = columns.producer = compact
         inserted_before.setdefault(id(first), []).append(compact)
         for node in forward:
@@ -111,6 +115,7 @@ def skip_zero_columns(graph: PlanGraph) -> None:
                 update.type = "ApplyGradientDescent[nonzero rows]"
                 graph.count("updates of nonzero rows")
             else:
+                budget.scattered += _other_width(node)
                 expand = Node("ScatterNonzeroRows", full.name, [rows, columns], [full],
                               order=node.order)
                 expand.make = lambda xp, ctx, n=dims[1]: _scatter_kernel(n)
@@ -136,31 +141,49 @@ def _other_width(node: Node) -> int:
     return width if width is not None else 64
 
 
-def _limit(columns: int, width: int) -> dict:
-    """The most nonzero columns for which skipping the rest pays, per copy kernel: copying a
-    kept column costs `_COPY_COST` multiply-adds a row, skipping one saves `width`."""
-    return {kind: int(columns * width / (width + cost)) for kind, cost in _COPY_COST.items()}
+class _Budget:
+    """When skipping pays: the output columns of the products reading the batch (`width`:
+    what each skipped value saves), of those whose weights' rows are taken (`taken`), and of
+    the gradients rebuilt full size (`scattered`)."""
+
+    def __init__(self, width: int, taken: int):
+        self.width, self.taken, self.scattered = width, taken, 0
+
+    def limit(self, rows: int, columns: int, kind: str) -> int:
+        """The most nonzero columns of a (rows, columns) batch for which the products saved on
+        the others outweigh the copies, with `kind`'s copy ("numba" or "numpy"): k columns
+        kept when rows (columns - k) width >= rows k copy + k taken take + columns scattered
+        zero."""
+        saved = rows * columns * self.width - columns * self.scattered * _ZERO_COST
+        per_kept = rows * (self.width + _COPY_COST[kind]) + self.taken * _TAKE_COST
+        return max(int(saved / per_kept), -1) if per_kept > 0 else -1
 
 
-def _nonzero_columns_kernel(limit):
-    """(x) -> (x[:, idx], idx), or (x, None) when more than the limit's columns are nonzero."""
+def _nonzero_columns_kernel(budget: _Budget):
+    """(x) -> (x[:, idx], idx), or (x, None) when too many columns are nonzero for the copy
+    to pay (`budget`), or when the products run on BLAS' threads."""
     def nonzero_columns(x):
-        if not _single_threaded_products():
+        if x.ndim != 2 or not _single_threaded_products():
             return x, None
-        fast = _jit.kernels("tenseur.compiler.columns_numba") if x.ndim == 2 else None
+        rows, columns = x.shape
+        fast = _jit.kernels("tenseur.compiler.columns_numba")
         if fast is not None and x.dtype.kind == "f":
-            idx = np.empty(x.shape[1], np.intp)
-            k = fast.nonzero_columns(x, idx, limit["numba"])
+            limit = budget.limit(rows, columns, "numba")
+            if limit < 0:
+                return x, None
+            idx = np.empty(columns, np.intp)
+            k = fast.nonzero_columns(x, idx, limit)
             if k < 0:
                 return x, None
             idx = idx[:k]
-            out = np.empty((x.shape[0], k), x.dtype)
+            out = np.empty((rows, k), x.dtype)
             fast.gather_columns(x, idx, out)
             return out, idx
-        if x.ndim != 2 or (len(x) and np.count_nonzero(x[0]) > limit["numpy"]):
+        limit = budget.limit(rows, columns, "numpy")
+        if limit < 0 or (rows and np.count_nonzero(x[0]) > limit):
             return x, None
         idx = np.flatnonzero(x.any(axis=0))
-        if len(idx) > limit["numpy"]:
+        if len(idx) > limit:
             return x, None
         return x.take(idx, axis=1), idx
     return nonzero_columns

@@ -53,12 +53,25 @@ def sparse_batch(rows=64, cols=784, zero=(0, 200), seed=0, density=0.3):
 
 # -- kernels ---------------------------------------------------------------------------------
 
+class _Always(columns._Budget):
+    """A budget under which any share of zero columns pays."""
+
+    def __init__(self):
+        super().__init__(1, 0)
+
+    def limit(self, rows, columns, kind):
+        return columns
+
+
+_ALWAYS = _Always()
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_nonzero_columns_kernel(kernels, one_blas_thread, dtype):
     x = sparse_batch().astype(dtype)
     x[5, 1] = np.nan                    # NaN is not zero: its column is kept
     x[7, 4] = -0.0                      # -0.0 is
-    compact, idx = columns._nonzero_columns_kernel({"numba": 784, "numpy": 784})(x)
+    compact, idx = columns._nonzero_columns_kernel(_ALWAYS)(x)
     expected = np.flatnonzero((x != 0).any(axis=0))
     np.testing.assert_array_equal(idx, expected)
     assert 1 in idx and 4 not in idx
@@ -67,7 +80,7 @@ def test_nonzero_columns_kernel(kernels, one_blas_thread, dtype):
 
 
 def test_nonzero_columns_kernel_odd_rows_views_and_empty(kernels, one_blas_thread):
-    kernel = columns._nonzero_columns_kernel({"numba": 784, "numpy": 784})
+    kernel = columns._nonzero_columns_kernel(_ALWAYS)
     x = sparse_batch(rows=7)[:, ::2]                 # 7 rows (not a multiple of 4), strided
     compact, idx = kernel(x)
     np.testing.assert_array_equal(compact, x[:, np.flatnonzero(x.any(axis=0))])
@@ -78,7 +91,7 @@ def test_nonzero_columns_kernel_odd_rows_views_and_empty(kernels, one_blas_threa
 
 
 def test_dense_batches_and_blas_threads_skip_the_copy(kernels):
-    kernel = columns._nonzero_columns_kernel(columns._limit(784, 128))
+    kernel = columns._nonzero_columns_kernel(columns._Budget(128, 64))
     dense = np.random.default_rng(1).uniform(0.1, 1, (32, 784)).astype(np.float32)
     with threads.single_threaded_blas():
         x, idx = kernel(dense)
@@ -91,11 +104,22 @@ def test_dense_batches_and_blas_threads_skip_the_copy(kernels):
             assert idx is None
 
 
-def test_limit_grows_with_the_products_it_saves():
-    narrow, wide = columns._limit(784, 16), columns._limit(784, 1024)
+def test_the_budget_weighs_the_products_saved_against_the_copies():
+    mlp = columns._Budget(128, 64)                  # x @ W1 and x^T g, 64 columns each
     for kind in ("numba", "numpy"):
-        assert narrow[kind] < wide[kind] < 784
-    assert columns._limit(784, 128)["numpy"] < columns._limit(784, 128)["numba"]
+        # MNIST's batches of 128 (~510 nonzero columns of 784) pay; a batch of one does not.
+        assert 600 < mlp.limit(128, 784, kind) < 784
+        assert mlp.limit(1, 784, kind) < 300
+        assert columns._Budget(16, 8).limit(128, 784, kind) < mlp.limit(128, 784, kind)
+    assert mlp.limit(128, 784, "numpy") < mlp.limit(128, 784, "numba")
+    # Few examples against wide weights: taking the weights' rows costs about what skipping
+    # saves, so only batches with few nonzero columns are copied.
+    wide = columns._Budget(4096, 4096)
+    assert wide.limit(1, 4096, "numba") < 0.2 * 4096 < wide.limit(32, 4096, "numba")
+    # A gradient rebuilt full size for Adam costs a fixed share.
+    adam = columns._Budget(128, 64)
+    adam.scattered = 64
+    assert adam.limit(128, 784, "numba") < mlp.limit(128, 784, "numba")
 
 
 def test_descend_rows_gives_apply_gradient_descents_bits(kernels, one_blas_thread):
