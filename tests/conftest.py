@@ -52,7 +52,8 @@ def parallel_calls(monkeypatch):
 # exported (TENSEUR_NUMBA=0 or TENSEUR_OPTIMIZE=0, to try the NumPy paths or the unoptimised
 # plans everywhere else) must not fail the tests of what it switches off.
 SWITCHES = ("TENSEUR_NUMBA", "TENSEUR_WINOGRAD", "TENSEUR_WINOGRAD4", "TENSEUR_NUMBA_TAIL",
-            "TENSEUR_OPTIMIZE", "TENSEUR_DISABLE_PASSES")
+            "TENSEUR_OPTIMIZE", "TENSEUR_DISABLE_PASSES",
+            "TENSEUR_ZERO_COLUMNS_WITH_BLAS_THREADS")
 
 
 @pytest.fixture

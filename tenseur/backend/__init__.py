@@ -18,10 +18,12 @@ def set_array_module(module) -> None:
     _xp = module
 
 
-def switched_on(variable: str) -> bool:
-    """Whether the environment switch `variable` is on: unset, or anything but 0, false, no
-    or off (read at every call, so a switch may change while a program runs)."""
-    return os.environ.get(variable, "1").strip().lower() not in ("0", "false", "no", "off")
+def switched_on(variable: str, default: bool = True) -> bool:
+    """Whether the environment switch `variable` is on: set to anything but 0, false, no or
+    off, or unset when `default` is on (read at every call, so a switch may change while a
+    program runs)."""
+    value = os.environ.get(variable, "1" if default else "0")
+    return value.strip().lower() not in ("0", "false", "no", "off")
 
 
 def to_numpy(array):

@@ -16,7 +16,10 @@ Another reader of x^T @ g (Adam, momentum...) gets the full gradient, its zero r
 When the batch has fewer zero columns than pay for the copy of the others (dense data: the
 check stops after the first rows), the products run on x as before. The copy is numba-compiled
 where numba is installed (columns_numba.py), NumPy fancy indexing elsewhere; each needs its
-own share of zero columns to pay (`_Budget`).
+own share of zero columns to pay (`_Budget`). Only while the products run on one BLAS thread:
+with OpenBLAS' threads the copy cost more than it saved on the 2-core EPYC VM (see
+`_single_threaded_products`); `TENSEUR_ZERO_COLUMNS_WITH_BLAS_THREADS=1` copies anyway, to
+measure other machines (benchmarks/device_check.sh does).
 
 Exactness: the skipped terms are 0 * w, so the results are those of the full products in real
 arithmetic; in floating point x @ W moves by rounding (BLAS sums the shortened inner dimension
@@ -33,6 +36,7 @@ import math
 import numpy as np
 
 from ..backend import jit as _jit
+from ..backend import switched_on
 from ..backend import threads as _threads
 from ..framework import dtypes
 from ..framework.shapes import TensorShape
@@ -161,9 +165,13 @@ class _Budget:
 
 def _nonzero_columns_kernel(budget: _Budget):
     """(x) -> (x[:, idx], idx), or (x, None) when too many columns are nonzero for the copy
-    to pay (`budget`), or when the products run on BLAS' threads."""
+    to pay (`budget`), or when the products run on BLAS' threads (unless
+    TENSEUR_ZERO_COLUMNS_WITH_BLAS_THREADS=1, read when the plan is built: to measure a
+    machine whose cores share written memory faster than the EPYC VM's)."""
+    any_threads = switched_on("TENSEUR_ZERO_COLUMNS_WITH_BLAS_THREADS", default=False)
+
     def nonzero_columns(x):
-        if x.ndim != 2 or not _single_threaded_products():
+        if x.ndim != 2 or not (any_threads or _single_threaded_products()):
             return x, None
         rows, columns = x.shape
         fast = _jit.kernels("tenseur.compiler.columns_numba")
@@ -193,7 +201,7 @@ def _single_threaded_products() -> bool:
     """Whether the products run on one thread now (OpenBLAS at one thread, or held there by a
     plan with split kernels). With BLAS' threads the copy did not pay on the EPYC VM: the main
     thread writes the copy that the other core's BLAS thread read a step before, and its
-    cache lines cross cores at every step (MLP step 592 against 404 us, median)."""
+    cache lines cross cores at every step (MLP step 342-356 against 296-303 us, median)."""
     if _threads.blas_held():
         return True
     count = _threads.blas_thread_count()

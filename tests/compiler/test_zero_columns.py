@@ -104,6 +104,14 @@ def test_dense_batches_and_blas_threads_skip_the_copy(kernels):
             assert idx is None
 
 
+def test_the_copy_with_blas_threads_when_asked(kernels, monkeypatch):
+    monkeypatch.setenv("TENSEUR_ZERO_COLUMNS_WITH_BLAS_THREADS", "1")      # read at bind time
+    kernel = columns._nonzero_columns_kernel(columns._Budget(128, 64))
+    with threads.blas_threads(2):
+        x, idx = kernel(sparse_batch())
+    assert idx is not None
+
+
 def test_the_budget_weighs_the_products_saved_against_the_copies():
     mlp = columns._Budget(128, 64)                  # x @ W1 and x^T g, 64 columns each
     for kind in ("numba", "numpy"):
