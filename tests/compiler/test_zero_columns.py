@@ -312,3 +312,66 @@ def test_flattened_batches_too(kernels, one_blas_thread):
             stats = plan_of(sess, y, {x: images}).graph.stats
     assert stats["products skipping zero columns"] == 1
     np.testing.assert_allclose(got, images.reshape(12, 784) @ w_value, rtol=1e-5, atol=1e-5)
+
+
+# -- random graphs ---------------------------------------------------------------------------
+
+def _random_case(seed):
+    """A random graph reading a batch with zero columns: one or two products of the batch
+    (weights as given or transposed), a tail, an optimizer, sometimes a fetched gradient."""
+    rng = np.random.default_rng(seed)
+    rows, cols = int(rng.integers(1, 40)), int(rng.integers(128, 300))
+    x = rng.uniform(-1, 1, (rows, cols)) * (rng.random((rows, cols)) < rng.uniform(0.05, 1))
+    x[:, rng.random(cols) < rng.uniform(0, 0.9)] = 0               # zero columns, any share
+    if rng.random() < 0.1:
+        x[:] = 0
+    x = x.astype(np.float32)
+    widths = [int(w) for w in rng.integers(1, 40, size=int(rng.integers(1, 3)))]
+    transposed = [bool(t) for t in rng.random(len(widths)) < 0.3]
+    optimizer = rng.choice(["sgd", "sgd", "adam", "momentum"])
+    fetch_grad = bool(rng.random() < 0.3)
+    w_values = [rng.standard_normal((w, cols) if t else (cols, w)).astype(np.float32)
+                for w, t in zip(widths, transposed)]
+    target = rng.standard_normal((rows, sum(widths))).astype(np.float32)
+    return x, w_values, transposed, optimizer, fetch_grad, target
+
+
+def _run_case(case, steps=3):
+    x_value, w_values, transposed, optimizer, fetch_grad, target = case
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, x_value.shape[1]])
+        ws = [tf.Variable(w) for w in w_values]
+        outs = [tf.matmul(x, w, transpose_b=t) for w, t in zip(ws, transposed)]
+        y = tf.tanh(tf.concat(outs, axis=1)) if len(outs) > 1 else tf.tanh(outs[0])
+        loss = tf.reduce_mean(tf.square(y - target))
+        opt = {"sgd": lambda: tf.train.GradientDescentOptimizer(0.1),
+               "adam": lambda: tf.train.AdamOptimizer(0.01),
+               "momentum": lambda: tf.train.MomentumOptimizer(0.1, 0.9)}[optimizer]()
+        train = opt.minimize(loss)
+        fetches = [loss, train] + (tf.gradients(loss, ws) if fetch_grad else [])
+        results = []
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            for _ in range(steps):
+                results += [r for r in sess.run(fetches, {x: x_value}) if r is not None]
+            results += sess.run(ws)
+    return results
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_random_graphs_match_the_plan_without_the_pass(monkeypatch, kernels, one_blas_thread,
+                                                       seed):
+    case = _random_case(seed)
+    on, off = _on_and_off(monkeypatch, lambda: _run_case(case))
+    assert len(on) == len(off)
+    for a, b in zip(on, off):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    # Weight rows (or columns, transposed) that meet only zero columns never move under SGD.
+    x_value, w_values, transposed, optimizer, *_ = case
+    if optimizer == "sgd":
+        zero = ~(x_value != 0).any(axis=0)
+        for w0, w_on, t in zip(w_values, on[-len(w_values):], transposed):
+            if t:
+                np.testing.assert_array_equal(w_on[:, zero], w0[:, zero])
+            else:
+                np.testing.assert_array_equal(w_on[zero], w0[zero])
