@@ -85,13 +85,14 @@ for t in 1 2; do
         >> "$OUT/other.log" 2>&1
     # The zero-column pass (on random data, without device_data/, it times the check alone).
     timeout 30 $PIN $PY benchmarks/pass_ab.py zero_columns --workload mlp --threads $t \
-        --steps 1500 >> "$OUT/other.log" 2>&1
+        --processes --rounds 10 --steps 150 >> "$OUT/other.log" 2>&1
 done
 # At 2 threads the pass copies only where told to (it did not pay on the EPYC VM): does it
 # pay on this CPU? (echo: pass_ab.py prints nothing of the environment)
 echo "TENSEUR_ZERO_COLUMNS_WITH_BLAS_THREADS=1:" >> "$OUT/other.log"
 TENSEUR_ZERO_COLUMNS_WITH_BLAS_THREADS=1 timeout 30 $PIN $PY benchmarks/pass_ab.py \
-    zero_columns --workload mlp --threads 2 --steps 1500 >> "$OUT/other.log" 2>&1
+    zero_columns --workload mlp --threads 2 --processes --rounds 10 --steps 150 \
+    >> "$OUT/other.log" 2>&1
 timeout 60 $PIN $PY benchmarks/conv_blocks.py --winograd 1 2 4 >> "$OUT/winograd.log" 2>&1
 timeout 60 $PIN $PY benchmarks/compare.py --workloads resnet50 --threads 2 \
     --contenders tenseur-graph,torch >> "$OUT/other.log" 2>&1

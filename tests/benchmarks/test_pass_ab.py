@@ -39,3 +39,15 @@ def test_unknown_pass_is_refused():
     done = _run("no_such_pass", "--workload", "mlp")
     assert done.returncode == 2 and "unknown passes ['no_such_pass']" in done.stderr
     assert "pool_gradients" in done.stderr
+
+
+def test_each_variant_in_a_process_of_its_own():
+    done = _run("fusion", "--workload", "mlp", "--steps", "2", "--rounds", "2", "--processes")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("mlp step, 1 thread(s), 4 steps per variant (a process each), "
+                               "passes switched off: fusion")
+    on, off = (int(n) for n in re.fullmatch(r"  plan steps: pass on (\d+), pass off (\d+)",
+                                            lines[1]).groups())
+    assert off > on
+    assert [line.split()[:2] for line in lines[2:]] == [["pass", "on"], ["pass", "off"]]
