@@ -16,8 +16,8 @@ work shows there even when the wall clock is too noisy to.
 `--processes`: each variant in a process of its own, `--rounds` rounds of `--steps` steps each
 in turn, as compare.py runs its contenders. At several threads, two plans in one process
 share OpenBLAS' threads, which spin after each product into the other plan's next step (on
-the 2-core EPYC VM the MLP's zero-column pass at 2 threads measured 592 against 404 us in one
-process, 342-356 against 296-303 in two); with one thread both ways agree.
+the 2-core EPYC VM the MLP's zero-column copy at 2 threads measured 592 against 404 us in one
+process, 337 against 309 in two); with one thread both ways agree.
 
 PASS is one of tenseur.compiler.PASSES (e.g. pool_gradients, fusion), winograd, winograd4 or
 numba.

@@ -201,7 +201,9 @@ def _single_threaded_products() -> bool:
     """Whether the products run on one thread now (OpenBLAS at one thread, or held there by a
     plan with split kernels). With BLAS' threads the copy did not pay on the EPYC VM: the main
     thread writes the copy that the other core's BLAS thread read a step before, and its
-    cache lines cross cores at every step (MLP step 342-356 against 296-303 us, median)."""
+    cache lines cross cores at every step (MLP step 336.8 against 308.5 us median with the
+    copy against without the pass: `pass_ab.py zero_columns --threads 2 --processes` with
+    TENSEUR_ZERO_COLUMNS_WITH_BLAS_THREADS=1)."""
     if _threads.blas_held():
         return True
     count = _threads.blas_thread_count()
