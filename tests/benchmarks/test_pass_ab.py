@@ -15,17 +15,22 @@ def _run(*args):
                           text=True, env=env, timeout=120)
 
 
-def test_times_both_variants_of_a_step():
-    done = _run("fusion", "--workload", "mlp", "--steps", "2")
+def _fusion_ab(*options, header):
+    """pass_ab.py on the fusion pass: its header, both plans' step counts (the "pass off" plan
+    is built without the pass: more steps, the ops unfused), a line per variant."""
+    done = _run("fusion", "--workload", "mlp", *options)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("mlp step, 1 thread(s), 2 steps per variant, passes switched "
-                               "off: fusion")
-    # The "pass off" plan is built without the pass: more steps, the ops unfused.
+    assert lines[0].startswith(header)
     on, off = (int(n) for n in re.fullmatch(r"  plan steps: pass on (\d+), pass off (\d+)",
                                             lines[1]).groups())
     assert off > on
     assert [line.split()[:2] for line in lines[2:]] == [["pass", "on"], ["pass", "off"]]
+
+
+def test_times_both_variants_of_a_step():
+    _fusion_ab("--steps", "2", header="mlp step, 1 thread(s), 2 steps per variant, passes "
+                                      "switched off: fusion")
 
 
 def test_winograd_switch_times_one_plan_both_ways():
@@ -42,12 +47,6 @@ def test_unknown_pass_is_refused():
 
 
 def test_each_variant_in_a_process_of_its_own():
-    done = _run("fusion", "--workload", "mlp", "--steps", "2", "--rounds", "2", "--processes")
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    assert lines[0].startswith("mlp step, 1 thread(s), 4 steps per variant (a process each), "
-                               "passes switched off: fusion")
-    on, off = (int(n) for n in re.fullmatch(r"  plan steps: pass on (\d+), pass off (\d+)",
-                                            lines[1]).groups())
-    assert off > on
-    assert [line.split()[:2] for line in lines[2:]] == [["pass", "on"], ["pass", "off"]]
+    _fusion_ab("--steps", "2", "--rounds", "2", "--processes",
+               header="mlp step, 1 thread(s), 4 steps per variant (a process each), passes "
+                      "switched off: fusion")
