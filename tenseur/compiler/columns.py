@@ -115,7 +115,8 @@ def skip_zero_columns(graph: PlanGraph) -> None:
                     and update.op is not None and update.inputs[0] is full
                     and full not in fetched and full.rank == 2):
                 update.inputs = [rows, columns] + update.inputs[1:]
-                update.make = lambda xp, ctx, update=update: _descend_rows_kernel(update, xp, ctx)
+                update.make = (lambda xp, ctx, update=update, n=dims[1]:
+                               _descend_rows_kernel(update, n, xp, ctx))
                 update.type = "ApplyGradientDescent[nonzero rows]"
                 graph.count("updates of nonzero rows")
             else:
@@ -230,16 +231,16 @@ def _scatter_kernel(n):
     return scatter
 
 
-def _descend_rows_kernel(update: Node, xp, ctx):
-    """ApplyGradientDescent reading the nonzero rows of its gradient: (rows, idx, alpha).
+def _descend_rows_kernel(update: Node, n: int, xp, ctx):
+    """ApplyGradientDescent reading the nonzero rows of its gradient: (rows, idx, alpha), the
+    full gradient having `n` rows (the batch's columns).
 
     The variable is read and stored as ApplyGradientDescent.bind does (a fresh read-only
     array in the session's dict); anything else (no compaction this step, another state,
     dtypes, a non-finite step size) runs the op's own kernel on the full gradient."""
     from ..ops.training_ops import _plain_state
     full_update = update.op_def.bind(update.op, xp, ctx)
-    n = update.attrs["var_shape"].dims[0] if update.attrs["var_shape"].dims else None
-    if xp is not np or not _plain_state(ctx) or n is None:
+    if xp is not np or not _plain_state(ctx):
         return lambda rows, idx, alpha: full_update(
             rows if idx is None else _scatter(rows, idx, n), alpha)
     name = update.attrs["var_name"]

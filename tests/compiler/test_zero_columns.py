@@ -148,7 +148,7 @@ def test_descend_rows_gives_apply_gradient_descents_bits(kernels, one_blas_threa
             sess.run(var.initializer)
             node = next(n for n in sess._plan_graph(update, {grad_rows: rows}).nodes
                         if n.type == "ApplyGradientDescent")
-            descend = columns._descend_rows_kernel(node, np, sess._state)
+            descend = columns._descend_rows_kernel(node, 300, np, sess._state)
             new = descend(rows, idx, alpha)
             np.testing.assert_array_equal(new.view(np.int32), expected.view(np.int32))
             assert not new.flags.writeable
