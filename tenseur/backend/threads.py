@@ -20,7 +20,6 @@ run on. 1 means every kernel runs serially in the calling thread.
 from __future__ import annotations
 
 import ctypes
-import glob
 import os
 import threading
 from contextlib import contextmanager
@@ -87,32 +86,14 @@ def _blas_functions():
     global _blas
     if _blas is None:
         _blas = False
-        import numpy as np
-        base = os.path.dirname(os.path.dirname(np.__file__))
-        candidates = glob.glob(os.path.join(base, "numpy.libs", "*openblas*"))
-        candidates += glob.glob(os.path.join(os.path.dirname(np.__file__), ".dylibs",
-                                             "*openblas*"))
-        try:
-            with open("/proc/self/maps") as maps:
-                candidates += sorted({line.split()[-1] for line in maps
-                                      if "openblas" in line and line.split()[-1].startswith("/")})
-        except OSError:
-            pass
-        for path in candidates:
-            try:
-                lib = ctypes.CDLL(path)
-            except OSError:
-                continue
-            for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""),
-                                   ("openblas", "64_"), ("openblas", "")):
-                getter = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-                setter = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-                if getter is not None and setter is not None:
-                    getter.restype, setter.argtypes = ctypes.c_int, [ctypes.c_int]
-                    _blas = (getter, setter)
-                    break
-            if _blas:
-                break
+        from .blas import library
+        found = library()
+        if found:
+            lib, prefix, suffix = found
+            getter = getattr(lib, f"{prefix}_get_num_threads{suffix}")
+            setter = getattr(lib, f"{prefix}_set_num_threads{suffix}")
+            getter.restype, setter.argtypes = ctypes.c_int, [ctypes.c_int]
+            _blas = (getter, setter)
     return _blas or None
 
 
