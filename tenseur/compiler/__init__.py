@@ -27,15 +27,19 @@ nodes to bind, in order. The passes, in the order they run:
    and the gradient-descent update of the weights they meet touches only the rows that have
    a gradient. Exact in real arithmetic; x @ W moves by rounding where it fires (not on
    dense data). Every other pass gives the unfused plan's results bit for bit;
-8. fusion: elementwise chains (ReLU gradients included), with the matmul, convolution, input
+8. product updates (`updates.py`): a weight's gradient x^T g read only by SGD's update becomes
+   part of it, one BLAS call W -= lr x^T g into the variable's array when nothing else holds
+   it (results move by rounding);
+9. fusion: elementwise chains (ReLU gradients included), with the matmul, convolution, input
    or max-pool gradient feeding them, into one kernel;
-9. scheduling (`schedule.mark_async`): heavy steps whose value is read later start on a
+10. scheduling (`schedule.mark_async`): heavy steps whose value is read later start on a
    helper thread when BLAS runs single-threaded (inter-op parallelism).
 
 Switches: `tenseur.Session(config={"optimize": False})` or the environment variable
 `TENSEUR_OPTIMIZE=0` turn the passes off; `TENSEUR_DISABLE_PASSES=name,name` turns single
 passes off (names in `PASSES`: "pass_through", "constant_folding", "cse", "slice_gradients",
-"pool_gradients", "stable_cross_entropy", "zero_columns", "fusion"); `TENSEUR_PRINT_PLAN=1`
+"pool_gradients", "stable_cross_entropy", "zero_columns", "product_updates", "fusion");
+`TENSEUR_PRINT_PLAN=1`
 prints each plan before and after them, and `describe_plan(sess, fetches, feed_dict)` returns that text.
 """
 from __future__ import annotations
@@ -47,6 +51,7 @@ import numpy as np
 
 from ..backend import switched_on
 from .columns import skip_zero_columns
+from .updates import fuse_product_updates
 from .fusion import fuse_elementwise
 from .ir import Node, PlanGraph, Value
 from .schedule import inter_op_threads, mark_async
@@ -66,7 +71,7 @@ __all__ = ["optimize", "describe_plan", "optimization_enabled", "disabled_passes
 
 # The passes TENSEUR_DISABLE_PASSES can switch off one by one.
 PASSES = ("pass_through", "constant_folding", "cse", "slice_gradients", "pool_gradients",
-          "stable_cross_entropy", "zero_columns", "fusion")
+          "stable_cross_entropy", "zero_columns", "product_updates", "fusion")
 
 
 def disabled_passes() -> frozenset:
@@ -128,6 +133,8 @@ def run_passes(graph: PlanGraph, xp, ctx, fed_shapes=None) -> None:
         stabilize_cross_entropy(graph)
     if xp is np and "zero_columns" not in off:
         skip_zero_columns(graph)
+    if xp is np and "product_updates" not in off:
+        fuse_product_updates(graph)
     if xp is np and "fusion" not in off:
         fuse_elementwise(graph)
 

@@ -235,10 +235,12 @@ def _descend_rows_kernel(update: Node, n: int, xp, ctx):
     """ApplyGradientDescent reading the nonzero rows of its gradient: (rows, idx, alpha), the
     full gradient having `n` rows (the batch's columns).
 
-    The variable is read and stored as ApplyGradientDescent.bind does (a fresh read-only
-    array in the session's dict); anything else (no compaction this step, another state,
+    The variable's rows are updated in place when nothing but the session holds its array
+    (updates.sole_reference), else written to a fresh read-only array stored in the session's
+    dict as ApplyGradientDescent.bind does; anything else (no compaction this step, another state,
     dtypes, a non-finite step size) runs the op's own kernel on the full gradient."""
     from ..ops.training_ops import _plain_state
+    from .updates import descend_rows_in_place, sole_reference
     full_update = update.op_def.bind(update.op, xp, ctx)
     if xp is not np or not _plain_state(ctx):
         return lambda rows, idx, alpha: full_update(
@@ -255,6 +257,13 @@ def _descend_rows_kernel(update: Node, n: int, xp, ctx):
                 or getattr(alpha, "dtype", None) is not dtype or var.shape[1:] != rows.shape[1:]
                 or not math.isfinite(alpha) or var.shape[0] != n):
             return full_update(_scatter(rows, idx, n), alpha)
+        if sole_reference(var):         # nothing but the session holds it: in place
+            var.flags.writeable = True
+            try:
+                descend_rows_in_place(var, rows, idx, alpha)
+            finally:
+                var.flags.writeable = False
+            return var
         fast = _jit.kernels("tenseur.compiler.columns_numba")
         if fast is not None and var.ndim == 2:
             new_var = np.empty_like(var)

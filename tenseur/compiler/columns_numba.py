@@ -74,3 +74,13 @@ def descend_rows(var, grad_rows, idx, alpha, out):
         else:
             for e in range(src.shape[0]):
                 dst[e] = src[e]
+
+
+@_jit
+def descend_rows_in_place(var, grad_rows, idx, alpha):
+    """var[idx[c]] -= grad_rows[c] * alpha for each c, in place: descend_rows' arithmetic on
+    the rows with a gradient, the other rows untouched."""
+    for c in range(idx.shape[0]):
+        dst, g = var[idx[c]], grad_rows[c]
+        for e in range(dst.shape[0]):
+            dst[e] = dst[e] - g[e] * alpha

@@ -1,0 +1,308 @@
+"""Product updates (compiler/updates.py): SGD's update of a weight matrix by its gradient x^T g
+as one BLAS gemm into the variable's array, and the gemm binding itself (backend/blas.py).
+
+Checked: gemm against NumPy for every transpose and layout it accepts, and its refusals; the
+slides' MLP trains as without the pass (within rounding, at one and two BLAS threads; bit for
+bit where the zero-column pass takes the update); the update is in place only when nothing but
+the session holds the variable's array (fetched values and views keep theirs); the pass leaves
+small weights, other optimizers, fetched gradients and NumPy builds without OpenBLAS alone.
+"""
+import sys
+import weakref
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tenseur as tf
+from tenseur.backend import blas, threads
+from tenseur.compiler import updates
+
+from .conftest import plan_of
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
+
+needs_blas = pytest.mark.skipif(not blas.available(np.dtype(np.float32)),
+                                reason="NumPy's BLAS is not OpenBLAS here")
+CLOSE = {"rtol": 2e-5, "atol": 1e-6}
+
+
+# -- gemm ------------------------------------------------------------------------------------
+
+def _layouts(rng, rows, cols, dtype):
+    """The same matrix as a C array, a Fortran array, a row slice and a column slice."""
+    base = rng.standard_normal((2 * rows, 2 * cols)).astype(dtype)
+    return [np.ascontiguousarray(base[:rows, :cols]), np.asfortranarray(base[:rows, :cols]),
+            base[:rows, :cols], base[::2, :cols]]
+
+
+@needs_blas
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("transpose_a", [False, True])
+@pytest.mark.parametrize("transpose_b", [False, True])
+def test_gemm_matches_numpy(dtype, transpose_a, transpose_b):
+    rng = np.random.default_rng(0)
+    m, k, n = 7, 5, 3
+    for a in _layouts(rng, *((k, m) if transpose_a else (m, k)), dtype):
+        for b in _layouts(rng, *((n, k) if transpose_b else (k, n)), dtype):
+            op_a, op_b = (a.T if transpose_a else a), (b.T if transpose_b else b)
+            c = rng.standard_normal((m, n)).astype(dtype)
+            expected = c - 0.5 * (op_a.astype(np.float64) @ op_b)
+            assert blas.gemm(-0.5, a, b, 1.0, c, transpose_a, transpose_b)
+            np.testing.assert_allclose(c, expected, rtol=1e-5, atol=1e-5)
+            c[:] = np.nan                                  # beta = 0: c is not read
+            assert blas.gemm(1.0, a, b, 0.0, c, transpose_a, transpose_b)
+            np.testing.assert_allclose(c, op_a @ op_b, rtol=1e-5, atol=1e-5)
+
+
+@needs_blas
+def test_gemm_refuses_what_blas_cannot_take():
+    a = np.ones((4, 3), np.float32)
+    b = np.ones((3, 2), np.float32)
+    c = np.zeros((4, 2), np.float32)
+    assert not blas.gemm(1.0, a, b.astype(np.float64), 1.0, c)         # mixed dtypes
+    assert not blas.gemm(1.0, a.astype(np.int32), b, 1.0, c)
+    assert not blas.gemm(1.0, a, np.ones((4, 2), np.float32), 1.0, c)  # shapes
+    assert not blas.gemm(1.0, a, b, 1.0, np.zeros((2, 4), np.float32).T)  # c not C-ordered
+    frozen = c.copy()
+    frozen.flags.writeable = False
+    assert not blas.gemm(1.0, a, b, 1.0, frozen)
+    assert not blas.gemm(1.0, np.ones((4, 6), np.float32)[:, ::2], b, 1.0, c)  # strided
+    assert (c == 0).all()
+    # empty inner dimension: c scaled by beta (zeroed for beta = 0, NaN included)
+    c[:] = np.nan
+    assert blas.gemm(1.0, np.ones((4, 0), np.float32), np.ones((0, 2), np.float32), 0.0, c)
+    assert (c == 0).all()
+
+
+def test_gemm_without_openblas_says_so(monkeypatch):
+    monkeypatch.setattr(blas, "_gemms", {"f": None, "d": None})
+    c = np.zeros((2, 2), np.float32)
+    assert not blas.gemm(1.0, np.ones((2, 2), np.float32), np.ones((2, 2), np.float32), 1.0, c)
+    assert not blas.available(np.dtype(np.float32))
+
+
+def test_sole_reference_sees_every_other_holder():
+    held = {"w": np.zeros((3, 4), np.float32)}
+
+    def alone(name):
+        var = held[name]
+        return updates.sole_reference(var)
+    assert alone("w")
+    fetched = held["w"]
+    assert not alone("w")
+    del fetched
+    view = held["w"][1:]
+    assert not alone("w")
+    del view
+    assert alone("w")
+    held["v"] = held["w"][:, :2].copy()[:, :1]          # not owning its data
+    assert not alone("v")
+
+
+# -- plans -----------------------------------------------------------------------------------
+
+def _batches(n=3, rows=64, seed=3, zero=100):
+    rng = np.random.default_rng(seed)
+    labels = np.eye(10, dtype=np.float32)[rng.integers(0, 10, (n, rows))]
+    images = rng.uniform(0, 1, (n, rows, 784)) * (rng.random((n, rows, 784)) < 0.4)
+    images[:, :, :zero] = 0                       # zero columns, as MNIST's borders
+    return [(images[k].astype(np.float32), labels[k]) for k in range(n)]
+
+
+def _train_mlp(steps, batches, optimizer=None, fetch_grad=False, hold=False):
+    import mlp_tf
+    tf.reset_default_graph()
+    tf.set_random_seed(0)
+    x, y, out, loss = mlp_tf.build_model()
+    opt = optimizer() if optimizer else tf.train.GradientDescentOptimizer(5e-2)
+    train_op = opt.minimize(loss)
+    w1 = tf.trainable_variables()[0]
+    fetches = [loss, train_op] + ([tf.gradients(loss, w1)[0]] if fetch_grad else [])
+    losses, held = [], []
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        arrays = []
+        for k in range(steps):
+            if hold:
+                # another holder of the stored array (sess.run hands back copies; a plan
+                # running in another thread, an eager tensor of the value hold it as such)
+                stored = sess._state.read_variable(w1.op.name)
+                held.append((stored, stored.copy()))
+            bx, by = batches[k % len(batches)]
+            losses.append(sess.run(fetches, {x: bx, y: by})[0])
+            arrays.append(weakref.ref(sess._state.variables[w1.op.name]))
+        plan = plan_of(sess, fetches, {x: bx, y: by})
+        weights = sess.run(tf.trainable_variables())
+    return {"losses": losses, "weights": weights, "stats": plan.graph.stats,
+            "same_array": all(a() is arrays[0]() is not None for a in arrays), "held": held}
+
+
+def _on_and_off(monkeypatch, run, also_off=""):
+    monkeypatch.setenv("TENSEUR_DISABLE_PASSES", also_off)
+    on = run()
+    monkeypatch.setenv("TENSEUR_DISABLE_PASSES", ",".join(filter(None, [also_off,
+                                                                          "product_updates"])))
+    off = run()
+    return on, off
+
+
+@needs_blas
+@pytest.mark.parametrize("blas_count", [1, 2])
+def test_slides_mlp_trains_as_without_the_pass(monkeypatch, blas_count):
+    batches = _batches()
+
+    def run():
+        with threads.blas_threads(blas_count):
+            if threads.blas_thread_count() != blas_count:
+                pytest.skip("OpenBLAS' thread count cannot be set here")
+            return _train_mlp(6, batches)
+    # zero_columns off: the dense gemm update at either thread count
+    on, off = _on_and_off(monkeypatch, run, also_off="zero_columns")
+    assert on["stats"]["updates by products"] == 1        # W1, 784 x 64; the others are small
+    assert "updates by products" not in off["stats"]
+    np.testing.assert_allclose(on["losses"], off["losses"], **CLOSE)
+    for a, b in zip(on["weights"], off["weights"]):
+        np.testing.assert_allclose(a, b, **CLOSE)
+    assert not np.array_equal(on["weights"][0], off["weights"][0])   # the gemm did round
+    # in place: the session kept one array for W1 through the steps; without the pass a
+    # fresh one each step
+    assert on["same_array"] and not off["same_array"]
+
+
+@needs_blas
+@pytest.mark.parametrize("numba", ["1", "0"])
+def test_with_the_zero_column_pass(monkeypatch, numba):
+    if numba == "1":
+        pytest.importorskip("numba")
+    monkeypatch.setenv("TENSEUR_NUMBA", numba)     # the rows' in-place update: both kernels
+    batches = _batches(zero=500)                   # few enough nonzero columns to be copied
+
+    def run():
+        with threads.single_threaded_blas():             # where the columns are copied
+            return _train_mlp(6, batches)
+    on, off = _on_and_off(monkeypatch, run)
+    assert on["stats"]["updates by products"] == 1
+    assert on["stats"]["updates of nonzero rows"] == 1 == off["stats"]["updates of nonzero rows"]
+    # the same product of the kept columns, its rows subtracted in place: the same bits
+    for a, b in zip(on["losses"] + on["weights"], off["losses"] + off["weights"]):
+        np.testing.assert_array_equal(a, b)
+    assert on["same_array"] and off["same_array"]
+
+
+@needs_blas
+def test_values_the_user_holds_are_never_changed(monkeypatch):
+    monkeypatch.setenv("TENSEUR_DISABLE_PASSES", "zero_columns")
+    result = _train_mlp(4, _batches(), hold=True)
+    assert result["stats"]["updates by products"] == 1
+    assert not result["same_array"]                      # each step wrote a fresh array
+    for value, copy in result["held"]:
+        np.testing.assert_array_equal(value, copy)
+        assert not value.flags.writeable
+    for (before, _), (after, _) in zip(result["held"], result["held"][1:]):
+        assert not np.array_equal(before, after)
+
+
+@needs_blas
+def test_fetched_gradients_and_other_optimizers_keep_the_product(monkeypatch):
+    monkeypatch.setenv("TENSEUR_DISABLE_PASSES", "zero_columns")
+    batches = _batches(2)
+    fetched = _train_mlp(2, batches, fetch_grad=True)
+    assert "updates by products" not in fetched["stats"]
+    adam = _train_mlp(2, batches, optimizer=lambda: tf.train.AdamOptimizer(1e-3))
+    assert "updates by products" not in adam["stats"]
+
+
+def test_without_openblas_the_plan_runs_the_product_and_the_update(monkeypatch):
+    monkeypatch.setattr(blas, "_gemms", {"f": None, "d": None})
+    batches = _batches(2)
+    on, off = _on_and_off(monkeypatch, lambda: _train_mlp(3, batches),
+                          also_off="zero_columns")
+    assert on["stats"]["updates by products"] == 1
+    for a, b in zip(on["losses"] + on["weights"], off["losses"] + off["weights"]):
+        np.testing.assert_array_equal(a, b)
+
+
+@needs_blas
+def test_float64_and_transposed_products(monkeypatch):
+    rng = np.random.default_rng(5)
+    x_value = rng.standard_normal((6, 200))
+    w_value = rng.standard_normal((100, 200))
+
+    def run():
+        with tf.Graph().as_default():
+            x = tf.placeholder(tf.float64, [None, 200])
+            w = tf.Variable(w_value)
+            loss = tf.reduce_sum(tf.sin(tf.matmul(x, w, transpose_b=True)))
+            # d loss / d w is g^T x: a product with transpose_a, then SGD
+            train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+            with tf.Session() as sess:
+                sess.run(w.initializer)
+                for _ in range(3):
+                    sess.run(train, {x: x_value})
+                stats = plan_of(sess, train, {x: x_value}).graph.stats
+                return sess.run(w), stats
+    monkeypatch.setenv("TENSEUR_DISABLE_PASSES", "")
+    on, stats = run()
+    monkeypatch.setenv("TENSEUR_DISABLE_PASSES", "product_updates")
+    off, _ = run()
+    assert stats["updates by products"] == 1
+    np.testing.assert_allclose(on, off, rtol=1e-12, atol=1e-12)
+
+
+@needs_blas
+def test_keras_fit_with_sgd(monkeypatch):
+    from tenseur import keras
+    rng = np.random.default_rng(7)
+    x = rng.uniform(0, 1, (256, 300)).astype(np.float32)
+    labels = (x[:, :150].sum(axis=1) > x[:, 150:].sum(axis=1)).astype(np.float32)
+
+    def fit():
+        keras.backend.clear_session()
+        tf.set_random_seed(0)
+        model = keras.Sequential([
+            keras.layers.Dense(64, activation="sigmoid", input_shape=(300,)),
+            keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer=keras.optimizers.SGD(0.1), loss="binary_crossentropy")
+        losses = model.fit(x, labels, batch_size=64, epochs=5, verbose=0,
+                           shuffle=False).history["loss"]
+        session = keras.backend.get_session()
+        stats = [p.graph.stats for p in session._plans.values() if p.graph is not None]
+        return losses, stats
+    (losses, stats), (plain, _) = _on_and_off(monkeypatch, fit)
+    assert any(s.get("updates by products") for s in stats)
+    np.testing.assert_allclose(losses, plain, **CLOSE)
+    assert losses[-1] < losses[0]
+
+
+@needs_blas
+def test_traced_eager_steps_and_the_tensors_they_handed_out(monkeypatch):
+    from tenseur import eager
+    rng = np.random.default_rng(8)
+    x_value = rng.standard_normal((64, 300)).astype(np.float32)
+    w_value = rng.standard_normal((300, 64)).astype(np.float32)
+
+    def run(hold):
+        with eager.eager_mode():
+            w = tf.Variable(w_value)
+            opt = tf.train.GradientDescentOptimizer(0.01)
+
+            @tf.function
+            def step(x):
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_sum(tf.sin(tf.matmul(x, w)))
+                opt.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
+                return loss
+            held = [w.value() for _ in range(1 if hold else 0)]   # the stored array itself
+            for _ in range(3):
+                step(tf.constant(x_value))
+            for tensor in held:
+                np.testing.assert_array_equal(tensor.numpy(), w_value)
+            return w.numpy()
+    monkeypatch.setenv("TENSEUR_DISABLE_PASSES", "zero_columns")
+    held, free = run(True), run(False)
+    monkeypatch.setenv("TENSEUR_DISABLE_PASSES", "zero_columns,product_updates")
+    plain = run(False)
+    assert not np.array_equal(free, w_value)
+    np.testing.assert_allclose(held, plain, **CLOSE)
+    np.testing.assert_allclose(free, plain, **CLOSE)
