@@ -14,7 +14,9 @@ that the kernel returned an array of its own).
 A group's heads all run first (a residual block's two convolutions, merged by their sum),
 then its elementwise tail. A tail of three or more members over a large float output runs as
 one numba-compiled pass where numba is installed (numba_tail.py, the same bits); a BiasAdd
-read by a Relu is one call (bias_ops.add_bias_relu). A group of exactly Conv2D + BiasAdd +
+read by a Relu or a Sigmoid is one call (bias_ops.add_bias_relu, add_bias_sigmoid), and so is
+the gradient through a sigmoid, (g * s) * (1 - s) (elementwise_ops.sigmoid_grad_product): on
+the slides' MLP 1-2 us each a layer, ~2% of its step. A group of exactly Conv2D + BiasAdd +
 Relu is the convolution with the bias add and ReLU as its epilogue, applied to each block of
 the output as it is written, or by Winograd F(4x4)'s output transform to each tile
 (Conv2D.bind_bias_relu): the slides' CNN's three layers 45.8 -> 41.1 ms at 1 thread, 26.4 ->
@@ -35,7 +37,9 @@ from ..backend import threads as _threads
 from ..ops.activation_ops import relu_grad_array as _relu_grad_array
 from ..ops.bias_ops import add_bias_last as _add_bias_last
 from ..ops.bias_ops import add_bias_relu as _add_bias_relu
+from ..ops.bias_ops import add_bias_sigmoid as _add_bias_sigmoid
 from ..ops.elementwise_ops import sigmoid_array as _sigmoid_array
+from ..ops.elementwise_ops import sigmoid_grad_product as _sigmoid_grad_product
 from . import numba_tail as _numba_tail
 from .ir import Node, PlanGraph, Value
 
@@ -355,22 +359,60 @@ def _call(em: _Emitter, node: Node, func: str, args: list[str]) -> None:
 
 
 def _emit_members(em: _Emitter, members) -> None:
-    """Emits the members in order; a BiasAdd read by a Relu becomes one call computing both
-    (bias_ops.add_bias_relu: one pass over a convolution's output where numba is installed,
-    the same bits as the two kernels)."""
-    relu_of = {m.inputs[0]: m for m in members if m.type == "Relu"}
-    paired = set()
+    """Emits the members in order; a BiasAdd read by a Relu or a Sigmoid becomes one call
+    computing both (bias_ops.add_bias_relu, add_bias_sigmoid: one pass where numba is
+    installed), and the sigmoid's gradient (g * s) * (1 - s) one call too
+    (elementwise_ops.sigmoid_grad_product); the same bits as the separate kernels."""
+    activation_of = {m.inputs[0]: m for m in members if m.type in ("Relu", "Sigmoid")}
+    sigmoid_gradients = _sigmoid_gradients(members)
+    paired = {id(n) for found in sigmoid_gradients.values() for n in found[1:3]}
     for member in members:
         if id(member) in paired:
             continue
-        relu = relu_of.get(member.outputs[0]) if member.type == "BiasAdd" else None
-        if relu is not None and relu.outputs[0].dtype == member.outputs[0].dtype:
-            _call(em, member, em.bind(_add_bias_relu, "b"),
-                  [em.name_of(v) for v in member.inputs])
-            em.names[relu.outputs[0]] = em.names[member.outputs[0]]
-            paired.add(id(relu))
+        found = sigmoid_gradients.get(id(member))
+        if found is not None:
+            _, _, last, g, s, one = found
+            _call(em, member, em.bind(_sigmoid_grad_product, "g"),
+                  [em.name_of(g), em.name_of(s), em.name_of(one)])
+            em.names[last.outputs[0]] = em.names[member.outputs[0]]
+            continue
+        activation = activation_of.get(member.outputs[0]) if member.type == "BiasAdd" else None
+        if activation is not None and activation.outputs[0].dtype == member.outputs[0].dtype:
+            fused = _add_bias_relu if activation.type == "Relu" else _add_bias_sigmoid
+            _call(em, member, em.bind(fused, "b"), [em.name_of(v) for v in member.inputs])
+            em.names[activation.outputs[0]] = em.names[member.outputs[0]]
+            paired.add(id(activation))
         else:
             _emit(em, member)
+
+
+def _sigmoid_gradients(members) -> dict:
+    """{id(first Mul): (first, sub, last, g, s, one)} for each (g * s) * (one - s) among the
+    members, the graph's form of the gradient through a sigmoid of output s (first = Mul(g, s),
+    sub = Sub(one, s), last = Mul(first, sub), in either operand order), `one` a constant 1,
+    every value of one dtype."""
+    made = {m.outputs[0]: m for m in members}
+    found = {}
+    for last in members:
+        if last.type != "Mul" or len(last.inputs) != 2:
+            continue
+        first, sub = (made.get(v) for v in last.inputs)
+        if first is not None and first.type == "Sub":
+            first, sub = sub, first
+        if (first is None or sub is None or first.type != "Mul" or sub.type != "Sub"
+                or first is sub):
+            continue
+        one, s = sub.inputs
+        if (one.const is None or one.const.size != 1 or one.const.reshape(-1)[0] != 1
+                or s not in first.inputs):
+            continue
+        g = first.inputs[1] if first.inputs[0] is s else first.inputs[0]
+        dtype = s.dtype
+        if any(v.dtype != dtype for v in (g, one, first.outputs[0], sub.outputs[0],
+                                          last.outputs[0])):
+            continue
+        found[id(first)] = (first, sub, last, g, s, one)
+    return found
 
 
 def _emit(em: _Emitter, node: Node) -> None:

@@ -13,9 +13,12 @@ from ..framework.errors import DTypeError, ShapeError
 from ..framework.graph import name_scope
 from ..framework.tensor import TensorSpec
 from .array_ops import zeros_like
+from .elementwise_ops import sigmoid_array
 from .registry import OpDef, apply_op, convert_to_tensor, register_op
 
 __all__ = ["bias_add", "xw_plus_b"]
+
+_FLOAT32 = np.dtype(np.float32)
 
 
 # -- bias_add ------------------------------------------------------------------------------
@@ -98,6 +101,24 @@ def add_bias_relu(value, bias, out=None):
             return result
     result = add_bias_last(value, bias, out=out)
     return np.maximum(result, 0, out=result)
+
+
+def add_bias_sigmoid(value, bias, out=None):
+    """`sigmoid_array(add_bias_last(value, bias, out))`: a dense layer's bias and sigmoid
+    after its product (compiler/fusion.py). Where numba is installed, C-ordered float32 runs
+    exp_numba's one pass (the bias added in registers), with the same bits."""
+    if (value.dtype is _FLOAT32 and bias.dtype is _FLOAT32 and bias.ndim == 1
+            and value.flags.c_contiguous and value.shape[-1:] == bias.shape and value.size
+            and (out is None or (out.dtype is _FLOAT32 and out.flags.c_contiguous
+                                 and out.shape == value.shape))):
+        fast = _jit.kernels("tenseur.ops.exp_numba")
+        if fast is not None:
+            result = np.empty_like(value) if out is None else out
+            width = bias.shape[0]
+            if fast.bias_sigmoid(value.reshape(-1, width), bias, result.reshape(-1, width)):
+                return result
+    result = add_bias_last(value, bias, out=out)
+    return sigmoid_array(result, out=result)
 
 
 @register_op("BiasAdd")

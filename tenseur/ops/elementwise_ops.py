@@ -216,6 +216,27 @@ def sigmoid_array(x: np.ndarray, out=None) -> np.ndarray:
     return np.true_divide(z, denominator, out=z)
 
 
+def sigmoid_grad_product(g, s, one, out=None):
+    """`(g * s) * (one - s)`, `one` a 1 of s's dtype: the gradient through a sigmoid of output
+    s as the graph writes it (Mul, Sub, Mul), fused by compiler/fusion.py with the same bits.
+    Arrays of one shape and float dtype run exp_numba's one pass where numba is installed."""
+    dtype = g.dtype
+    if (dtype in _FLOATS and s.dtype is dtype and one.dtype is dtype and g.shape == s.shape
+            and g.flags.c_contiguous and s.flags.c_contiguous and g.size
+            and (out is None or (out.dtype is dtype and out.flags.c_contiguous
+                                 and out.shape == g.shape))):
+        fast = _jit.kernels("tenseur.ops.exp_numba")
+        if fast is not None:
+            result = np.empty_like(g) if out is None else out
+            fast.sigmoid_grad_product(g.reshape(-1), s.reshape(-1), result.reshape(-1))
+            return result
+    product = np.multiply(g, s, out=out)
+    return np.multiply(product, np.subtract(one, s), out=product)
+
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 @register_op("Sigmoid")
 class Sigmoid(_Unary):
     """1 / (1 + e^-x), computed without overflow for large |x|. Gradient: grad y (1 - y)."""

@@ -90,3 +90,76 @@ def test_float32_loads_the_compiled_kernel():
     from tenseur.backend import jit
     sigmoid_array(np.zeros(4, np.float32))
     assert jit._modules.get("tenseur.ops.exp_numba") is not None
+
+
+# -- the fused forms: bias + sigmoid, and the gradient (g s)(1 - s) ----------------------------
+
+from tenseur.ops.bias_ops import add_bias_last, add_bias_sigmoid  # noqa: E402
+from tenseur.ops.elementwise_ops import sigmoid_grad_product  # noqa: E402
+
+
+@pytest.mark.parametrize("numba", ["1", "0"], ids=["numba", "numpy"])
+def test_bias_and_sigmoid_in_one_call_give_the_two_kernels_bits(monkeypatch, numba):
+    monkeypatch.setenv("TENSEUR_NUMBA", numba)
+    x = rng.normal(0, 4, (64, 16)).astype(np.float32)
+    x[0, :len(SPECIAL)] = SPECIAL[:16]
+    bias = rng.normal(0, 1, 16).astype(np.float32)
+    for source in (x, x[1:], np.asfortranarray(x), x.astype(np.float64)):
+        b = bias.astype(source.dtype)
+        want = sigmoid_array(add_bias_last(source, b))
+        assert add_bias_sigmoid(source, b).tobytes() == want.tobytes()
+        same = np.array(source)                     # out = value, in place
+        assert add_bias_sigmoid(same, b, out=same) is same
+        assert same.tobytes() == want.tobytes()
+    # no value below exp's range: the compiled pass itself (with one: NumPy's formula)
+    calm = x[1:]
+    assert add_bias_sigmoid(calm, bias).tobytes() == sigmoid_array(calm + bias).tobytes()
+
+
+@pytest.mark.parametrize("numba", ["1", "0"], ids=["numba", "numpy"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_sigmoid_gradient_product_gives_mul_sub_muls_bits(monkeypatch, numba, dtype):
+    monkeypatch.setenv("TENSEUR_NUMBA", numba)
+    g = rng.normal(0, 2, (32, 24)).astype(dtype)
+    s = rng.uniform(0, 1, (32, 24)).astype(dtype)
+    g[0, :4] = [np.nan, np.inf, -np.inf, 1e30]
+    s[1, :3] = [np.nan, 0.0, 1.0]
+    one = np.array(1, dtype)
+    want = np.multiply(np.multiply(g, s), np.subtract(one, s))
+    got = sigmoid_grad_product(g, s, one)
+    assert got.dtype == dtype and got.tobytes() == want.tobytes()
+    same = g.copy()
+    assert sigmoid_grad_product(same, s, one, out=same) is same
+    assert same.tobytes() == want.tobytes()
+    # broadcast and strided operands: NumPy's calls
+    row = s[:1]
+    assert sigmoid_grad_product(g, row, one).tobytes() == ((g * row) * (one - row)).tobytes()
+    assert sigmoid_grad_product(g.T, s.T, one).tobytes() == want.T.tobytes()
+
+
+def test_the_slides_mlp_plan_fuses_both_forms():
+    from tenseur.compiler import fusion
+    x = tf.placeholder(tf.float32, [None, 16])
+    y = tf.placeholder(tf.float32, [None, 4])
+    w1 = tf.Variable(rng.normal(size=(16, 8)).astype(np.float32))
+    b1 = tf.Variable(np.zeros(8, np.float32))
+    w2 = tf.Variable(rng.normal(size=(8, 4)).astype(np.float32))
+    hidden = tf.sigmoid(tf.nn.bias_add(tf.matmul(x, w1), b1))
+    loss = tf.reduce_mean(tf.square(tf.matmul(hidden, w2) - y))
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+    feed = {x: rng.normal(0, 3, (32, 16)).astype(np.float32),
+            y: rng.normal(size=(32, 4)).astype(np.float32)}
+    results = []
+    for optimize in (True, False):
+        with tf.Session(config={"optimize": optimize}) as sess:
+            sess.run(tf.global_variables_initializer())
+            for _ in range(3):
+                sess.run(train, feed)
+            results.append(sess.run([loss, w1, b1, w2], feed))
+            if optimize:
+                plan = next(p for p in sess._plans.values() if len(p.steps) > 10)
+                bound = [v for fn, *_ in plan.steps for v in getattr(fn, "__globals__", {}).values()]
+    for a, b in zip(*results):
+        assert np.asarray(a).tobytes() == np.asarray(b).tobytes()
+    assert any(v is fusion._add_bias_sigmoid for v in bound)
+    assert any(v is fusion._sigmoid_grad_product for v in bound)
