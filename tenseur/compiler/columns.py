@@ -47,10 +47,11 @@ MIN_COLUMNS = 128
 # What the pass's copies cost, in multiply-adds of the products (each skipped value of the
 # batch saves one per output column of each product reading it). Measured on the MLP's shapes
 # (EPYC, 1 thread; products ~2.1e-5 us a multiply-add): copying a kept value of the batch,
-# numba 19 us and NumPy's take 38 (+ 14 for its any()) for 128 x 509 values; taking a row of
+# numba 19 us (11 with AVX-512's compress) and NumPy's take 38 (+ 14 for its any()) for
+# 128 x 509 values; taking a row of
 # the weights, per value (np.take, 3.8 us for 509 x 64); writing a zero of a full gradient
 # rebuilt for another reader than SGD (np.zeros).
-_COPY_COST = {"numba": 14.0, "numpy": 28.0}
+_COPY_COST = {"compress": 8.0, "numba": 14.0, "numpy": 28.0}
 _TAKE_COST = 6.0
 _ZERO_COST = 2.5
 
@@ -156,9 +157,9 @@ class _Budget:
 
     def limit(self, rows: int, columns: int, kind: str) -> int:
         """The most nonzero columns of a (rows, columns) batch for which the products saved on
-        the others outweigh the copies, with `kind`'s copy ("numba" or "numpy"): k columns
-        kept when rows (columns - k) width >= rows k copy + k taken take + columns scattered
-        zero."""
+        the others outweigh the copies, with `kind`'s copy ("compress", "numba" or "numpy"):
+        k columns kept when rows (columns - k) width >= rows k copy + k taken take + columns
+        scattered zero."""
         saved = rows * columns * self.width - columns * self.scattered * _ZERO_COST
         per_kept = rows * (self.width + _COPY_COST[kind]) + self.taken * _TAKE_COST
         return max(int(saved / per_kept), -1) if per_kept > 0 else -1
@@ -177,7 +178,8 @@ def _nonzero_columns_kernel(budget: _Budget):
         rows, columns = x.shape
         fast = _jit.kernels("tenseur.compiler.columns_numba")
         if fast is not None and x.dtype.kind == "f":
-            limit = budget.limit(rows, columns, "numba")
+            compress = (x.dtype == np.float32 and x.strides[1] == 4 and fast.compress_works())
+            limit = budget.limit(rows, columns, "compress" if compress else "numba")
             if limit < 0:
                 return x, None
             idx = np.empty(columns, np.intp)
@@ -185,6 +187,13 @@ def _nonzero_columns_kernel(budget: _Budget):
             if k < 0:
                 return x, None
             idx = idx[:k]
+            if compress:
+                masks = np.empty((columns + 15) >> 4, np.int64)
+                counts = np.empty_like(masks)
+                fast.chunk_masks(idx, masks, counts)
+                flat = np.empty(rows * k + 16, x.dtype)
+                fast.compress_rows(x, masks, counts, flat, k)
+                return flat[:rows * k].reshape(rows, k), idx
             out = np.empty((rows, k), x.dtype)
             fast.gather_columns(x, idx, out)
             return out, idx

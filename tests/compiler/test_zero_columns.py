@@ -90,6 +90,21 @@ def test_nonzero_columns_kernel_odd_rows_views_and_empty(kernels, one_blas_threa
     assert compact.shape == (0, 0) and idx.shape == (0,)
 
 
+@pytest.mark.parametrize("shape", [(1, 130), (7, 300), (128, 784), (5, 785), (3, 16)])
+def test_the_vector_compress_copy(one_blas_thread, shape):
+    numba_kernels = pytest.importorskip("tenseur.compiler.columns_numba")
+    if not numba_kernels.compress_works():
+        pytest.skip("no AVX-512 compress here: gather_columns copies")
+    rows, cols = shape
+    base = sparse_batch(rows=2 * rows, cols=cols, zero=(0, cols // 3), density=0.5)
+    base[:, -1] = 1.0                                   # the last (partial) chunk kept
+    for x in (base[:rows], base[::2]):                  # rows apart: unit stride within rows
+        compact, idx = columns._nonzero_columns_kernel(_ALWAYS)(x)
+        np.testing.assert_array_equal(idx, np.flatnonzero(x.any(axis=0)))
+        np.testing.assert_array_equal(compact, x[:, idx])
+        assert compact.flags.c_contiguous and compact.shape == (rows, len(idx))
+
+
 def test_dense_batches_and_blas_threads_skip_the_copy(kernels):
     kernel = columns._nonzero_columns_kernel(columns._Budget(128, 64))
     dense = np.random.default_rng(1).uniform(0.1, 1, (32, 784)).astype(np.float32)
@@ -119,7 +134,8 @@ def test_the_budget_weighs_the_products_saved_against_the_copies():
         assert 600 < mlp.limit(128, 784, kind) < 784
         assert mlp.limit(1, 784, kind) < 300
         assert columns._Budget(16, 8).limit(128, 784, kind) < mlp.limit(128, 784, kind)
-    assert mlp.limit(128, 784, "numpy") < mlp.limit(128, 784, "numba")
+    assert mlp.limit(128, 784, "numpy") < mlp.limit(128, 784, "numba") < mlp.limit(
+        128, 784, "compress")
     # Few examples against wide weights: taking the weights' rows costs about what skipping
     # saves, so only batches with few nonzero columns are copied.
     wide = columns._Budget(4096, 4096)
