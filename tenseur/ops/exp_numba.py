@@ -118,25 +118,42 @@ def softmax_log_grad(g, z, out):
     below -87.3 (next to 0 after the division) is taken as 2^-126; NaN and inf logits give
     NaN rows, as NumPy's do."""
     rows, classes = z.shape
-    e = np.empty(classes, np.float32)
-    scale_bits = np.empty(classes, np.int32)
+    n = rows * classes
+    # Row by row: the maximum, z - max (the exp's argument) and the sum of g; then every
+    # exp in one flat loop (vectorized across rows: ten classes are too few for a row's
+    # loop to fill a vector); then the rows' sums and the result. The operations and their
+    # order per row are those of the formula above (the same bits as a row at a time).
+    shifted = np.empty(n, np.float32)
+    g_sums = np.empty(rows, np.float32)
+    for i in range(rows):
+        zi = z[i]
+        m = zi[0]
+        for j in range(1, classes):
+            v = zi[j]
+            m = v if v > m or v != v else m
+        ti = shifted[i * classes:(i + 1) * classes]
+        for j in range(classes):
+            ti[j] = zi[j] - m
+        gs = np.float32(0.0)
+        gi = g[i]
+        for j in range(classes):
+            gs += gi[j]
+        g_sums[i] = gs
+    e = np.empty(n, np.float32)
+    scale_bits = np.empty(n, np.int32)
+    for k in range(n):
+        t = shifted[k]
+        p, scale_bits[k] = _exp_parts(t if t > _LOW else _LOW)
+        e[k] = t if t != t else p
     scale = scale_bits.view(np.float32)
     for i in range(rows):
-        m = z[i, 0]
-        for j in range(1, classes):
-            v = z[i, j]
-            m = v if v > m or v != v else m
-        for j in range(classes):
-            t = z[i, j] - m
-            e[j], scale_bits[j] = _exp_parts(t if t > _LOW else _LOW)
-            if t != t:
-                e[j] = t
+        ei = e[i * classes:(i + 1) * classes]
+        si = scale[i * classes:(i + 1) * classes]
         total = np.float32(0.0)
         for j in range(classes):
-            e[j] = e[j] * scale[j]
-            total += e[j]
-        gs = np.float32(0.0)
+            ei[j] = ei[j] * si[j]
+            total += ei[j]
+        gs = g_sums[i]
+        gi, oi = g[i], out[i]
         for j in range(classes):
-            gs += g[i, j]
-        for j in range(classes):
-            out[i, j] = g[i, j] - (e[j] / total) * gs
+            oi[j] = gi[j] - (ei[j] / total) * gs
