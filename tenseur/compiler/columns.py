@@ -9,8 +9,9 @@ columns of the fed batch holding a value other than zero, and runs
     x @ W         as  x[:, idx] @ W[idx]            (the inner dimension shortened)
     x^T @ g       as  x[:, idx]^T @ g, its other rows zero
 
-and the gradient-descent update that reads the latter only (`ApplyGradientDescent`) as one
-pass that subtracts the gradient rows from W[idx] and copies the other rows (W - 0 = W).
+and the gradient-descent update that reads the latter only (`ApplyGradientDescent`) as a
+subtraction of the gradient rows from W[idx], in place when nothing but the session holds W
+(updates.sole_reference), else in one pass that also copies the other rows (W - 0 = W).
 Another reader of x^T @ g (Adam, momentum...) gets the full gradient, its zero rows written.
 
 When the batch has fewer zero columns than pay for the copy of the others (dense data: the

@@ -6,8 +6,9 @@ the gradient of its outputs) read by SGD's update alone (`ApplyGradientDescent`)
 the product writes a gradient array, and the update reads it with the weights and writes new
 weights: two passes over memory the size of W, on the main thread, between BLAS calls that
 read W on every core. As one gemm the product is added to W where BLAS' threads compute it.
-On the slides' MLP at 2 threads (EPYC VM) the step went from ~300 to ~280 us, most of it the
-784 x 64 first layer (see benchmarks/README.md).
+On the slides' MLP at 2 threads (EPYC VM) the step went from 303.8 to 287.7 us median, the
+784 x 64 first layer's update (`benchmarks/pass_ab.py product_updates --workload mlp
+--processes`; benchmarks/README.md).
 
 In place, so only when nothing but the session holds the variable's array (its reference
 count: a value fetched earlier, a view of it, another plan's slot all keep the array as it
