@@ -12,7 +12,8 @@
 # (with the step written in NumPy and JAX), --json keeping every step's time; the CNN's
 # convolution layers against PyTorch's (conv_kernels.py); Winograd F(4x4, 3x3) on and off
 # (pass_ab.py winograd4) and the three ways of the 32->32 layer (winograd_transforms.py
-# --variants); the MLP step and the zero-column pass on it; Winograd's block size; ResNet50's forward pass; sgemm on the
+# --variants); the MLP step and the zero-column and product-update passes on it; Winograd's
+# block size; ResNet50's forward pass; sgemm on the
 # slides' shapes. Each at 1 and 2 threads on two CPUs of different physical cores (two
 # hyperthreads of one core share its FMA units: a 2-thread run there would measure nothing).
 # MNIST is not there (shared/ does not travel): copy it into the ignored folder device_data/
@@ -85,6 +86,9 @@ for t in 1 2; do
         >> "$OUT/other.log" 2>&1
     # The zero-column pass (on random data, without device_data/, it times the check alone).
     timeout 30 $PIN $PY benchmarks/pass_ab.py zero_columns --workload mlp --threads $t \
+        --processes --rounds 10 --steps 150 >> "$OUT/other.log" 2>&1
+    # SGD's update of W1 as one gemm into the variable (304 -> 288 us at 2 threads, EPYC)
+    timeout 30 $PIN $PY benchmarks/pass_ab.py product_updates --workload mlp --threads $t \
         --processes --rounds 10 --steps 150 >> "$OUT/other.log" 2>&1
 done
 # At 2 threads the pass copies only where told to (it did not pay on the EPYC VM): does it
