@@ -24,6 +24,54 @@ def op_types(plan):
     return types
 
 
+def train_slides_mlp(steps, batches, optimizer=None, fetch_grad=False, watch=None):
+    """Trains the slides' MLP (examples/mlp_tf.py) `steps` steps on `batches` in turn, with SGD
+    5e-2 or `optimizer()`, fetching W1's gradient too when `fetch_grad`. Returns the losses,
+    the weights after, W1's initial value, the fetched gradients, the plan's stats, and
+    `watch(sess, w1)` taken before every step and after the last ("watched")."""
+    import mlp_tf
+    tf.reset_default_graph()
+    tf.set_random_seed(0)
+    x, y, out, loss = mlp_tf.build_model()
+    opt = optimizer() if optimizer else tf.train.GradientDescentOptimizer(5e-2)
+    train_op = opt.minimize(loss)
+    w1 = tf.trainable_variables()[0]
+    fetches = [loss, train_op] + ([tf.gradients(loss, w1)[0]] if fetch_grad else [])
+    losses, grads, watched = [], [], []
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        initial = sess.run(w1)
+        for k in range(steps):
+            if watch is not None:
+                watched.append(watch(sess, w1))
+            bx, by = batches[k % len(batches)]
+            result = sess.run(fetches, {x: bx, y: by})
+            losses.append(result[0])
+            grads += result[2:]
+        if watch is not None:
+            watched.append(watch(sess, w1))
+        plan = plan_of(sess, fetches, {x: bx, y: by})
+        weights = sess.run(tf.trainable_variables())
+    return {"losses": losses, "weights": weights, "initial": initial, "grads": grads,
+            "stats": plan.graph.stats, "watched": watched}
+
+
+def fit_sigmoid_mlp(x, labels, units, learning_rate, epochs):
+    """(losses, plan stats) of a Keras Dense(units, sigmoid) -> Dense(1, sigmoid) model fitted
+    with SGD on (x, labels), batches of 64 in order: the compiler tests' Keras training run."""
+    from tenseur import keras
+    keras.backend.clear_session()
+    tf.set_random_seed(0)
+    model = keras.Sequential([
+        keras.layers.Dense(units, activation="sigmoid", input_shape=(x.shape[1],)),
+        keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate), loss="binary_crossentropy")
+    losses = model.fit(x, labels, batch_size=64, epochs=epochs, verbose=0,
+                       shuffle=False).history["loss"]
+    session = keras.backend.get_session()
+    return losses, [p.graph.stats for p in session._plans.values() if p.graph is not None]
+
+
 def step_types(plan):
     return [op.type for op in plan.ops]
 

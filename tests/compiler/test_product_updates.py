@@ -18,7 +18,7 @@ import tenseur as tf
 from tenseur.backend import blas, threads
 from tenseur.compiler import updates
 
-from .conftest import plan_of
+from .conftest import fit_sigmoid_mlp, plan_of, train_slides_mlp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 
@@ -111,31 +111,18 @@ def _batches(n=3, rows=64, seed=3, zero=100):
 
 
 def _train_mlp(steps, batches, optimizer=None, fetch_grad=False, hold=False):
-    import mlp_tf
-    tf.reset_default_graph()
-    tf.set_random_seed(0)
-    x, y, out, loss = mlp_tf.build_model()
-    opt = optimizer() if optimizer else tf.train.GradientDescentOptimizer(5e-2)
-    train_op = opt.minimize(loss)
-    w1 = tf.trainable_variables()[0]
-    fetches = [loss, train_op] + ([tf.gradients(loss, w1)[0]] if fetch_grad else [])
-    losses, held = [], []
-    with tf.Session() as sess:
-        sess.run(tf.global_variables_initializer())
-        arrays = []
-        for k in range(steps):
-            if hold:
-                # another holder of the stored array (sess.run hands back copies; a plan
-                # running in another thread, an eager tensor of the value hold it as such)
-                stored = sess._state.read_variable(w1.op.name)
-                held.append((stored, stored.copy()))
-            bx, by = batches[k % len(batches)]
-            losses.append(sess.run(fetches, {x: bx, y: by})[0])
-            arrays.append(weakref.ref(sess._state.variables[w1.op.name]))
-        plan = plan_of(sess, fetches, {x: bx, y: by})
-        weights = sess.run(tf.trainable_variables())
-    return {"losses": losses, "weights": weights, "stats": plan.graph.stats,
-            "same_array": all(a() is arrays[0]() is not None for a in arrays), "held": held}
+    """train_slides_mlp, and whether the session kept one array for W1 through the steps
+    ("same_array": updated in place); with `hold`, W1's stored array held before each step
+    with a copy of its values ("held"), as another holder would (sess.run hands back copies;
+    a plan running in another thread, an eager tensor of the value hold the array itself)."""
+    def watch(sess, w1):
+        stored = sess._state.read_variable(w1.op.name)
+        return weakref.ref(stored), ((stored, stored.copy()) if hold else None)
+    result = train_slides_mlp(steps, batches, optimizer, fetch_grad, watch)
+    arrays = [ref for ref, _ in result["watched"]]
+    result["same_array"] = all(a() is arrays[0]() is not None for a in arrays)
+    result["held"] = [pair for _, pair in result["watched"] if pair is not None]
+    return result
 
 
 def _on_and_off(monkeypatch, run, also_off=""):
@@ -252,23 +239,12 @@ def test_float64_and_transposed_products(monkeypatch):
 
 @needs_blas
 def test_keras_fit_with_sgd(monkeypatch):
-    from tenseur import keras
     rng = np.random.default_rng(7)
     x = rng.uniform(0, 1, (256, 300)).astype(np.float32)
     labels = (x[:, :150].sum(axis=1) > x[:, 150:].sum(axis=1)).astype(np.float32)
 
     def fit():
-        keras.backend.clear_session()
-        tf.set_random_seed(0)
-        model = keras.Sequential([
-            keras.layers.Dense(64, activation="sigmoid", input_shape=(300,)),
-            keras.layers.Dense(1, activation="sigmoid")])
-        model.compile(optimizer=keras.optimizers.SGD(0.1), loss="binary_crossentropy")
-        losses = model.fit(x, labels, batch_size=64, epochs=5, verbose=0,
-                           shuffle=False).history["loss"]
-        session = keras.backend.get_session()
-        stats = [p.graph.stats for p in session._plans.values() if p.graph is not None]
-        return losses, stats
+        return fit_sigmoid_mlp(x, labels, units=64, learning_rate=0.1, epochs=5)
     (losses, stats), (plain, _) = _on_and_off(monkeypatch, fit)
     assert any(s.get("updates by products") for s in stats)
     np.testing.assert_allclose(losses, plain, **CLOSE)

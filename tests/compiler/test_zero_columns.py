@@ -17,7 +17,7 @@ import tenseur as tf
 from tenseur.backend import threads
 from tenseur.compiler import columns
 
-from .conftest import plan_of
+from .conftest import fit_sigmoid_mlp, plan_of, train_slides_mlp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 
@@ -176,27 +176,7 @@ def test_descend_rows_gives_apply_gradient_descents_bits(kernels, one_blas_threa
 # -- plans -----------------------------------------------------------------------------------
 
 def _train_mlp(steps, batches, optimizer=None, fetch_grad=False):
-    import mlp_tf
-    tf.reset_default_graph()
-    tf.set_random_seed(0)
-    x, y, out, loss = mlp_tf.build_model()
-    opt = optimizer() if optimizer else tf.train.GradientDescentOptimizer(5e-2)
-    train_op = opt.minimize(loss)
-    w1 = tf.trainable_variables()[0]
-    fetches = [loss, train_op] + ([tf.gradients(loss, w1)[0]] if fetch_grad else [])
-    losses, grads = [], []
-    with tf.Session() as sess:
-        sess.run(tf.global_variables_initializer())
-        initial = sess.run(w1)
-        for k in range(steps):
-            bx, by = batches[k % len(batches)]
-            result = sess.run(fetches, {x: bx, y: by})
-            losses.append(result[0])
-            grads += result[2:]
-        plan = plan_of(sess, fetches, {x: bx, y: by})
-        weights = sess.run(tf.trainable_variables())
-    return {"losses": losses, "weights": weights, "initial": initial, "grads": grads,
-            "stats": plan.graph.stats}
+    return train_slides_mlp(steps, batches, optimizer, fetch_grad)
 
 
 def _batches(n=3, rows=64, dense=False):
@@ -293,23 +273,12 @@ def test_narrow_batches_are_left_alone(one_blas_thread):
 
 
 def test_keras_fit_on_sparse_inputs_as_without_the_pass(monkeypatch, kernels, one_blas_thread):
-    from tenseur import keras
     x = sparse_batch(rows=256, density=0.5)
     score = x[:, 400:].sum(axis=1)
     labels = (score > np.median(score)).astype(np.float32)
 
     def fit():
-        keras.backend.clear_session()
-        tf.set_random_seed(0)
-        model = keras.Sequential([
-            keras.layers.Dense(16, activation="sigmoid", input_shape=(784,)),
-            keras.layers.Dense(1, activation="sigmoid")])
-        model.compile(optimizer=keras.optimizers.SGD(0.05), loss="binary_crossentropy")
-        losses = model.fit(x, labels, batch_size=64, epochs=6, verbose=0,
-                           shuffle=False).history["loss"]
-        session = keras.backend.get_session()
-        stats = [p.graph.stats for p in session._plans.values() if p.graph is not None]
-        return losses, stats
+        return fit_sigmoid_mlp(x, labels, units=16, learning_rate=0.05, epochs=6)
     (losses, stats), (plain_losses, _) = _on_and_off(monkeypatch, fit)
     assert any(s.get("updates of nonzero rows") for s in stats)
     np.testing.assert_allclose(losses, plain_losses, **CLOSE)
