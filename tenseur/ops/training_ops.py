@@ -10,7 +10,9 @@ These kernels run once per variable in every training step, so they are kept lea
 scalars are turned into Python floats once per call (array-by-float products keep the
 variable's dtype), each new value is built in one freshly allocated array updated in place,
 and that array is handed to the session already frozen, so `write_variable` stores it without
-its defensive copy. Updates are functional: stored arrays are never mutated.
+its defensive copy. These kernels' updates are functional: they never mutate a stored array.
+(The compiler's product_updates pass, compiler/updates.py, and the zero-column rows update do,
+for SGD, and only when nothing but the session holds the array.)
 """
 from __future__ import annotations
 
