@@ -114,17 +114,18 @@ def gemm(alpha: float, a, b, beta: float, c, transpose_a=False, transpose_b=Fals
     """c = alpha op(a) op(b) + beta c, in place, where op transposes when asked; True when done.
 
     False (and c untouched) when BLAS cannot take these arrays: not OpenBLAS, dtypes other
-    than one float32 or float64 for all three, c not C-contiguous and writeable, an operand
-    with strides BLAS cannot describe, or shapes that do not match. With beta = 0, c's
-    previous contents are not read (BLAS' convention: NaN there does not propagate)."""
-    char = c.dtype.char
+    than one native-order float32 or float64 for all three, c not C-contiguous and writeable,
+    an operand with strides BLAS cannot describe, or shapes that do not match. With beta = 0,
+    c's previous contents are not read (BLAS' convention: NaN there does not propagate)."""
+    dtype = c.dtype
+    char = dtype.char
     function = _gemms.get(char)
     if function is None:
         function = _gemm_function(char) if char in ("f", "d") else None
         if function is None:
             return False
-    if (a.dtype.char != char or b.dtype.char != char or a.ndim != 2 or b.ndim != 2
-            or c.ndim != 2):
+    if (a.dtype != dtype or b.dtype != dtype or not dtype.isnative or a.ndim != 2
+            or b.ndim != 2 or c.ndim != 2):
         return False
     flags = c.flags
     if not (flags.c_contiguous and flags.writeable):

@@ -62,6 +62,8 @@ def test_gemm_refuses_what_blas_cannot_take():
     c = np.zeros((4, 2), np.float32)
     assert not blas.gemm(1.0, a, b.astype(np.float64), 1.0, c)         # mixed dtypes
     assert not blas.gemm(1.0, a.astype(np.int32), b, 1.0, c)
+    assert not blas.gemm(1.0, a.astype(">f4"), b, 1.0, c)                 # byte order
+    assert not blas.gemm(1.0, a.astype(">f4"), b.astype(">f4"), 1.0, c.astype(">f4"))
     assert not blas.gemm(1.0, a, np.ones((4, 2), np.float32), 1.0, c)  # shapes
     assert not blas.gemm(1.0, a, b, 1.0, np.zeros((2, 4), np.float32).T)  # c not C-ordered
     frozen = c.copy()
