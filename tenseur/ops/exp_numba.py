@@ -157,3 +157,55 @@ def softmax_log_grad(g, z, out):
         gi, oi = g[i], out[i]
         for j in range(classes):
             oi[j] = gi[j] - (ei[j] / total) * gs
+
+
+@_jit
+def softmax_xent(x, labels, loss, backprop):
+    """SoftmaxCrossEntropyWithLogits over the rows of C-ordered 2-D float32 arrays, with the op's
+    NumPy formula: z = x - max x, log_softmax = z - log(sum exp z), loss = -sum(labels
+    log_softmax), backprop = exp(log_softmax) - labels; exp as above (values below -87.3 taken
+    as 2^-126: 1e-38 where NumPy's gives 0 or a subnormal), the two row sums in float64, NaN
+    kept. Meant for few classes (the caller's limit): a row's loops are short."""
+    rows, classes = x.shape
+    n = rows * classes
+    shifted = np.empty(n, np.float32)
+    for i in range(rows):
+        xi = x[i]
+        m = xi[0]
+        for j in range(1, classes):
+            v = xi[j]
+            m = v if v > m or v != v else m
+        ti = shifted[i * classes:(i + 1) * classes]
+        for j in range(classes):
+            ti[j] = xi[j] - m
+    e = np.empty(n, np.float32)
+    scale_bits = np.empty(n, np.int32)
+    for k in range(n):
+        t = shifted[k]
+        p, scale_bits[k] = _exp_parts(t if t > _LOW else _LOW)
+        e[k] = t if t != t else p
+    scale = scale_bits.view(np.float32)
+    for i in range(rows):
+        lo, hi = i * classes, (i + 1) * classes
+        total = 0.0                                  # sums in float64: no worse than
+        for k in range(lo, hi):                      # NumPy's pairwise float32 ones
+            total += e[k] * scale[k]
+        lse = np.float32(np.log(total))
+        li = labels[i]
+        cross = 0.0
+        ti = shifted[lo:hi]
+        for j in range(classes):
+            ti[j] = ti[j] - lse                      # log_softmax, in place
+            cross += li[j] * ti[j]
+        loss[i] = -cross
+    for k in range(n):
+        t = shifted[k]
+        p, scale_bits[k] = _exp_parts(t if t > _LOW else _LOW)
+        e[k] = t if t != t else p
+    for i in range(rows):
+        li, bi = labels[i], backprop[i]
+        base = i * classes
+        ei = e[base:base + classes]
+        si = scale[base:base + classes]
+        for j in range(classes):
+            bi[j] = ei[j] * si[j] - li[j]

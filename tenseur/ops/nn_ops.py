@@ -14,6 +14,7 @@ import numbers
 
 import numpy as np
 
+from ..backend import jit as _jit
 from ..framework import dtypes
 from ..framework.errors import DTypeError, InvalidArgumentError, ShapeError
 from ..framework.graph import name_scope
@@ -194,6 +195,10 @@ def _ensure_xent_args(fn_name: str, sentinel, labels, logits) -> None:
                          f"labels={labels!r}, logits={logits!r}.")
 
 
+_FLOAT32 = np.dtype(np.float32)
+_XENT_NUMBA_CLASSES = 64
+
+
 @register_op("SoftmaxCrossEntropyWithLogits")
 class SoftmaxCrossEntropyWithLogits(OpDef):
     """Per-example -Σ labels · log_softmax(features) over `axis`, plus its backprop
@@ -224,6 +229,19 @@ class SoftmaxCrossEntropyWithLogits(OpDef):
                 TensorSpec(both, features.dtype)]
 
     def kernel(self, xp, features, labels, *, axis):
+        if (xp is np and features.ndim == 2 and axis in (-1, 1) and features.size
+                and features.shape[1] <= _XENT_NUMBA_CLASSES and features.dtype is _FLOAT32 and labels.dtype is _FLOAT32
+                and features.shape == labels.shape and features.flags.c_contiguous
+                and labels.flags.c_contiguous):
+            # The same formula compiled, every exp of the batch in one loop: 128 x 10 (a
+            # Keras step's loss) 18 -> 6 us, 430 x 10 38 -> 17; within rounding of NumPy's
+            # passes. Wide rows keep NumPy's (5 x 1000: no faster).
+            fast = _jit.kernels("tenseur.ops.exp_numba")
+            if fast is not None:
+                loss = np.empty(features.shape[0], np.float32)
+                backprop = np.empty_like(features)
+                fast.softmax_xent(features, labels, loss, backprop)
+                return loss, backprop
         z = _shifted(xp, features, axis)
         log_softmax = z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
         loss = -(labels * log_softmax).sum(axis=axis)
