@@ -230,8 +230,9 @@ def sigmoid_grad_product(g, s, one, out=None):
             result = np.empty_like(g) if out is None else out
             fast.sigmoid_grad_product(g.reshape(-1), s.reshape(-1), result.reshape(-1))
             return result
+    complement = np.subtract(one, s)          # first: `out` may be s
     product = np.multiply(g, s, out=out)
-    return np.multiply(product, np.subtract(one, s), out=product)
+    return np.multiply(product, complement, out=product)
 
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))

@@ -131,6 +131,9 @@ def test_the_sigmoid_gradient_product_gives_mul_sub_muls_bits(monkeypatch, numba
     same = g.copy()
     assert sigmoid_grad_product(same, s, one, out=same) is same
     assert same.tobytes() == want.tobytes()
+    same = s.copy()                                   # out = s, read twice
+    assert sigmoid_grad_product(g, same, one, out=same) is same
+    assert same.tobytes() == want.tobytes()
     # broadcast and strided operands: NumPy's calls
     row = s[:1]
     assert sigmoid_grad_product(g, row, one).tobytes() == ((g * row) * (one - row)).tobytes()
