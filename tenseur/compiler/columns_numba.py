@@ -181,3 +181,19 @@ def compress_works() -> bool:
             works = False
         _compress_checked.append(works)
     return _compress_checked[0]
+
+
+@_jit
+def descend_by_column_sums(var, grad, alpha):
+    """var -= (the column sums of the 2-D grad) * alpha, in place: a bias' SGD update from the
+    gradient of the layer's output (BiasAddGrad), each sum accumulated in float64 and rounded
+    once, then ApplyGradientDescent's two roundings (the product, then the difference)."""
+    rows, cols = grad.shape
+    sums = np.zeros(cols, np.float64)
+    for i in range(rows):
+        row = grad[i]
+        for j in range(cols):
+            sums[j] += row[j]
+    for j in range(cols):
+        step = var.dtype.type(sums[j]) * alpha
+        var[j] = var[j] - step

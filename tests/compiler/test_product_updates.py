@@ -114,15 +114,19 @@ def _batches(n=3, rows=64, seed=3, zero=100):
 
 def _train_mlp(steps, batches, optimizer=None, fetch_grad=False, hold=False):
     """train_slides_mlp, and whether the session kept one array for W1 through the steps
-    ("same_array": updated in place); with `hold`, W1's stored array held before each step
-    with a copy of its values ("held"), as another holder would (sess.run hands back copies;
-    a plan running in another thread, an eager tensor of the value hold the array itself)."""
+    ("same_array": updated in place; checked inside the session, which lets go of its arrays
+    when closed); with `hold`, W1's stored array held before each step with a copy of its
+    values ("held"), as another holder would (sess.run hands back copies; a plan running in
+    another thread, an eager tensor of the value hold the array itself)."""
+    first = []
+
     def watch(sess, w1):
         stored = sess._state.read_variable(w1.op.name)
-        return weakref.ref(stored), ((stored, stored.copy()) if hold else None)
+        if not first:
+            first.append(weakref.ref(stored))
+        return first[0]() is stored, ((stored, stored.copy()) if hold else None)
     result = train_slides_mlp(steps, batches, optimizer, fetch_grad, watch)
-    arrays = [ref for ref, _ in result["watched"]]
-    result["same_array"] = all(a() is arrays[0]() is not None for a in arrays)
+    result["same_array"] = all(same for same, _ in result["watched"])
     result["held"] = [pair for _, pair in result["watched"] if pair is not None]
     return result
 
@@ -165,6 +169,7 @@ def test_with_the_zero_column_pass(monkeypatch, numba):
     if numba == "1":
         pytest.importorskip("numba")
     monkeypatch.setenv("TENSEUR_NUMBA", numba)     # the rows' in-place update: both kernels
+    monkeypatch.setattr(updates, "MAX_BIAS_VALUES", 0)     # biases as without the pass
     batches = _batches(zero=500)                   # few enough nonzero columns to be copied
 
     def run():
@@ -204,6 +209,7 @@ def test_fetched_gradients_and_other_optimizers_keep_the_product(monkeypatch):
 
 def test_without_openblas_the_plan_runs_the_product_and_the_update(monkeypatch):
     monkeypatch.setattr(blas, "_gemms", {"f": None, "d": None})
+    monkeypatch.setattr(updates, "MAX_BIAS_VALUES", 0)     # biases as without the pass
     batches = _batches(2)
     on, off = _on_and_off(monkeypatch, lambda: _train_mlp(3, batches),
                           also_off="zero_columns")
@@ -284,3 +290,79 @@ def test_traced_eager_steps_and_the_tensors_they_handed_out(monkeypatch):
     assert not np.array_equal(free, w_value)
     np.testing.assert_allclose(held, plain, **CLOSE)
     np.testing.assert_allclose(free, plain, **CLOSE)
+
+
+# -- biases: BiasAddGrad's column sums and the update in one compiled pass -------------------
+
+def test_bias_updates_by_column_sums(monkeypatch):
+    pytest.importorskip("numba")
+    monkeypatch.setenv("TENSEUR_DISABLE_PASSES", "zero_columns")
+    batches = _batches()
+
+    previous = [None]
+
+    def watch_bias(sess, w1):
+        # whether b1's stored array is the one stored before the previous step (read in the
+        # session: a closed session lets go of its arrays)
+        array = sess._state.read_variable(tf.trainable_variables()[1].op.name)
+        same = previous[0] is not None and previous[0]() is array
+        previous[0] = weakref.ref(array)
+        return same
+    on = train_slides_mlp(5, batches, watch=watch_bias)
+    monkeypatch.setenv("TENSEUR_DISABLE_PASSES", "zero_columns,product_updates")
+    off = train_slides_mlp(5, batches, watch=watch_bias)
+    assert on["stats"]["updates by column sums"] == 4
+    assert "updates by column sums" not in off["stats"]
+    np.testing.assert_allclose(on["losses"], off["losses"], **CLOSE)
+    for a, b in zip(on["weights"], off["weights"]):
+        np.testing.assert_allclose(a, b, **CLOSE)
+    # In place from the second step: the first writes a fresh array, as the zeros the
+    # initializer stored are also the init plan's folded constant (another holder).
+    assert on["watched"] == [False, False, True, True, True, True]
+    assert off["watched"] == [False] * 6                          # a fresh array each step
+
+
+def test_bias_column_sums_kernel():
+    numba_kernels = pytest.importorskip("tenseur.compiler.columns_numba")
+    g = rng_values((300, 7), np.float32)
+    for dtype in (np.float32, np.float64):
+        bias = rng_values((7,), dtype)
+        grad = g.astype(dtype)
+        alpha = np.array(0.25, dtype)
+        want = bias - grad.astype(np.float64).sum(axis=0).astype(dtype) * alpha
+        got = bias.copy()
+        numba_kernels.descend_by_column_sums(got, grad, alpha[()])
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, want)       # float64 sums rounded once: exact here
+        got = bias.copy()
+        numba_kernels.descend_by_column_sums(got, grad[::3], alpha[()])  # strided rows
+        np.testing.assert_allclose(got, bias - grad[::3].sum(axis=0) * alpha, rtol=1e-6)
+
+
+def rng_values(shape, dtype):
+    return np.random.default_rng(9).standard_normal(shape).astype(dtype)
+
+
+def test_bias_updates_keep_held_values_and_leave_large_gradients_alone(monkeypatch):
+    pytest.importorskip("numba")
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 8])
+        b = tf.Variable(np.zeros(8, np.float32))
+        loss = tf.reduce_sum(tf.sin(tf.nn.bias_add(x, b)))
+        train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        feed = {x: rng_values((40, 8), np.float32)}
+        with tf.Session() as sess:
+            sess.run(b.initializer)
+            held = sess._state.read_variable(b.op.name)
+            sess.run(train, feed)
+            np.testing.assert_array_equal(held, 0)          # a fresh array was written
+            assert sess._state.read_variable(b.op.name) is not held
+            assert plan_of(sess, train, feed).graph.stats["updates by column sums"] == 1
+            after_two = sess.run(b)
+        monkeypatch.setattr(updates, "MAX_BIAS_VALUES", 100)   # 40 x 8 values: unfused
+        with tf.Session() as sess:
+            sess.run(b.initializer)
+            sess.run(train, feed)
+            sess.run(train, feed)
+            unfused = sess.run(b)
+    np.testing.assert_allclose(after_two, unfused, rtol=1e-5, atol=1e-7)
