@@ -20,6 +20,10 @@ Also when the zero-column pass (columns.py) made the product read the batch's no
 at a step where it copied them, the gradient's rows are computed and subtracted in place from
 W's rows; at a step where it did not, the update is the gemm above.
 
+A bias' gradient is a product too, by a vector of ones (BiasAddGrad): read only by SGD's
+update, the two run as one compiled pass over the layer's output gradient, its column sums
+in float64 subtracted from the bias (in place under the same rule): `_descend_bias_kernel`.
+
 Exactness: gemm adds lr x^T g to W in one rounding per multiply-add block (W + (-lr) acc, fused)
 where the unfused update rounds the gradient, its product by lr and the difference: results
 move by rounding (a few units in the last place of W; tests/compiler/test_product_updates.py
