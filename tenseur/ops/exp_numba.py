@@ -40,6 +40,32 @@ def _exp_parts(t):
     return (p * r * r + r) + _ONE, (k + np.int32(127)) << np.int32(23)
 
 
+@numba.njit(inline="always", fastmath=False, error_model="numpy")
+def _shifted_rows(z, shifted):
+    """shifted[i * classes + j] = z[i, j] - max(z[i]) (NaN from any value of the row, as
+    NumPy's max), for the 2-D z."""
+    rows, classes = z.shape
+    for i in range(rows):
+        zi = z[i]
+        m = zi[0]
+        for j in range(1, classes):
+            v = zi[j]
+            m = v if v > m or v != v else m
+        ti = shifted[i * classes:(i + 1) * classes]
+        for j in range(classes):
+            ti[j] = zi[j] - m
+
+
+@numba.njit(inline="always", fastmath=False, error_model="numpy")
+def _exp_all(t, e, scale_bits):
+    """exp(t[k]) = e[k] * (scale_bits[k] viewed as float32), for t <= 0 (below -87.3 taken as
+    2^-126; NaN kept in e), in one flat loop: vectorized across rows of few classes."""
+    for k in range(t.shape[0]):
+        v = t[k]
+        p, scale_bits[k] = _exp_parts(v if v > _LOW else _LOW)
+        e[k] = v if v != v else p
+
+
 @_jit
 def sigmoid(x, out):
     """out = sigmoid(x) = max(z, x >= 0) / (1 + z), z = exp(-|x|), NumPy's formula, for
@@ -119,21 +145,14 @@ def softmax_log_grad(g, z, out):
     NaN rows, as NumPy's do."""
     rows, classes = z.shape
     n = rows * classes
-    # Row by row: the maximum, z - max (the exp's argument) and the sum of g; then every
-    # exp in one flat loop (vectorized across rows: ten classes are too few for a row's
-    # loop to fill a vector); then the rows' sums and the result. The operations and their
-    # order per row are those of the formula above (the same bits as a row at a time).
+    # Row by row: z - max (the exp's argument), and the sums of g; then every exp in one flat
+    # loop (vectorized across rows: ten classes are too few for a row's loop to fill a
+    # vector); then the rows' sums and the result. The operations and their order per row
+    # are those of the formula above (the same bits as a row at a time).
     shifted = np.empty(n, np.float32)
+    _shifted_rows(z, shifted)
     g_sums = np.empty(rows, np.float32)
     for i in range(rows):
-        zi = z[i]
-        m = zi[0]
-        for j in range(1, classes):
-            v = zi[j]
-            m = v if v > m or v != v else m
-        ti = shifted[i * classes:(i + 1) * classes]
-        for j in range(classes):
-            ti[j] = zi[j] - m
         gs = np.float32(0.0)
         gi = g[i]
         for j in range(classes):
@@ -141,10 +160,7 @@ def softmax_log_grad(g, z, out):
         g_sums[i] = gs
     e = np.empty(n, np.float32)
     scale_bits = np.empty(n, np.int32)
-    for k in range(n):
-        t = shifted[k]
-        p, scale_bits[k] = _exp_parts(t if t > _LOW else _LOW)
-        e[k] = t if t != t else p
+    _exp_all(shifted, e, scale_bits)
     scale = scale_bits.view(np.float32)
     for i in range(rows):
         ei = e[i * classes:(i + 1) * classes]
@@ -169,21 +185,10 @@ def softmax_xent(x, labels, loss, backprop):
     rows, classes = x.shape
     n = rows * classes
     shifted = np.empty(n, np.float32)
-    for i in range(rows):
-        xi = x[i]
-        m = xi[0]
-        for j in range(1, classes):
-            v = xi[j]
-            m = v if v > m or v != v else m
-        ti = shifted[i * classes:(i + 1) * classes]
-        for j in range(classes):
-            ti[j] = xi[j] - m
+    _shifted_rows(x, shifted)
     e = np.empty(n, np.float32)
     scale_bits = np.empty(n, np.int32)
-    for k in range(n):
-        t = shifted[k]
-        p, scale_bits[k] = _exp_parts(t if t > _LOW else _LOW)
-        e[k] = t if t != t else p
+    _exp_all(shifted, e, scale_bits)
     scale = scale_bits.view(np.float32)
     for i in range(rows):
         lo, hi = i * classes, (i + 1) * classes
@@ -198,10 +203,7 @@ def softmax_xent(x, labels, loss, backprop):
             ti[j] = ti[j] - lse                      # log_softmax, in place
             cross += li[j] * ti[j]
         loss[i] = -cross
-    for k in range(n):
-        t = shifted[k]
-        p, scale_bits[k] = _exp_parts(t if t > _LOW else _LOW)
-        e[k] = t if t != t else p
+    _exp_all(shifted, e, scale_bits)
     for i in range(rows):
         li, bi = labels[i], backprop[i]
         base = i * classes
