@@ -458,11 +458,17 @@ def _matmul_by_rows(a, b):
 _DOT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+def _whole(array) -> bool:
+    flags = array.flags
+    return flags.c_contiguous or flags.f_contiguous
+
+
 def _product(xp, transpose_a, transpose_b, a, b):
     """MatMul's kernel. The arrays' own swapaxes: np.swapaxes' dispatch wrapper costs ~0.5 us
-    more a call. Float matrices of at least two rows and columns go through np.dot, the same
-    BLAS call as np.matmul (the same bits; checked on random shapes and layouts, vectors
-    excepted: there they may differ) with 0.3-0.4 us less dispatch than the gufunc."""
+    more a call. Float matrices of at least two rows and columns, each C- or F-ordered (as
+    given or transposed), go through np.dot: the same BLAS call as np.matmul, the same bits
+    (tests/ops/test_matmul_kernel.py), 0.3-0.4 us less dispatch than the gufunc. Vectors and
+    sliced operands keep np.matmul: there the two may round apart."""
     if transpose_a:
         a = a.swapaxes(-1, -2)
     if transpose_b:
@@ -471,7 +477,7 @@ def _product(xp, transpose_a, transpose_b, a, b):
         if _threads.blas_held() and a.shape[0] * a.shape[1] * b.shape[1] >= _SPLIT_MACS:
             return _matmul_by_rows(a, b)
         if (a.dtype is b.dtype and a.dtype in _DOT_DTYPES and a.shape[0] > 1
-                and b.shape[1] > 1 and a.shape[1] == b.shape[0]):
+                and b.shape[1] > 1 and a.shape[1] == b.shape[0] and _whole(a) and _whole(b)):
             return np.dot(a, b)
     return xp.matmul(a, b)
 
