@@ -26,7 +26,7 @@ nodes to bind, in order. The passes, in the order they run:
    are zero in all its examples (MNIST's borders: a third of the pixels of a batch of 128),
    and the gradient-descent update of the weights they meet touches only the rows that have
    a gradient. Exact in real arithmetic; x @ W moves by rounding where it fires (not on
-   dense data). Every other pass gives the unfused plan's results bit for bit;
+   dense data). Every other pass but the next gives the unfused plan's results bit for bit;
 8. product updates (`updates.py`): a weight's gradient x^T g read only by SGD's update becomes
    part of it, one BLAS call W -= lr x^T g into the variable's array when nothing else holds
    it (results move by rounding);
@@ -39,8 +39,8 @@ Switches: `tenseur.Session(config={"optimize": False})` or the environment varia
 `TENSEUR_OPTIMIZE=0` turn the passes off; `TENSEUR_DISABLE_PASSES=name,name` turns single
 passes off (names in `PASSES`: "pass_through", "constant_folding", "cse", "slice_gradients",
 "pool_gradients", "stable_cross_entropy", "zero_columns", "product_updates", "fusion");
-`TENSEUR_PRINT_PLAN=1`
-prints each plan before and after them, and `describe_plan(sess, fetches, feed_dict)` returns that text.
+`TENSEUR_PRINT_PLAN=1` prints each plan before and after them, and
+`describe_plan(sess, fetches, feed_dict)` returns that text.
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Zero columns: the matrix products that read a fed batch skip the columns that are zero in
 every example of it.
 
-A batch of MNIST digits (128 x 784, fed as such or flattened by a Reshape) has ~270 pixels that are black in all 128 images: the
-borders. In the slides' MLP, x @ W1 and the weight gradient x^T @ g (the two products that
+A batch of MNIST digits (128 x 784, fed as such or flattened by a Reshape) has ~270 pixels
+that are black in all 128 images: the borders. In the slides' MLP, x @ W1 and the weight gradient x^T @ g (the two products that
 take 70% of a training step) multiply those zeros too. This pass finds, at each step, the
 columns of the fed batch holding a value other than zero, and runs
 
@@ -49,9 +49,8 @@ MIN_COLUMNS = 128
 # batch saves one per output column of each product reading it). Measured on the MLP's shapes
 # (EPYC, 1 thread; products ~2.1e-5 us a multiply-add): copying a kept value of the batch,
 # numba 19 us (11 with AVX-512's compress) and NumPy's take 38 (+ 14 for its any()) for
-# 128 x 509 values; taking a row of
-# the weights, per value (np.take, 3.8 us for 509 x 64); writing a zero of a full gradient
-# rebuilt for another reader than SGD (np.zeros).
+# 128 x 509 values; taking a row of the weights, per value (np.take, 3.8 us for 509 x 64);
+# writing a zero of a full gradient rebuilt for another reader than SGD (np.zeros).
 _COPY_COST = {"compress": 8.0, "numba": 14.0, "numpy": 28.0}
 _TAKE_COST = 6.0
 _ZERO_COST = 2.5
@@ -247,8 +246,8 @@ def _descend_rows_kernel(update: Node, n: int, xp, ctx):
 
     The variable's rows are updated in place when nothing but the session holds its array
     (updates.sole_reference), else written to a fresh read-only array stored in the session's
-    dict as ApplyGradientDescent.bind does; anything else (no compaction this step, another state,
-    dtypes, a non-finite step size) runs the op's own kernel on the full gradient."""
+    dict as ApplyGradientDescent.bind does; anything else (no compaction this step, another
+    state, dtypes, a non-finite step size) runs the op's own kernel on the full gradient."""
     from ..ops.training_ops import _plain_state
     from .updates import descend_rows_in_place, sole_reference
     full_update = update.op_def.bind(update.op, xp, ctx)

@@ -24,12 +24,13 @@ A bias' gradient is a product too, by a vector of ones (BiasAddGrad): read only 
 update, the two run as one compiled pass over the layer's output gradient, its column sums
 in float64 subtracted from the bias (in place under the same rule): `_descend_bias_kernel`.
 
-Exactness: gemm adds lr x^T g to W in one rounding per multiply-add block (W + (-lr) acc, fused)
-where the unfused update rounds the gradient, its product by lr and the difference: results
-move by rounding (a few units in the last place of W; tests/compiler/test_product_updates.py
-compares training with the pass on and off within 2e-5 relative). Without OpenBLAS (NumPy on MKL or Accelerate), for other dtypes
-than float32/float64, and inside a plan that holds BLAS to one thread while large products
-are split over tenseur's threads, the kernels run the product and the update as before.
+Exactness: gemm adds lr x^T g to W in one rounding per multiply-add block (W + (-lr) acc,
+fused) where the unfused update rounds the gradient, its product by lr and the difference:
+results move by rounding (a few units in the last place of W; tests/compiler/
+test_product_updates.py compares training with the pass on and off within 2e-5 relative).
+Without OpenBLAS (NumPy on MKL or Accelerate), for other dtypes than float32/float64, and
+inside a plan that holds BLAS to one thread while large products are split over tenseur's
+threads, the kernels run the product and the update as before.
 `TENSEUR_DISABLE_PASSES=product_updates` switches the pass off.
 """
 from __future__ import annotations
