@@ -71,6 +71,7 @@ class Tail:
     def __init__(self, members, operand_count, result, dtype):
         self.members, self.count, self.result = members, operand_count, result
         self.dtype = np.dtype(dtype)
+        self._by_kinds: dict = {}       # operand kinds -> compiled kernel (no source rebuilt)
 
     def __call__(self, owned, *operands):
         """The tail's result, or None when these operands need the ufunc path."""
@@ -99,7 +100,10 @@ class Tail:
                 args.append(np.tile(x.reshape(-1), width // channels))
             else:
                 return None
-        kernel = self._kernel(numba, tuple(kinds))
+        kinds = tuple(kinds)
+        kernel = self._by_kinds.get(kinds)
+        if kernel is None:
+            kernel = self._by_kinds[kinds] = self._kernel(numba, kinds)
         out = head if owned else _buffers.empty(shape, self.dtype)
         rows_out = out.reshape(-1, width)
         rows = rows_out.shape[0]
