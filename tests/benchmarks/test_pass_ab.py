@@ -6,11 +6,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import SWITCHES
+
 _SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "pass_ab.py"
 
 
 def _run(*args):
-    env = dict(os.environ, PYTHONPATH=str(_SCRIPT.parents[1]))
+    # every pass and kernel at its default, as the tests of what the switches turn off run
+    # (a suite run with TENSEUR_OPTIMIZE=0 would otherwise give both variants one plan)
+    env = {k: v for k, v in os.environ.items() if k not in SWITCHES}
+    env["PYTHONPATH"] = str(_SCRIPT.parents[1])
     return subprocess.run([sys.executable, str(_SCRIPT), *args], capture_output=True,
                           text=True, env=env, timeout=120)
 
