@@ -10,8 +10,8 @@ columns of the fed batch holding a value other than zero, and runs
     x^T @ g       as  x[:, idx]^T @ g, its other rows zero
 
 and the gradient-descent update that reads the latter only (`ApplyGradientDescent`) as a
-subtraction of the gradient rows from W[idx], in place when nothing but the session holds W
-(updates.sole_reference), else in one pass that also copies the other rows (W - 0 = W).
+subtraction of the gradient rows from W[idx], in place when nothing but the session holds W,
+else in a fresh copy of W (updates.update_variable; the other rows: W - 0 = W).
 Another reader of x^T @ g (Adam, momentum...) gets the full gradient, its zero rows written.
 
 When the batch has fewer zero columns than pay for the copy of the others (dense data: the
@@ -244,12 +244,12 @@ def _descend_rows_kernel(update: Node, n: int, xp, ctx):
     """ApplyGradientDescent reading the nonzero rows of its gradient: (rows, idx, alpha), the
     full gradient having `n` rows (the batch's columns).
 
-    The variable's rows are updated in place when nothing but the session holds its array
-    (updates.sole_reference), else written to a fresh read-only array stored in the session's
-    dict as ApplyGradientDescent.bind does; anything else (no compaction this step, another
-    state, dtypes, a non-finite step size) runs the op's own kernel on the full gradient."""
+    The variable's rows are updated in place when nothing but the session holds its array,
+    else in a fresh copy stored in its place (updates.update_variable); anything else (no
+    compaction this step, another state, dtypes, a non-finite step size) runs the op's own
+    kernel on the full gradient."""
     from ..ops.training_ops import _plain_state
-    from .updates import descend_rows_in_place, sole_reference
+    from .updates import descend_rows_in_place, update_variable
     full_update = update.op_def.bind(update.op, xp, ctx)
     if xp is not np or not _plain_state(ctx):
         return lambda rows, idx, alpha: full_update(
@@ -266,23 +266,7 @@ def _descend_rows_kernel(update: Node, n: int, xp, ctx):
                 or getattr(alpha, "dtype", None) is not dtype or var.shape[1:] != rows.shape[1:]
                 or not math.isfinite(alpha) or var.shape[0] != n):
             return full_update(_scatter(rows, idx, n), alpha)
-        if sole_reference(var):         # nothing but the session holds it: in place
-            var.flags.writeable = True
-            try:
-                descend_rows_in_place(var, rows, idx, alpha)
-            finally:
-                var.flags.writeable = False
-            return var
-        fast = _jit.kernels("tenseur.compiler.columns_numba")
-        if fast is not None and var.ndim == 2:
-            new_var = np.empty_like(var)
-            fast.descend_rows(var, rows, idx, alpha[()], new_var)
-        else:
-            new_var = var.copy()
-            step = rows * alpha
-            np.subtract(var[idx], step, out=step)
-            new_var[idx] = step
-        new_var.flags.writeable = False
-        variables[name] = new_var
-        return new_var
+        del var
+        return update_variable(variables, name,
+                               lambda target: descend_rows_in_place(target, rows, idx, alpha))
     return descend

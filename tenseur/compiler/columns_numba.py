@@ -69,28 +69,10 @@ def gather_columns(x, idx, out):
 
 
 @_jit
-def descend_rows(var, grad_rows, idx, alpha, out):
-    """out = var, with out[idx[c]] = var[idx[c]] - grad_rows[c] * alpha (idx increasing):
-    ApplyGradientDescent's two roundings (the product, then the difference) on the rows with
-    a gradient, a copy elsewhere (var - 0 * alpha is var), in one pass."""
-    k = idx.shape[0]
-    c = 0
-    for r in range(var.shape[0]):
-        src, dst = var[r], out[r]
-        if c < k and idx[c] == r:
-            g = grad_rows[c]
-            for e in range(src.shape[0]):
-                dst[e] = src[e] - g[e] * alpha
-            c += 1
-        else:
-            for e in range(src.shape[0]):
-                dst[e] = src[e]
-
-
-@_jit
 def descend_rows_in_place(var, grad_rows, idx, alpha):
-    """var[idx[c]] -= grad_rows[c] * alpha for each c, in place: descend_rows' arithmetic on
-    the rows with a gradient, the other rows untouched."""
+    """var[idx[c]] -= grad_rows[c] * alpha for each c, in place: ApplyGradientDescent's two
+    roundings (the product, then the difference) on the rows with a gradient, the other rows
+    untouched (var - 0 * alpha is var)."""
     for c in range(idx.shape[0]):
         dst, g = var[idx[c]], grad_rows[c]
         for e in range(dst.shape[0]):

@@ -125,6 +125,29 @@ def sole_reference(array) -> bool:
             and array.flags.owndata and array.flags.c_contiguous)
 
 
+def update_variable(variables, name, apply):
+    """Runs `apply(target)`, which writes the variable `name`'s new value into `target`, on the
+    stored array itself when nothing but the session holds it (`sole_reference`), else on a
+    fresh copy then stored read-only in its place (as ApplyGradientDescent.bind stores); the
+    array stored, or None when `apply` returned False (it could not take these arrays, and
+    wrote nothing). The caller must not hold the stored array itself (`del` its local read):
+    that reference would make every update a copy."""
+    var = variables[name]
+    if sole_reference(var):
+        var.flags.writeable = True
+        try:
+            done = apply(var)
+        finally:
+            var.flags.writeable = False
+        return None if done is False else var
+    new_var = var.copy()
+    if apply(new_var) is False:
+        return None
+    new_var.flags.writeable = False
+    variables[name] = new_var
+    return new_var
+
+
 def _descend_product_kernel(update, product, xp, ctx, rows_update=None):
     """(a, b, [idx,] alpha) -> the variable after var -= alpha * op(a) @ op(b), the product's
     transposes being the MatMul's. `rows_update(rows, idx, alpha)` (the zero-column pass'
@@ -156,21 +179,11 @@ def _descend_product_kernel(update, product, xp, ctx, rows_update=None):
                 or (_threads.blas_held() and var.size * (b.shape[1] if transpose_b
                                                         else b.shape[0]) >= split_macs)):
             return unfused(a, b, alpha)
-        if sole_reference(var):
-            var.flags.writeable = True
-            try:
-                done = _blas.gemm(-float(alpha), a, b, 1.0, var, transpose_a, transpose_b)
-            finally:
-                var.flags.writeable = False
-            if done:
-                return var
-            return unfused(a, b, alpha)
-        new_var = var.copy()
-        if not _blas.gemm(-float(alpha), a, b, 1.0, new_var, transpose_a, transpose_b):
-            return unfused(a, b, alpha)
-        new_var.flags.writeable = False
-        variables[name] = new_var
-        return new_var
+        del var
+        step = -float(alpha)
+        stored = update_variable(variables, name, lambda target: _blas.gemm(
+            step, a, b, 1.0, target, transpose_a, transpose_b))
+        return stored if stored is not None else unfused(a, b, alpha)
 
     if rows_update is None:
         return descend
@@ -213,18 +226,10 @@ def _descend_bias_kernel(update, sums, xp, ctx):
         fast = _jit.kernels("tenseur.compiler.columns_numba")
         if fast is None:
             return unfused(d, alpha)
-        if sole_reference(var):
-            var.flags.writeable = True
-            try:
-                fast.descend_by_column_sums(var, d, alpha[()])
-            finally:
-                var.flags.writeable = False
-            return var
-        new_var = var.copy()
-        fast.descend_by_column_sums(new_var, d, alpha[()])
-        new_var.flags.writeable = False
-        variables[name] = new_var
-        return new_var
+        del var
+        step = alpha[()]
+        return update_variable(variables, name,
+                               lambda target: fast.descend_by_column_sums(target, d, step))
     return descend
 
 
