@@ -66,6 +66,27 @@ def _exp_all(t, e, scale_bits):
         e[k] = v if v != v else p
 
 
+@numba.njit(inline="always", fastmath=False, error_model="numpy")
+def _signed_exp(v, scale_bits, k):
+    """exp(-|v|) as (its mantissa part, carrying v's sign; v itself when NaN), its power of two
+    written to scale_bits[k] (the two halves the sigmoid passes below join); and whether v
+    is below exp's normal range."""
+    t = -abs(v)
+    p, scale_bits[k] = _exp_parts(t if t > _LOW else _LOW)      # NaN: kept in the value
+    # v's sign travels in the sign of exp(r) (always positive): out may be the input.
+    return (v if v != v else (-p if v < 0 else p)), v < _LOW
+
+
+@numba.njit(inline="always", fastmath=False, error_model="numpy")
+def _sigmoid_from_parts(exp_r, scale_bits, out):
+    """out = max(z, x >= 0) / (1 + z), z = exp(-|x|) joined from _signed_exp's halves."""
+    scale = scale_bits.view(np.float32)
+    for i in range(exp_r.shape[0]):
+        v = exp_r[i]
+        z = abs(v) * scale[i]                     # exp(-|x|)
+        out[i] = (z if v < 0 else _ONE) / (_ONE + z)
+
+
 @_jit
 def sigmoid(x, out):
     """out = sigmoid(x) = max(z, x >= 0) / (1 + z), z = exp(-|x|), NumPy's formula, for
@@ -79,19 +100,11 @@ def sigmoid(x, out):
     scale_bits = np.empty(n, np.int32)
     low = False
     for i in range(n):
-        v = x[i]
-        low |= v < _LOW
-        t = -abs(v)
-        p, scale_bits[i] = _exp_parts(t if t > _LOW else _LOW)      # NaN: set below
-        # x's sign travels in the sign of exp(r) (always positive): out may be x.
-        exp_r[i] = v if v != v else (-p if v < 0 else p)
+        exp_r[i], below = _signed_exp(x[i], scale_bits, i)
+        low |= below
     if low:
         return False
-    scale = scale_bits.view(np.float32)
-    for i in range(n):
-        v = exp_r[i]
-        z = abs(v) * scale[i]                     # exp(-|x|)
-        out[i] = (z if v < 0 else _ONE) / (_ONE + z)
+    _sigmoid_from_parts(exp_r, scale_bits, out)
     return True
 
 
@@ -110,19 +123,11 @@ def bias_sigmoid(x, bias, out):
         e = exp_r[r * width:(r + 1) * width]        # row views: indices LLVM sees >= 0
         b = scale_bits[r * width:(r + 1) * width]
         for j in range(width):
-            v = row[j] + bias[j]
-            low |= v < _LOW
-            t = -abs(v)
-            p, b[j] = _exp_parts(t if t > _LOW else _LOW)
-            e[j] = v if v != v else (-p if v < 0 else p)
+            e[j], below = _signed_exp(row[j] + bias[j], b, j)
+            low |= below
     if low:
         return False
-    out = out.reshape(n)
-    scale = scale_bits.view(np.float32)
-    for i in range(n):
-        v = exp_r[i]
-        z = abs(v) * scale[i]
-        out[i] = (z if v < 0 else _ONE) / (_ONE + z)
+    _sigmoid_from_parts(exp_r, scale_bits, out.reshape(n))
     return True
 
 
